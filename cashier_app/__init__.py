@@ -1,0 +1,3 @@
+"""Offline-first loyalty cashier workstation."""
+
+__version__ = "0.1.0"
