@@ -192,7 +192,7 @@ def parse_program(document: Mapping[str, Any]) -> Program:
         program = Program.model_validate(dict(document))
     except ValidationError as exc:
         raise ProgramError(
-            [(_path(err["loc"]), _message(err)) for err in exc.errors(include_url=False)]
+            [(key_path(err["loc"]), _message(err)) for err in exc.errors(include_url=False)]
         ) from None
     issues = _semantic_issues(program)
     if issues:
@@ -203,7 +203,7 @@ def parse_program(document: Mapping[str, Any]) -> Program:
 _TAGS = {"percent", "per_step"}
 
 
-def _path(loc: Sequence[int | str]) -> str:
+def key_path(loc: Sequence[int | str]) -> str:
     out = ""
     previous: int | str | None = None
     for part in loc:

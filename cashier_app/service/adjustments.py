@@ -1,0 +1,84 @@
+"""Manual balance adjustments by a manager, with a reason, in the audit log (F-21)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+
+from cashier_app.engine.calendar import add_days
+from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.lots import Lot, LotKind, credit, debit
+from cashier_app.engine.money import ZERO, format_points, is_on_step
+from cashier_app.service.customers import view_of_state
+from cashier_app.service.ledger import Ledger
+from cashier_app.service.results import AdjustmentResult
+
+
+def adjust_balance(
+    ledger: Ledger,
+    customer_id: str,
+    points: Decimal,
+    reason: str,
+    *,
+    at: datetime | None = None,
+    actor: str | None = None,
+) -> AdjustmentResult:
+    """A plus is a new lot with the program's expiry; a minus spends like a redemption and
+    may not take the balance below zero (only returns and reconciliation may)."""
+    at = at or ledger.clock()
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise LoyaltyError("reason_required", "say why the balance is being adjusted")
+    if len(reason) > 500:
+        raise LoyaltyError("reason_required", "the reason may have at most 500 characters")
+    with ledger.db.write() as conn:
+        program = ledger.program(conn)
+        if points == ZERO or not is_on_step(points, program.points_rounding):
+            raise LoyaltyError(
+                "invalid_points", "an adjustment is a non-zero number of whole points steps"
+            )
+        state = ledger.load_state(conn, program, customer_id)
+        if state.bonus is None:
+            raise LoyaltyError(
+                "no_bonus_program", f"customers of group {state.group.name!r} do not collect points"
+            )
+        state, autos = ledger.catch_up(conn, program, state, at)
+        balance = state.account.balance(at)
+        if points < ZERO and -points > balance:
+            rounding = program.points_rounding
+            raise LoyaltyError(
+                "insufficient_points",
+                f"the customer has {format_points(balance, rounding)} points, "
+                f"fewer than {format_points(-points, rounding)}",
+            )
+        event_id = ledger.append_event(
+            conn,
+            "adjustment",
+            at,
+            {"customer_id": customer_id, "points": points, "reason": reason},
+            customer_id=customer_id,
+            actor=actor,
+            program_version=program.version,
+        )
+        if points > ZERO:
+            expiry = state.bonus.expiry_days
+            lot = Lot(
+                f"manual:{event_id}",
+                LotKind.MANUAL,
+                points,
+                points,
+                at,
+                at,
+                add_days(at, expiry, program.tz) if expiry is not None else None,
+            )
+            account, moves = credit(state.account, lot, at)
+        else:
+            account, moves = debit(state.account, -points, at)
+        new_state = replace(state, account=account)
+        ledger.save_state(conn, program, state, new_state, at, event_id=event_id, moves=moves)
+        ledger.audit(
+            conn, "adjust_balance", customer_id, actor, {"points": points, "reason": reason}
+        )
+        view = view_of_state(ledger, conn, program, new_state, at)
+    return AdjustmentResult(event_id, points, view, tuple(autos))

@@ -1,0 +1,291 @@
+"""Customers: registration at the till (F-04, F-05) and finding them (F-01..F-03)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, exists, insert, select, text
+from sqlalchemy.exc import IntegrityError
+
+from cashier_app.engine.calendar import add_days, local_date
+from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.lots import Lot, LotKind, credit
+from cashier_app.engine.money import ZERO
+from cashier_app.engine.program import Program
+from cashier_app.engine.receipt import bonus_percent_for, discount_percent_for
+from cashier_app.engine.tiers import tier_progress
+from cashier_app.service.cards import card_from_scan, card_number, is_valid_ean13
+from cashier_app.service.ledger import CustomerState, Ledger, new_id, zero_account_values
+from cashier_app.service.phones import normalise_phone
+from cashier_app.service.results import CustomerView, Registration
+from cashier_app.storage import schema as t
+
+MAX_NAME = 120
+SEARCH_LIMIT = 50
+
+
+def register_customer(
+    ledger: Ledger,
+    phone: str,
+    *,
+    name: str = "",
+    birthday: date | None = None,
+    group: str | None = None,
+    consent: bool = False,
+    referrer: str | None = None,
+    card: str | None = None,
+    at: datetime | None = None,
+    actor: str | None = None,
+) -> Registration:
+    """Register a customer, issue a card and credit the welcome bonus, in one transaction."""
+    at = at or ledger.clock()
+    name = " ".join((name or "").split())
+    if len(name) > MAX_NAME:
+        raise LoyaltyError("invalid_name", f"a name may have at most {MAX_NAME} characters")
+    with ledger.db.write() as conn:
+        program = ledger.program(conn)
+        e164 = normalise_phone(phone, program.default_region)
+        if birthday is not None and birthday > local_date(at, program.tz):
+            raise LoyaltyError("invalid_birthday", "a birthday cannot be in the future")
+        grp = program.group(group) if group else program.default_group
+        if grp is None:
+            raise LoyaltyError("unknown_group", f"there is no customer group {group!r}")
+        if conn.execute(select(exists().where(t.customers.c.phone == e164))).scalar():
+            raise LoyaltyError(
+                "duplicate_phone", "a customer with this phone is already registered"
+            )
+        referrer_id = _resolve_referrer(conn, program, referrer) if referrer else None
+        number = _issue_card(ledger, conn, card)
+
+        customer_id = new_id()
+        event_id = ledger.append_event(
+            conn,
+            "customer_registered",
+            at,
+            {
+                "customer_id": customer_id,
+                "phone": e164,
+                "name": name,
+                "birthday": birthday,
+                "group": grp.id,
+                "consent_at": at if consent else None,
+                "referrer_id": referrer_id,
+                "card": number,
+            },
+            customer_id=customer_id,
+            actor=actor,
+            program_version=program.version,
+        )
+        try:
+            conn.execute(
+                insert(t.customers).values(
+                    id=customer_id,
+                    phone=e164,
+                    phone_last4=e164[-4:],
+                    name=name,
+                    birthday=birthday,
+                    group_id=grp.id,
+                    registered_at=at,
+                    consent_at=at if consent else None,
+                    referrer_id=referrer_id,
+                    event_id=event_id,
+                )
+            )
+        except IntegrityError:
+            raise LoyaltyError(
+                "duplicate_phone", "a customer with this phone is already registered"
+            ) from None
+        conn.execute(insert(t.cards).values(number=number, customer_id=customer_id, issued_at=at))
+        conn.execute(insert(t.accounts).values(zero_account_values(customer_id, at)))
+        conn.execute(
+            insert(t.customer_messages).values(customer_id=customer_id, kind="welcome", at=at)
+        )
+
+        state = ledger.load_state(conn, program, customer_id)
+        welcome = ZERO
+        moves = []
+        new_state = state
+        if state.bonus is not None and state.bonus.welcome is not None:
+            w = state.bonus.welcome
+            expires = add_days(at, w.expiry_days, program.tz) if w.expiry_days is not None else None
+            lot = Lot(f"welcome:{event_id}", LotKind.WELCOME, w.points, w.points, at, at, expires)
+            account, moves = credit(state.account, lot, at)
+            new_state = replace(state, account=account)
+            welcome = w.points
+        ledger.save_state(conn, program, state, new_state, at, event_id=event_id, moves=moves)
+        new_state, autos = ledger.catch_up(conn, program, new_state, at)
+        view = customer_view(ledger, conn, program, customer_id, at)
+    return Registration(view, number, event_id, welcome, tuple(autos))
+
+
+def _issue_card(ledger: Ledger, conn: Connection, given: str | None) -> str:
+    if given is not None:
+        number = given.strip()
+        if not (number.isdigit() and 8 <= len(number) <= 20) or (
+            len(number) == 13 and not is_valid_ean13(number)
+        ):
+            raise LoyaltyError("invalid_card", f"{given!r} is not a valid card number")
+        if conn.execute(select(exists().where(t.cards.c.number == number))).scalar():
+            raise LoyaltyError("duplicate_card", "this card already belongs to a customer")
+        return number
+    prefix = ledger.device_row(conn).card_prefix
+    while True:  # a pre-printed card may already hold a generated number: skip it
+        number = card_number(prefix, ledger.take_counter(conn, "next_card"))
+        if not conn.execute(select(exists().where(t.cards.c.number == number))).scalar():
+            return number
+
+
+def _resolve_referrer(conn: Connection, program: Program, referrer: str) -> str:
+    found = _by_card(conn, referrer)
+    if found is None:
+        try:
+            found = _by_phone(conn, normalise_phone(referrer, program.default_region))
+        except LoyaltyError:
+            found = None
+    if found is None:
+        raise LoyaltyError("unknown_referrer", "no customer with that phone or card to refer")
+    return found
+
+
+def _by_phone(conn: Connection, e164: str) -> str | None:
+    return conn.execute(select(t.customers.c.id).where(t.customers.c.phone == e164)).scalar()
+
+
+def _by_card(conn: Connection, scan: str) -> str | None:
+    number = card_from_scan(scan)
+    if number is None:
+        return None
+    return conn.execute(
+        select(t.cards.c.customer_id).where(t.cards.c.number == number, t.cards.c.active)
+    ).scalar()
+
+
+def find_by_phone(ledger: Ledger, phone: str) -> str | None:
+    """The customer id for a phone in any format; raises invalid_phone for a non-phone."""
+    with ledger.db.read() as conn:
+        program = ledger.program(conn)
+        return _by_phone(conn, normalise_phone(phone, program.default_region))
+
+
+def find_by_card(ledger: Ledger, scan: str) -> str | None:
+    """The customer id for a scanned card barcode or QR payload."""
+    if card_from_scan(scan) is None:
+        raise LoyaltyError("invalid_card", "this is not a loyalty card code")
+    with ledger.db.read() as conn:
+        return _by_card(conn, scan)
+
+
+def search_customers(
+    ledger: Ledger, query: str, *, at: datetime | None = None
+) -> list[CustomerView]:
+    """Pick-list search (F-03): 4 digits are the phone's last four, anything else a name."""
+    q = query.strip()
+    at = at or ledger.clock()
+    with ledger.db.read() as conn:
+        program = ledger.program(conn)
+        if re.fullmatch(r"\d{4}", q):
+            ids = conn.execute(
+                select(t.customers.c.id).where(t.customers.c.phone_last4 == q).limit(SEARCH_LIMIT)
+            ).scalars()
+        else:
+            words = re.findall(r"\w+", q)
+            if not words:
+                return []
+            match = " ".join(f'"{w}"*' for w in words)  # every word, as a prefix
+            ids = conn.execute(
+                text(
+                    "SELECT c.id FROM customer_names n JOIN customers c ON c.rowid = n.rowid "
+                    "WHERE customer_names MATCH :m ORDER BY rank LIMIT :lim"
+                ),
+                {"m": match, "lim": SEARCH_LIMIT},
+            ).scalars()
+        return [customer_view(ledger, conn, program, cid, at) for cid in list(ids)]
+
+
+def identify(ledger: Ledger, code: str) -> str | None:
+    """A card scan or a typed phone, whichever it is."""
+    if card_from_scan(code) is not None:
+        with ledger.db.read() as conn:
+            found = _by_card(conn, code)
+        if found is not None:
+            return found
+    try:
+        return find_by_phone(ledger, code)
+    except LoyaltyError:
+        return None
+
+
+def get_customer(ledger: Ledger, customer_id: str, *, at: datetime | None = None) -> CustomerView:
+    at = at or ledger.clock()
+    with ledger.db.read() as conn:
+        return customer_view(ledger, conn, ledger.program(conn), customer_id, at)
+
+
+def customer_view(
+    ledger: Ledger, conn: Connection, program: Program, customer_id: str, at: datetime
+) -> CustomerView:
+    state = ledger.load_state(conn, program, customer_id)
+    return view_of_state(ledger, conn, program, state, at)
+
+
+def view_of_state(
+    ledger: Ledger, conn: Connection, program: Program, state: CustomerState, at: datetime
+) -> CustomerView:
+    """The customer as the cashier sees them at ``at``, automations due by then included
+    (computed in memory: a read never writes)."""
+    from cashier_app.engine.automation import run_until
+
+    account, _, _ = run_until(program, state.bonus, state.account, state.profile, at)
+    row: Any = conn.execute(
+        select(
+            t.customers.c.phone,
+            t.customers.c.name,
+            t.customers.c.birthday,
+            t.customers.c.registered_at,
+        ).where(t.customers.c.id == state.id)
+    ).one()
+    cards = tuple(
+        conn.execute(
+            select(t.cards.c.number).where(t.cards.c.customer_id == state.id, t.cards.c.active)
+        ).scalars()
+    )
+    basis = ledger.bonus_basis(conn, program, state, at)
+    tiers = state.bonus.tiers if state.bonus else ()
+    discount = program.discount_program_of(state.group)
+    if tiers:
+        progress = tier_progress(tiers, basis)
+        tier = progress.current.title if progress.current else None
+        next_tier = progress.next.title if progress.next else None
+        missing = progress.missing
+    elif discount is not None and discount.tiers:
+        progress = tier_progress(discount.tiers, state.tier_basis)
+        tier = progress.current.title if progress.current else None
+        next_tier = progress.next.title if progress.next else None
+        missing = progress.missing
+        basis = state.tier_basis
+    else:
+        tier, next_tier, missing = None, None, Decimal("0")
+    if state.bonus is not None and tier is None:
+        tier = bonus_percent_for(state.bonus, basis)[1]
+    return CustomerView(
+        id=state.id,
+        phone=row.phone,
+        name=row.name,
+        birthday=row.birthday,
+        group_id=state.group.id,
+        group_name=state.group.name,
+        loyalty=state.group.loyalty,
+        cards=cards,
+        balance=account.balance(at),
+        pending=account.pending(at),
+        tier=tier,
+        tier_basis=basis,
+        next_tier=next_tier,
+        to_next_tier=missing,
+        discount_percent=discount_percent_for(discount, state.tier_basis),
+        registered_at=row.registered_at,
+    )

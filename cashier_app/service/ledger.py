@@ -1,0 +1,351 @@
+"""What every service operation shares: the program in force, the device's event stream,
+and loading and saving a customer's account (lots, debt, profile) as one unit."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import uuid6
+from sqlalchemy import Connection, Row, func, insert, select, text, update
+
+from cashier_app.engine import automation
+from cashier_app.engine.automation import AutoEvent, Profile
+from cashier_app.engine.calendar import add_days
+from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.lots import Account, Lot, LotKind, Movement
+from cashier_app.engine.money import ZERO
+from cashier_app.engine.program import BonusProgram, Group, Program, parse_program
+from cashier_app.storage import schema as t
+from cashier_app.storage.db import Database
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """Time-ordered UUIDv7, so ids sort by creation (SYNC.md)."""
+    return str(uuid6.uuid7())
+
+
+def to_json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerState:
+    """A customer's loyalty state as loaded inside one transaction."""
+
+    id: str
+    group: Group
+    bonus: BonusProgram | None
+    account: Account
+    profile: Profile
+    tier_basis: Decimal
+
+
+class Ledger:
+    """The shared plumbing of the service layer (one per open database)."""
+
+    def __init__(self, db: Database, clock: Clock = system_clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._programs: dict[int, Program] = {}
+
+    # -- device ------------------------------------------------------------------------
+    def ensure_device(self, name: str = "Till 1") -> None:
+        with self.db.write() as conn:
+            if conn.execute(select(t.device.c.id)).first() is None:
+                conn.execute(
+                    insert(t.device).values(
+                        id=1,
+                        device_id=new_id(),
+                        name=name,
+                        next_seq=1,
+                        card_prefix=f"{secrets.randbelow(10_000):04d}",
+                        next_card=1,
+                        next_receipt=1,
+                        created_at=self.clock(),
+                    )
+                )
+
+    def device_row(self, conn: Connection) -> Row[Any]:
+        row = conn.execute(select(t.device)).first()
+        if row is None:
+            raise RuntimeError("the database has no device row; call ensure_device() first")
+        return row
+
+    def take_counter(self, conn: Connection, column: str) -> int:
+        """Take the next value of a device counter inside the caller's write transaction
+        (BEGIN IMMEDIATE serialises writers, so the values are gapless)."""
+        col = t.device.c[column]
+        value = conn.execute(
+            update(t.device).where(t.device.c.id == 1).values({col: col + 1}).returning(col)
+        ).scalar_one()
+        return int(value) - 1
+
+    # -- program -----------------------------------------------------------------------
+    def program(self, conn: Connection) -> Program:
+        version = conn.execute(select(func.max(t.program_versions.c.version))).scalar()
+        if version is None:
+            raise LoyaltyError("no_program", "no loyalty program is installed yet")
+        program = self._programs.get(version)
+        if program is None:
+            doc = conn.execute(
+                select(t.program_versions.c.document).where(t.program_versions.c.version == version)
+            ).scalar_one()
+            program = parse_program(json.loads(doc))
+            self._programs[version] = program
+        return program
+
+    # -- events and outbox ---------------------------------------------------------------
+    def append_event(
+        self,
+        conn: Connection,
+        kind: str,
+        at: datetime,
+        payload: Mapping[str, Any],
+        *,
+        customer_id: str | None = None,
+        actor: str | None = None,
+        program_version: int | None = None,
+    ) -> str:
+        """Record an immutable event and its outbox row in the caller's transaction."""
+        device = self.device_row(conn)
+        seq = self.take_counter(conn, "next_seq")
+        event_id = new_id()
+        conn.execute(
+            insert(t.events).values(
+                id=event_id,
+                device_id=device.device_id,
+                device_seq=seq,
+                kind=kind,
+                at=at,
+                recorded_at=self.clock(),
+                customer_id=customer_id,
+                actor=actor,
+                program_version=program_version,
+                payload=json.dumps(to_json(payload), ensure_ascii=False, separators=(",", ":")),
+            )
+        )
+        conn.execute(insert(t.outbox).values(event_id=event_id, device_seq=seq))
+        return event_id
+
+    def audit(
+        self,
+        conn: Connection,
+        action: str,
+        subject: str,
+        actor: str | None,
+        details: Mapping[str, Any],
+    ) -> None:
+        conn.execute(
+            insert(t.audit_log).values(
+                at=self.clock(),
+                actor=actor,
+                action=action,
+                subject=subject,
+                details=json.dumps(to_json(details), ensure_ascii=False),
+            )
+        )
+
+    # -- customer state ------------------------------------------------------------------
+    def load_state(self, conn: Connection, program: Program, customer_id: str) -> CustomerState:
+        row = conn.execute(
+            select(
+                t.customers.c.id,
+                t.customers.c.group_id,
+                t.customers.c.registered_at,
+                t.customers.c.birthday,
+                t.accounts,
+            )
+            .join(t.accounts, t.accounts.c.customer_id == t.customers.c.id)
+            .where(t.customers.c.id == customer_id)
+        ).first()
+        if row is None:
+            raise LoyaltyError("unknown_customer", "no such customer")
+        group = program.group(row.group_id) or program.default_group
+        lot_rows = conn.execute(
+            # The literal lets SQLite use the partial index of open lots.
+            select(t.lots).where(t.lots.c.customer_id == customer_id, text("lots.remaining > 0"))
+        ).all()
+        account = Account(tuple(_lot(r) for r in lot_rows), row.debt)
+        profile = Profile(
+            customer=row.id,
+            registered_at=row.registered_at,
+            birthday=row.birthday,
+            last_purchase_at=row.last_purchase_at,
+            winback_stage=row.winback_stage,
+            birthday_year_done=row.birthday_year_done,
+            sales_count=row.sales_count,
+            sales_net_total=row.sales_net_total,
+        )
+        return CustomerState(
+            row.id, group, program.bonus_program_of(group), account, profile, row.tier_basis
+        )
+
+    def bonus_basis(
+        self, conn: Connection, program: Program, state: CustomerState, at: datetime
+    ) -> Decimal:
+        """The tier basis the bonus tiers read: all purchases, or the last N days."""
+        window = state.bonus.tier_window_days if state.bonus else None
+        if window is None:
+            return state.tier_basis
+        since = add_days(at, -window, program.tz)
+        total = conn.execute(
+            select(func.coalesce(func.sum(t.receipts.c.basis_amount), 0)).where(
+                t.receipts.c.customer_id == state.id, t.receipts.c.at > since
+            )
+        ).scalar_one()
+        # SUM runs on the stored integers of kopecks.
+        return (Decimal(int(total)) / 100).quantize(Decimal("0.01"))
+
+    def catch_up(
+        self, conn: Connection, program: Program, state: CustomerState, until: datetime
+    ) -> tuple[CustomerState, list[AutoEvent]]:
+        """Carry out the customer's automatic events due by ``until`` and store them."""
+        account, profile, happened = automation.run_until(
+            program, state.bonus, state.account, state.profile, until
+        )
+        if not happened:
+            return state, []
+        new = CustomerState(state.id, state.group, state.bonus, account, profile, state.tier_basis)
+        for event, moves in happened:
+            self._write_movements(conn, state.id, None, moves)
+            if event.message is not None:
+                conn.execute(
+                    insert(t.customer_messages).values(
+                        customer_id=state.id,
+                        kind=event.message,
+                        at=event.at,
+                        lot_id=event.lot,
+                        points=event.points,
+                    )
+                )
+        self.save_state(conn, program, state, new, until)
+        return new, [e for e, _ in happened]
+
+    def save_state(
+        self,
+        conn: Connection,
+        program: Program,
+        before: CustomerState,
+        after: CustomerState,
+        at: datetime,
+        *,
+        event_id: str | None = None,
+        moves: Iterable[Movement] = (),
+    ) -> None:
+        """Write what changed in the account and refresh the customer's projection row."""
+        self._write_movements(conn, after.id, event_id, moves)
+        old = {lot.id: lot for lot in before.account.lots}
+        for lot in after.account.lots:
+            prev = old.get(lot.id)
+            if prev is None:
+                conn.execute(insert(t.lots).values(_lot_values(after.id, lot, event_id)))
+            elif prev != lot:
+                conn.execute(
+                    update(t.lots)
+                    .where(t.lots.c.id == lot.id)
+                    .values(remaining=lot.remaining, settled=lot.settled, warned=lot.warned)
+                )
+        due = automation.next_due(program, after.bonus, after.account, after.profile)
+        p = after.profile
+        conn.execute(
+            update(t.accounts)
+            .where(t.accounts.c.customer_id == after.id)
+            .values(
+                balance=after.account.balance(at),
+                pending=after.account.pending(at),
+                debt=after.account.debt,
+                tier_basis=after.tier_basis,
+                last_purchase_at=p.last_purchase_at,
+                sales_count=p.sales_count,
+                sales_net_total=p.sales_net_total,
+                winback_stage=p.winback_stage,
+                birthday_year_done=p.birthday_year_done,
+                next_due_at=due.at if due else None,
+                updated_at=at,
+            )
+        )
+
+    def _write_movements(
+        self, conn: Connection, customer_id: str, event_id: str | None, moves: Iterable[Movement]
+    ) -> None:
+        rows = [
+            {
+                "customer_id": customer_id,
+                "lot_id": m.lot,
+                "event_id": event_id,
+                "kind": m.kind.value,
+                "points": m.points,
+                "at": m.at,
+            }
+            for m in moves
+        ]
+        if rows:
+            conn.execute(insert(t.lot_movements), rows)
+
+
+def _lot(row: Row[Any]) -> Lot:
+    return Lot(
+        id=row.id,
+        kind=LotKind(row.kind),
+        points=row.points,
+        remaining=row.remaining,
+        credited_at=row.credited_at,
+        available_at=row.available_at,
+        expires_at=row.expires_at,
+        receipt=row.receipt_id,
+        origin_lot=row.origin_lot_id,
+        settled=row.settled,
+        warned=row.warned,
+    )
+
+
+def _lot_values(customer_id: str, lot: Lot, event_id: str | None) -> dict[str, Any]:
+    return {
+        "id": lot.id,
+        "customer_id": customer_id,
+        "kind": lot.kind.value,
+        "points": lot.points,
+        "remaining": lot.remaining,
+        "credited_at": lot.credited_at,
+        "available_at": lot.available_at,
+        "expires_at": lot.expires_at,
+        "receipt_id": lot.receipt,
+        "origin_lot_id": lot.origin_lot,
+        "settled": lot.settled,
+        "warned": lot.warned,
+        "event_id": event_id,
+    }
+
+
+def zero_account_values(customer_id: str, at: datetime) -> dict[str, Any]:
+    return {
+        "customer_id": customer_id,
+        "balance": ZERO,
+        "pending": ZERO,
+        "debt": ZERO,
+        "tier_basis": ZERO,
+        "sales_count": 0,
+        "sales_net_total": ZERO,
+        "winback_stage": 0,
+        "updated_at": at,
+    }

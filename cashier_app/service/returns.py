@@ -1,0 +1,205 @@
+"""Returns, whole or partial, by receipt number (RULES.md, "Returns"; F-20)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.lots import MovementKind, credit, debit
+from cashier_app.engine.money import ZERO
+from cashier_app.engine.returns import (
+    ReturnRequest,
+    SoldLine,
+    SoldReceipt,
+    Spend,
+    quote_return,
+    refund_lots,
+)
+from cashier_app.service.customers import view_of_state
+from cashier_app.service.ledger import Ledger, new_id
+from cashier_app.service.results import ReturnResult
+from cashier_app.storage import schema as t
+
+
+def _spends(conn: Connection, receipt_id: str, sale_event: str) -> list[Spend]:
+    """The lots the sale's redemption took points from, in spending order, with what
+    earlier returns already gave back to each."""
+    spent = conn.execute(
+        select(t.lot_movements.c.lot_id, t.lot_movements.c.points, t.lots.c.expires_at)
+        .join(t.lots, t.lots.c.id == t.lot_movements.c.lot_id)
+        .where(
+            t.lot_movements.c.event_id == sale_event,
+            t.lot_movements.c.kind == MovementKind.SPEND.value,
+        )
+        .order_by(t.lot_movements.c.id)
+    ).all()
+    given = dict(
+        conn.execute(
+            select(t.lots.c.origin_lot_id, func.sum(t.lots.c.points))
+            .where(t.lots.c.receipt_id == receipt_id, t.lots.c.kind == "refund")
+            .group_by(t.lots.c.origin_lot_id)
+        ).all()
+    )
+    return [
+        Spend(r.lot_id, r.points, r.expires_at, Decimal(int(given.get(r.lot_id) or 0)) / 100)
+        for r in spent
+    ]
+
+
+def record_return(
+    ledger: Ledger,
+    receipt_number: str,
+    items: Sequence[ReturnRequest],
+    *,
+    at: datetime | None = None,
+    actor: str | None = None,
+) -> ReturnResult:
+    """Return lines of a receipt: money refunded, accrued points taken back, redeemed
+    points given back, tier basis reduced; one transaction."""
+    at = at or ledger.clock()
+    with ledger.db.write() as conn:
+        program = ledger.program(conn)
+        receipt = conn.execute(
+            select(t.receipts).where(t.receipts.c.number == receipt_number)
+        ).first()
+        if receipt is None:
+            raise LoyaltyError("unknown_receipt", f"there is no receipt {receipt_number!r}")
+        if at < receipt.at:
+            raise LoyaltyError("return_before_sale", "a return cannot be dated before its sale")
+        line_rows = conn.execute(
+            select(t.receipt_lines)
+            .where(t.receipt_lines.c.receipt_id == receipt.id)
+            .order_by(t.receipt_lines.c.line_no)
+        ).all()
+        sold = SoldReceipt(
+            lines=tuple(
+                SoldLine(
+                    r.sku,
+                    r.qty,
+                    r.amount,
+                    r.discount,
+                    r.redeemed_money,
+                    r.accrual_base,
+                    r.returned_qty,
+                )
+                for r in line_rows
+            ),
+            accrued=receipt.accrued,
+            redeemed=receipt.redeemed,
+            points_taken_back=receipt.points_taken_back,
+            points_given_back=receipt.points_given_back,
+        )
+        quote = quote_return(sold, items, program.points_rounding)
+
+        return_id = new_id()
+        event_id = ledger.append_event(
+            conn,
+            "return",
+            at,
+            {
+                "return_id": return_id,
+                "receipt_id": receipt.id,
+                "number": receipt.number,
+                "lines": [
+                    {"line": ln.index, "qty": ln.qty, "refund": ln.refund} for ln in quote.lines
+                ],
+                "refunded": quote.refunded,
+                "points_taken": quote.points_taken,
+                "points_returned": quote.points_returned,
+                "basis_decrease": quote.basis_decrease,
+            },
+            customer_id=receipt.customer_id,
+            actor=actor,
+            program_version=program.version,
+        )
+        conn.execute(
+            insert(t.returns).values(
+                id=return_id,
+                receipt_id=receipt.id,
+                at=at,
+                event_id=event_id,
+                refunded=quote.refunded,
+                points_taken=quote.points_taken,
+                points_returned=quote.points_returned,
+                basis_decrease=quote.basis_decrease,
+            )
+        )
+        conn.execute(
+            insert(t.return_lines),
+            [
+                {"return_id": return_id, "line_no": ln.index, "qty": ln.qty, "refund": ln.refund}
+                for ln in quote.lines
+            ],
+        )
+        for ln in quote.lines:
+            conn.execute(
+                update(t.receipt_lines)
+                .where(
+                    t.receipt_lines.c.receipt_id == receipt.id,
+                    t.receipt_lines.c.line_no == ln.index,
+                )
+                .values(returned_qty=line_rows[ln.index].returned_qty + ln.qty)
+            )
+        conn.execute(
+            update(t.receipts)
+            .where(t.receipts.c.id == receipt.id)
+            .values(
+                points_taken_back=receipt.points_taken_back + quote.points_taken,
+                points_given_back=receipt.points_given_back + quote.points_returned,
+                refunded=receipt.refunded + quote.refunded,
+                basis_amount=receipt.basis_amount
+                - (quote.basis_decrease if receipt.customer_id else ZERO),
+            )
+        )
+
+        view = None
+        autos = []
+        if receipt.customer_id is not None:
+            state = ledger.load_state(conn, program, receipt.customer_id)
+            state, autos = ledger.catch_up(conn, program, state, at)
+            account = state.account
+            moves = []
+            if quote.points_taken > ZERO:
+                account, taken = debit(
+                    account,
+                    quote.points_taken,
+                    at,
+                    kind=MovementKind.TAKE_BACK,
+                    first_from=receipt.accrual_lot_id,
+                    allow_debt=True,  # already spent: the balance goes negative (F-20)
+                )
+                moves += taken
+            if quote.points_returned > ZERO:
+                spends = _spends(conn, receipt.id, receipt.event_id)
+                for lot in refund_lots(spends, quote.points_returned, at, f"refund:{event_id}"):
+                    account, credited = credit(account, replace(lot, receipt=receipt.id), at)
+                    moves += credited
+            profile = replace(
+                state.profile,
+                sales_net_total=state.profile.sales_net_total - quote.basis_decrease,
+            )
+            new_state = replace(
+                state,
+                account=account,
+                profile=profile,
+                tier_basis=state.tier_basis - quote.basis_decrease,
+            )
+            ledger.save_state(conn, program, state, new_state, at, event_id=event_id, moves=moves)
+            new_state, more = ledger.catch_up(conn, program, new_state, at)
+            autos += more
+            view = view_of_state(ledger, conn, program, new_state, at)
+    return ReturnResult(
+        return_id=return_id,
+        receipt_number=receipt.number,
+        event_id=event_id,
+        refunded=quote.refunded,
+        points_taken=quote.points_taken,
+        points_returned=quote.points_returned,
+        customer=view,
+        automatic=tuple(autos),
+    )

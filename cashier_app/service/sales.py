@@ -1,0 +1,249 @@
+"""Quoting and recording a sale (RULES.md, "Computing a receipt")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, exists, insert, select
+
+from cashier_app.engine.automation import run_until
+from cashier_app.engine.calendar import add_days
+from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.lots import Lot, LotKind, Movement, credit, debit
+from cashier_app.engine.money import ZERO
+from cashier_app.engine.program import Program
+from cashier_app.engine.receipt import (
+    LineInput,
+    ReceiptQuote,
+    RedeemRequest,
+    Shopper,
+    quote_receipt,
+)
+from cashier_app.service.customers import view_of_state
+from cashier_app.service.ledger import CustomerState, Ledger, new_id
+from cashier_app.service.results import SaleResult
+from cashier_app.storage import schema as t
+
+PAYMENTS = ("cash", "card", "other")
+
+
+def _shopper(
+    ledger: Ledger, conn: Connection, program: Program, state: CustomerState, at: datetime
+) -> Shopper:
+    return Shopper(
+        group=state.group,
+        bonus_basis=ledger.bonus_basis(conn, program, state, at),
+        discount_basis=state.tier_basis,
+        available_points=state.account.balance(at),
+    )
+
+
+def quote_sale(
+    ledger: Ledger,
+    lines: Sequence[LineInput],
+    *,
+    customer_id: str | None = None,
+    redeem: RedeemRequest = ZERO,
+    at: datetime | None = None,
+) -> ReceiptQuote:
+    """The receipt's numbers before payment; reads only."""
+    at = at or ledger.clock()
+    with ledger.db.read() as conn:
+        program = ledger.program(conn)
+        shopper = None
+        if customer_id is not None:
+            state = ledger.load_state(conn, program, customer_id)
+            account, profile, _ = run_until(program, state.bonus, state.account, state.profile, at)
+            state = replace(state, account=account, profile=profile)
+            shopper = _shopper(ledger, conn, program, state, at)
+        return quote_receipt(program, lines, shopper, redeem)
+
+
+def record_sale(
+    ledger: Ledger,
+    lines: Sequence[LineInput],
+    *,
+    customer_id: str | None = None,
+    redeem: RedeemRequest = ZERO,
+    number: str | None = None,
+    payment: str = "cash",
+    at: datetime | None = None,
+    actor: str | None = None,
+) -> SaleResult:
+    """Commit a sale: event, receipt, lots, projection and outbox in one transaction.
+
+    The numbers are computed again inside the write transaction, so what is committed is
+    what the rules give on the state that is actually there.
+    """
+    at = at or ledger.clock()
+    if payment not in PAYMENTS:
+        raise LoyaltyError("invalid_payment", f"payment must be one of {', '.join(PAYMENTS)}")
+    with ledger.db.write() as conn:
+        program = ledger.program(conn)
+        autos = []
+        state = None
+        shopper = None
+        if customer_id is not None:
+            state = ledger.load_state(conn, program, customer_id)
+            state, autos = ledger.catch_up(conn, program, state, at)
+            shopper = _shopper(ledger, conn, program, state, at)
+        quote = quote_receipt(program, lines, shopper, redeem)
+
+        receipt_id = new_id()
+        if number is None:
+            device = ledger.device_row(conn)
+            number = f"{device.card_prefix}-{ledger.take_counter(conn, 'next_receipt'):06d}"
+        elif not number.strip() or len(number) > 40:
+            raise LoyaltyError("invalid_receipt_number", "a receipt number has 1 to 40 characters")
+        if conn.execute(select(exists().where(t.receipts.c.number == number))).scalar():
+            raise LoyaltyError("duplicate_receipt", f"receipt {number} is already recorded")
+
+        accrual_lot: Lot | None = None
+        if state is not None and state.bonus is not None and quote.accrued > ZERO:
+            available = add_days(at, state.bonus.accrual_delay_days, program.tz)
+            expiry = state.bonus.expiry_days
+            accrual_lot = Lot(
+                id=f"accrual:{receipt_id}",
+                kind=LotKind.ACCRUAL,
+                points=quote.accrued,
+                remaining=quote.accrued,
+                credited_at=at,
+                available_at=available,
+                expires_at=add_days(available, expiry, program.tz) if expiry is not None else None,
+                receipt=receipt_id,
+            )
+
+        event_id = ledger.append_event(
+            conn,
+            "sale",
+            at,
+            {
+                "receipt_id": receipt_id,
+                "number": number,
+                "customer_id": customer_id,
+                "payment": payment,
+                "lines": [
+                    {
+                        "sku": ln.sku,
+                        "name": ln.name,
+                        "category": ln.category,
+                        "brand": ln.brand,
+                        "price": ln.price,
+                        "qty": ln.qty,
+                        "no_loyalty": ln.no_loyalty,
+                        "amount": ln.amount,
+                        "discount": ln.discount,
+                        "redeemed_money": ln.redeemed_money,
+                        "accrual_base": ln.accrual_base,
+                    }
+                    for ln in quote.lines
+                ],
+                "total": quote.total,
+                "discount": quote.discount,
+                "discount_percent": quote.discount_percent,
+                "redeemed": quote.redeemed,
+                "paid": quote.paid,
+                "accrued": quote.accrued,
+                "tier": quote.tier,
+                "accrual_lot": {
+                    "id": accrual_lot.id,
+                    "available_at": accrual_lot.available_at,
+                    "expires_at": accrual_lot.expires_at,
+                }
+                if accrual_lot
+                else None,
+            },
+            customer_id=customer_id,
+            actor=actor,
+            program_version=program.version,
+        )
+        conn.execute(
+            insert(t.receipts).values(
+                id=receipt_id,
+                number=number,
+                customer_id=customer_id,
+                at=at,
+                event_id=event_id,
+                program_version=program.version,
+                total=quote.total,
+                discount=quote.discount,
+                discount_percent=quote.discount_percent,
+                redeemed=quote.redeemed,
+                redeemed_money=quote.redeemed_money,
+                paid=quote.paid,
+                accrual_base=quote.accrual_base,
+                accrued=quote.accrued,
+                accrual_lot_id=accrual_lot.id if accrual_lot else None,
+                tier=quote.tier,
+                basis_amount=quote.after_discount if customer_id else ZERO,
+                points_taken_back=ZERO,
+                points_given_back=ZERO,
+                refunded=ZERO,
+                payment=payment,
+            )
+        )
+        conn.execute(
+            insert(t.receipt_lines),
+            [
+                {
+                    "receipt_id": receipt_id,
+                    "line_no": i,
+                    "sku": ln.sku,
+                    "name": ln.name,
+                    "category": ln.category,
+                    "brand": ln.brand,
+                    "price": ln.price,
+                    "qty": ln.qty,
+                    "no_loyalty": ln.no_loyalty,
+                    "amount": ln.amount,
+                    "discount": ln.discount,
+                    "redeemed_money": ln.redeemed_money,
+                    "accrual_base": ln.accrual_base,
+                    "discount_eligible": ln.discount_eligible,
+                    "bonus_eligible": ln.bonus_eligible,
+                    "returned_qty": Decimal("0"),
+                }
+                for i, ln in enumerate(quote.lines)
+            ],
+        )
+
+        view = None
+        if state is not None:
+            account = state.account
+            moves: list[Movement] = []
+            if quote.redeemed > ZERO:
+                account, spent = debit(account, quote.redeemed, at)
+                moves += spent
+            if accrual_lot is not None:
+                account, credited = credit(account, accrual_lot, at)
+                moves += credited
+            after_discount = quote.after_discount
+            profile = replace(
+                state.profile,
+                last_purchase_at=at,
+                winback_stage=0,  # a purchase starts a new quiet period
+                sales_count=state.profile.sales_count + 1,
+                sales_net_total=state.profile.sales_net_total + after_discount,
+            )
+            new_state = replace(
+                state,
+                account=account,
+                profile=profile,
+                tier_basis=state.tier_basis + after_discount,
+            )
+            ledger.save_state(conn, program, state, new_state, at, event_id=event_id, moves=moves)
+            new_state, more = ledger.catch_up(conn, program, new_state, at)
+            autos += more
+            view = view_of_state(ledger, conn, program, new_state, at)
+    return SaleResult(
+        receipt_id=receipt_id,
+        number=number,
+        event_id=event_id,
+        quote=quote,
+        customer=view,
+        accrual_available_at=accrual_lot.available_at if accrual_lot else None,
+        automatic=tuple(autos),
+    )

@@ -1,0 +1,1 @@
+"""The local SQLite ledger: schema, migrations and the connection factory."""

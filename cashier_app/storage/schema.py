@@ -1,0 +1,271 @@
+"""Tables of the local ledger.
+
+Events are immutable and each has its outbox row, written in the same transaction.
+Customers' balances, lots and tiers are projections kept up to date by the service layer
+in that same transaction, so a lookup reads a row instead of replaying history.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from cashier_app.storage.types import Money, Points, Quantity, UtcDateTime
+
+# Stable constraint names, so batch migrations on SQLite can find them (Alembic batch.rst).
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+device = Table(
+    "device",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("device_id", String(36), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("next_seq", Integer, nullable=False),
+    Column("card_prefix", String(4), nullable=False),
+    Column("next_card", Integer, nullable=False),
+    Column("next_receipt", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
+program_versions = Table(
+    "program_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("document", Text, nullable=False),
+    Column("installed_at", UtcDateTime(), nullable=False),
+)
+
+customer_groups = Table(
+    "customer_groups",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("loyalty", String(8), nullable=False),
+    Column("is_default", Boolean, nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("phone", String(20), nullable=False, unique=True),
+    Column("phone_last4", String(4), nullable=False, index=True),
+    Column("name", String(120), nullable=False, server_default=""),
+    Column("birthday", Date),
+    Column("group_id", ForeignKey("customer_groups.id"), nullable=False),
+    Column("registered_at", UtcDateTime(), nullable=False),
+    Column("consent_at", UtcDateTime()),
+    Column("referrer_id", ForeignKey("customers.id")),
+    Column("event_id", String(36), nullable=False),
+)
+
+cards = Table(
+    "cards",
+    metadata,
+    Column("number", String(32), primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("1")),
+)
+
+# The projection a lookup reads: one row per customer.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("customer_id", ForeignKey("customers.id"), primary_key=True),
+    Column("balance", Points(), nullable=False),  # spendable less debt, as of updated_at
+    Column("pending", Points(), nullable=False),
+    Column("debt", Points(), nullable=False),
+    Column("tier_basis", Money(), nullable=False),  # all purchases after discounts, less returns
+    Column("last_purchase_at", UtcDateTime()),
+    Column("sales_count", Integer, nullable=False),
+    Column("sales_net_total", Money(), nullable=False),
+    Column("winback_stage", Integer, nullable=False),
+    Column("birthday_year_done", Integer),
+    Column("next_due_at", UtcDateTime(), index=True),  # the next automatic event, if any
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+lots = Table(
+    "lots",
+    metadata,
+    Column("id", String(120), primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("points", Points(), nullable=False),
+    Column("remaining", Points(), nullable=False),
+    Column("credited_at", UtcDateTime(), nullable=False),
+    Column("available_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime()),
+    Column("receipt_id", String(36)),
+    Column("origin_lot_id", String(120)),
+    Column("settled", Boolean, nullable=False),
+    Column("warned", Boolean, nullable=False),
+    Column("event_id", String(36)),
+    CheckConstraint("remaining >= 0 AND remaining <= points", name="remaining_in_range"),
+)
+# Open lots only: a customer with 10,000 events still has a handful of these.
+Index("ix_lots_open", lots.c.customer_id, sqlite_where=text("remaining > 0"))
+Index("ix_lots_customer_credited", lots.c.customer_id, lots.c.credited_at)
+
+lot_movements = Table(
+    "lot_movements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("lot_id", String(120)),
+    Column("event_id", String(36)),  # the operation that caused it; null for automations
+    Column("kind", String(10), nullable=False),
+    Column("points", Points(), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+)
+Index("ix_lot_movements_customer_at", lot_movements.c.customer_id, lot_movements.c.at)
+Index("ix_lot_movements_event", lot_movements.c.event_id, sqlite_where=text("event_id IS NOT NULL"))
+
+receipts = Table(
+    "receipts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("customer_id", ForeignKey("customers.id")),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("program_version", Integer, nullable=False),
+    Column("total", Money(), nullable=False),
+    Column("discount", Money(), nullable=False),
+    Column("discount_percent", Money(), nullable=False),
+    Column("redeemed", Points(), nullable=False),
+    Column("redeemed_money", Money(), nullable=False),
+    Column("paid", Money(), nullable=False),
+    Column("accrual_base", Money(), nullable=False),
+    Column("accrued", Points(), nullable=False),
+    Column("accrual_lot_id", String(120)),
+    Column("tier", String(40)),
+    Column("basis_amount", Money(), nullable=False),  # after discounts, less returns
+    Column("points_taken_back", Points(), nullable=False),
+    Column("points_given_back", Points(), nullable=False),
+    Column("refunded", Money(), nullable=False),
+    Column("payment", String(10)),
+)
+Index("ix_receipts_customer_at", receipts.c.customer_id, receipts.c.at)
+Index("ix_receipts_at", receipts.c.at)
+
+receipt_lines = Table(
+    "receipt_lines",
+    metadata,
+    Column("receipt_id", ForeignKey("receipts.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True, autoincrement=False),
+    Column("sku", String(64), nullable=False),
+    Column("name", String(200)),
+    Column("category", String(64)),
+    Column("brand", String(64)),
+    Column("price", Money(), nullable=False),
+    Column("qty", Quantity(), nullable=False),
+    Column("no_loyalty", Boolean, nullable=False),
+    Column("amount", Money(), nullable=False),
+    Column("discount", Money(), nullable=False),
+    Column("redeemed_money", Money(), nullable=False),
+    Column("accrual_base", Money(), nullable=False),
+    Column("discount_eligible", Boolean, nullable=False),
+    Column("bonus_eligible", Boolean, nullable=False),
+    Column("returned_qty", Quantity(), nullable=False),
+    CheckConstraint("returned_qty >= 0 AND returned_qty <= qty", name="returned_in_range"),
+)
+
+returns = Table(
+    "returns",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("receipt_id", ForeignKey("receipts.id"), nullable=False, index=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("refunded", Money(), nullable=False),
+    Column("points_taken", Points(), nullable=False),
+    Column("points_returned", Points(), nullable=False),
+    Column("basis_decrease", Money(), nullable=False),
+)
+
+return_lines = Table(
+    "return_lines",
+    metadata,
+    Column("return_id", ForeignKey("returns.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True, autoincrement=False),
+    Column("qty", Quantity(), nullable=False),
+    Column("refund", Money(), nullable=False),
+)
+
+customer_messages = Table(
+    "customer_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("lot_id", String(120)),
+    Column("points", Points()),
+    Column("sent_at", UtcDateTime()),  # delivery belongs to the messaging layer
+)
+Index("ix_customer_messages_customer", customer_messages.c.customer_id, customer_messages.c.id)
+
+# Immutable: triggers in the migration refuse UPDATE and DELETE.
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("device_id", String(36), nullable=False),
+    Column("device_seq", Integer, nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("customer_id", String(36)),
+    Column("actor", String(64)),
+    Column("program_version", Integer),
+    Column("payload", Text, nullable=False),
+    UniqueConstraint("device_id", "device_seq", name="uq_events_device_seq"),
+)
+Index("ix_events_customer_at", events.c.customer_id, events.c.at)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("event_id", ForeignKey("events.id"), primary_key=True),
+    Column("device_seq", Integer, nullable=False, unique=True),
+    Column("sent_at", UtcDateTime()),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text),
+)
+Index("ix_outbox_unsent", outbox.c.device_seq, sqlite_where=text("sent_at IS NULL"))
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(64)),
+    Column("action", String(40), nullable=False),
+    Column("subject", String(120)),
+    Column("details", Text, nullable=False),
+)

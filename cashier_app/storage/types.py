@@ -1,0 +1,75 @@
+"""Column types: Decimal stored as an exact integer of minor units, moments stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Dialect, TypeDecorator
+
+
+class Scaled(TypeDecorator[Decimal]):
+    """A Decimal kept as an integer count of 10**-scale units: exact, sortable, summable.
+
+    Money and points use scale 2 (kopecks, hundredths of a point), quantities scale 3.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = scale
+        self._factor = Decimal(10) ** scale
+        self._quantum = Decimal(1).scaleb(-scale)
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = Decimal(value)
+        if not isinstance(value, Decimal):
+            raise TypeError(f"expected Decimal, got {type(value).__name__}")  # never a float
+        scaled = value * self._factor
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {self.scale} fractional digits")
+        return int(scaled)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(int(value)) / self._factor).quantize(self._quantum)
+
+
+def Money() -> Scaled:
+    return Scaled(2)
+
+
+def Points() -> Scaled:
+    return Scaled(2)
+
+
+def Quantity() -> Scaled:
+    return Scaled(3)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC text, which sorts."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError("moments stored in the ledger must carry a time zone")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC)
