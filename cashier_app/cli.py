@@ -1,16 +1,128 @@
-"""``cashier-app``: the command line of the workstation."""
+"""``cashier-app``: the workstation's command line.
+
+Every command works on the store's ledger in ``--data-dir`` (default: the platform's data
+directory, or ``$CASHIER_APP_DATA``) through the same service layer the window uses.
+Refusals print the reason and the stable error code and exit 2, changing nothing.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
+from cashier_app import service
+from cashier_app.engine.errors import LoyaltyError, ProgramError
+from cashier_app.engine.money import format_money, parse_amount, parse_quantity
+from cashier_app.engine.receipt import LineInput, ReceiptQuote
+from cashier_app.engine.returns import ReturnRequest
+from cashier_app.paths import default_data_dir, resource
 from cashier_app.scenario import ScenarioError, load_scenario
+from cashier_app.service.ledger import Ledger
+from cashier_app.service.phones import mask_phone
+from cashier_app.service.results import CustomerView
 from cashier_app.simulate import EXIT_INVALID, run_scenario
+from cashier_app.slips import render
+
+EXIT_REFUSED = 2
 
 
-def _simulate(args: argparse.Namespace) -> int:
+class UsageError(Exception):
+    pass
+
+
+# -- helpers -----------------------------------------------------------------------------
+def _ledger(args: argparse.Namespace) -> Ledger:
+    return service.open_ledger(Path(args.data_dir))
+
+
+def _moment(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{text!r} is not a time like 2026-03-01T10:00:00+03:00") from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # the machine's local zone
+    return moment.astimezone(UTC)
+
+
+def _kv(text: str, what: str) -> dict[str, str]:
+    out = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise UsageError(f"{what} {text!r}: write key=value pairs separated by commas")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _sale_line(text: str) -> LineInput:
+    kv = _kv(text, "line")
+    unknown = set(kv) - {"sku", "price", "qty", "category", "brand", "name", "no_loyalty"}
+    if unknown or "sku" not in kv or "price" not in kv:
+        raise UsageError(
+            f"line {text!r}: give sku=...,price=...[,qty=...,category=...,brand=...,no_loyalty=1]"
+        )
+    try:
+        return LineInput(
+            sku=kv["sku"],
+            price=parse_amount(kv["price"]),
+            qty=parse_quantity(kv.get("qty", "1")),
+            category=kv.get("category") or None,
+            brand=kv.get("brand") or None,
+            name=kv.get("name") or None,
+            no_loyalty=kv.get("no_loyalty", "0").lower() in ("1", "yes", "true"),
+        )
+    except ValueError as exc:
+        raise UsageError(f"line {text!r}: {exc}") from None
+
+
+def _customer(ledger: Ledger, query: str) -> str:
+    """A customer by phone, card scan or id."""
+    found = service.identify(ledger, query)
+    if found is None:
+        try:
+            service.get_customer(ledger, query)
+            found = query
+        except LoyaltyError:
+            raise LoyaltyError("unknown_customer", f"no customer for {query!r}") from None
+    return found
+
+
+def _pts(value: Decimal) -> str:
+    return str(value.quantize(Decimal(1)) if value == value.to_integral_value() else value)
+
+
+def _show_customer(view: CustomerView, full_phone: bool = False) -> None:
+    phone = view.phone if full_phone else mask_phone(view.phone)
+    print(f"{view.name or '(no name)'}  {phone}  card {', '.join(view.cards) or '-'}")
+    print(f"  id {view.id}, group {view.group_name} ({view.loyalty})")
+    print(f"  balance {_pts(view.balance)}, pending {_pts(view.pending)}", end="")
+    print(f", tier {view.tier or '-'}", end="")
+    if view.next_tier:
+        print(f", {view.to_next_tier} more to reach {view.next_tier}", end="")
+    if view.discount_percent:
+        print(f", discount {view.discount_percent}%", end="")
+    print()
+
+
+def _print_quote(q: ReceiptQuote) -> None:
+    for ln in q.lines:
+        print(f"  {ln.sku:<20} {ln.qty:>8} x {ln.price:>10} = {ln.amount:>10}")
+    print(f"  total {format_money(q.total)}, discount {format_money(q.discount)}, "
+          f"points {q.redeemed} (at most {q.max_redeem}), to pay {format_money(q.paid)}, "
+          f"points earned {q.accrued}")  # fmt: skip
+
+
+# -- commands ----------------------------------------------------------------------------
+def cmd_simulate(args: argparse.Namespace) -> int:
     try:
         scenario = load_scenario(Path(args.file))
     except ScenarioError as exc:
@@ -19,18 +131,243 @@ def _simulate(args: argparse.Namespace) -> int:
     return run_scenario(scenario)
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    scenario = load_scenario(resource("demo_store.json"))
+    print("Demo store: the Samosale default program (3% / 5% / 7% cashback, up to 30% of a")
+    print("receipt payable with points, welcome and birthday bonuses), on a temporary ledger.\n")
+    return run_scenario(scenario, render=render)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    ledger = _ledger(args)
+    path = Path(args.program) if args.program else resource("programs", "samosale_default.json")
+    with ledger.db.read() as conn:
+        try:
+            ledger.program(conn)
+            installed = True
+        except LoyaltyError:
+            installed = False
+    if not installed:
+        program = service.install_program(ledger, _read_json(path))
+        print(f"installed program version {program.version} from {path}")
+    print(f"ledger ready at {ledger.db.path}")
+    return 0
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{path} is not valid JSON: {exc}") from None
+
+
+def cmd_program_install(args: argparse.Namespace) -> int:
+    program = service.install_program(_ledger(args), _read_json(Path(args.file)))
+    print(f"installed program version {program.version}")
+    return 0
+
+
+def cmd_program_check(args: argparse.Namespace) -> int:
+    from cashier_app.engine.program import parse_program
+
+    program = parse_program(_read_json(Path(args.file)))
+    print(f"program version {program.version} is valid: {len(program.groups)} groups")
+    return 0
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    birthday = None
+    if args.birthday:
+        try:
+            birthday = date.fromisoformat(args.birthday)
+        except ValueError:
+            raise UsageError(f"birthday {args.birthday!r} is not a date like 1990-01-20") from None
+    reg = service.register_customer(
+        _ledger(args),
+        args.phone,
+        name=args.name or "",
+        birthday=birthday,
+        group=args.group,
+        consent=args.consent,
+        referrer=args.referrer,
+        card=args.card,
+        at=_moment(args.at),
+    )
+    print(f"registered, card {reg.card}, welcome bonus {reg.welcome_points}")
+    _show_customer(reg.customer)
+    return 0
+
+
+def cmd_find(args: argparse.Namespace) -> int:
+    ledger = _ledger(args)
+    found = service.identify(ledger, args.query)
+    views = (
+        [service.get_customer(ledger, found)]
+        if found
+        else service.search_customers(ledger, args.query)
+    )
+    if not views:
+        print("no customer found")
+        return 1
+    for view in views:
+        _show_customer(view, full_phone=args.full_phone)
+    return 0
+
+
+def _redeem(text: str) -> Decimal | str:
+    if text == "max":
+        return "max"
+    try:
+        return parse_amount(text)
+    except ValueError:
+        raise UsageError(f"--redeem {text!r}: give a number of points or 'max'") from None
+
+
+def cmd_sale(args: argparse.Namespace) -> int:
+    ledger = _ledger(args)
+    lines = [_sale_line(x) for x in args.line]
+    customer = _customer(ledger, args.customer) if args.customer else None
+    redeem = _redeem(args.redeem)
+    if args.quote:
+        _print_quote(service.quote_sale(ledger, lines, customer_id=customer, redeem=redeem,
+                                        at=_moment(args.at)))  # fmt: skip
+        return 0
+    sale = service.record_sale(
+        ledger, lines, customer_id=customer, redeem=redeem, number=args.number,
+        payment=args.payment, at=_moment(args.at),
+    )  # fmt: skip
+    print(f"receipt {sale.number} recorded")
+    _print_quote(sale.quote)
+    if sale.customer:
+        _show_customer(sale.customer)
+    return 0
+
+
+def cmd_return(args: argparse.Namespace) -> int:
+    items = []
+    for text in args.line:
+        kv = _kv(text, "line")
+        try:
+            qty = parse_quantity(kv.get("qty", "1"))
+            line = int(kv["line"]) - 1 if "line" in kv else None
+        except (ValueError, InvalidOperation):
+            raise UsageError(f"line {text!r}: give sku=...[,qty=...] or line=N[,qty=...]") from None
+        items.append(ReturnRequest(kv.get("sku"), qty, line))
+    res = service.record_return(_ledger(args), args.receipt, items, at=_moment(args.at))
+    print(f"returned on {res.receipt_number}: refund {res.refunded}, points taken back "
+          f"{res.points_taken}, points given back {res.points_returned}")  # fmt: skip
+    if res.customer:
+        _show_customer(res.customer)
+    return 0
+
+
+def cmd_adjust(args: argparse.Namespace) -> int:
+    ledger = _ledger(args)
+    try:
+        points = parse_amount(args.points, allow_negative=True)
+    except ValueError:
+        raise UsageError(f"points {args.points!r}: give a number like 100 or -50") from None
+    res = service.adjust_balance(
+        ledger, _customer(ledger, args.customer), points, args.reason, at=_moment(args.at)
+    )
+    print(f"adjusted by {res.points}")
+    _show_customer(res.customer)
+    return 0
+
+
+def cmd_automations(args: argparse.Namespace) -> int:
+    events = service.run_automations(_ledger(args), _moment(args.until))
+    for e in events:
+        print(f"{e.at.isoformat()}  {e.kind}  customer {e.customer}  {e.points} points")
+    print(f"{len(events)} automatic event(s)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cashier-app", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sim = sub.add_parser("simulate", help="run a scenario file on a temporary ledger")
-    sim.add_argument("file", help="scenario JSON (see docs/scenarios.md)")
-    sim.set_defaults(func=_simulate)
+    parser = argparse.ArgumentParser(
+        prog="cashier-app",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--data-dir", default=str(default_data_dir()), help="the store's ledger folder"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], help: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("simulate", cmd_simulate, "run a scenario file on a temporary ledger (RULES.md)")
+    p.add_argument("file")
+    add("demo", cmd_demo, "run the demo store's day and print its receipts")
+    p = add("init", cmd_init, "create the ledger and install a program (default: Samosale's)")
+    p.add_argument("--program", help="program document JSON")
+    p = add("program-install", cmd_program_install, "install a new program version")
+    p.add_argument("file")
+    p = add("program-check", cmd_program_check, "validate a program document, change nothing")
+    p.add_argument("file")
+    p = add("register", cmd_register, "register a customer and issue a card")
+    p.add_argument("--phone", required=True)
+    p.add_argument("--name")
+    p.add_argument("--birthday", help="YYYY-MM-DD")
+    p.add_argument("--group")
+    p.add_argument("--card", help="a pre-printed card number (default: issue one)")
+    p.add_argument("--referrer", help="the referring customer's phone or card")
+    p.add_argument("--consent", action="store_true", help="consent to the privacy policy given")
+    p.add_argument("--at", help="when (default: now)")
+    p = add("find", cmd_find, "find customers by phone, card, last 4 digits or name")
+    p.add_argument("query")
+    p.add_argument("--full-phone", action="store_true", help="show whole phone numbers")
+    p = add("sale", cmd_sale, "quote or record a sale")
+    p.add_argument(
+        "--line",
+        action="append",
+        required=True,
+        help="sku=...,price=...[,qty=...,category=...,brand=...,no_loyalty=1]",
+    )
+    p.add_argument("--customer", help="phone, card or customer id")
+    p.add_argument("--redeem", default="0", help="points to pay with, or 'max'")
+    p.add_argument("--payment", default="cash", choices=["cash", "card", "other"])
+    p.add_argument("--number", help="receipt number (default: next of this till)")
+    p.add_argument("--quote", action="store_true", help="only compute, record nothing")
+    p.add_argument("--at")
+    p = add("return", cmd_return, "return lines of a receipt")
+    p.add_argument("receipt")
+    p.add_argument(
+        "--line", action="append", required=True, help="sku=...[,qty=...] or line=N[,qty=...]"
+    )
+    p.add_argument("--at")
+    p = add("adjust", cmd_adjust, "adjust a customer's points (manager), with a reason")
+    p.add_argument("customer")
+    p.add_argument("points")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--at")
+    p = add("automations", cmd_automations, "run expiry, birthdays, win-back up to a moment")
+    p.add_argument("--until")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except ProgramError as exc:
+        print("cashier-app: invalid program document:", file=sys.stderr)
+        for path, msg in exc.issues:
+            print(f"  {path or '(document)'}: {msg}", file=sys.stderr)
+        return EXIT_REFUSED
+    except LoyaltyError as exc:
+        print(f"cashier-app: {exc.message} [{exc.code}]", file=sys.stderr)
+        return EXIT_REFUSED
+    except UsageError as exc:
+        print(f"cashier-app: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
 
 
 if __name__ == "__main__":

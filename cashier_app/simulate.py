@@ -54,15 +54,26 @@ class Run:
     def local(self, moment: datetime) -> str:
         return moment.astimezone(self.scenario.program.tz).replace(tzinfo=None).isoformat()
 
+    render: Callable[[dict[str, Any]], str] | None = None
+
     def emit(self, line: dict[str, Any]) -> None:
-        self.out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        text = self.render(line) if self.render else json.dumps(line, ensure_ascii=False)
+        self.out.write(text + "\n")
 
     def fail(self, index: int, text: str) -> None:
         self.failures += 1
         self.err.write(f"step {index}: {text}\n")
 
 
-def run_scenario(scenario: Scenario, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run_scenario(
+    scenario: Scenario,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    render: Callable[[dict[str, Any]], str] | None = None,
+) -> int:
+    """Run every step; ``render`` turns output lines into text (default: JSON lines)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
     with tempfile.TemporaryDirectory(prefix="cashier-simulate-") as tmp:
         now = [datetime.now(UTC)]
         ledger = service.open_ledger(Path(tmp), clock=lambda: now[0], device_name="Simulator")
@@ -70,7 +81,7 @@ def run_scenario(scenario: Scenario, out: TextIO = sys.stdout, err: TextIO = sys
             first = scenario.steps[0].at if scenario.steps else now[0]
             now[0] = first
             service.install_program(ledger, scenario.document, at=first)
-            run = Run(ledger, scenario, out, err, now)
+            run = Run(ledger, scenario, out, err, now, render=render)
             for index, step in enumerate(scenario.steps):
                 now[0] = step.at
                 for auto in service.run_automations(ledger, step.at):
