@@ -213,8 +213,7 @@ class Ledger:
                 t.receipts.c.customer_id == state.id, t.receipts.c.at > since
             )
         ).scalar_one()
-        # SUM runs on the stored integers of kopecks.
-        return (Decimal(int(total)) / 100).quantize(Decimal("0.01"))
+        return Decimal(total)
 
     def catch_up(
         self, conn: Connection, program: Program, state: CustomerState, until: datetime

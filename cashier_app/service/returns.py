@@ -46,8 +46,7 @@ def _spends(conn: Connection, receipt_id: str, sale_event: str) -> list[Spend]:
         ).all()
     )
     return [
-        Spend(r.lot_id, r.points, r.expires_at, Decimal(int(given.get(r.lot_id) or 0)) / 100)
-        for r in spent
+        Spend(r.lot_id, r.points, r.expires_at, given.get(r.lot_id) or Decimal(0)) for r in spent
     ]
 
 
