@@ -30,9 +30,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "ledger.sqlite3"
     db = Database(path)
     migrate.upgrade(db)
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
+    db.close()  # the last connection to close checkpoints the WAL into the file
     return path
 
 

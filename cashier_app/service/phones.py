@@ -35,7 +35,8 @@ def looks_like_phone(text: str) -> bool:
 
 def mask_phone(e164: str) -> str:
     """What a cashier sees: +7 *** ***-45-67."""
-    if len(e164) < 6:
+    try:
+        country = phonenumbers.parse(e164).country_code
+    except phonenumbers.NumberParseException:
         return "***"
-    country = e164[: len(e164) - 10] if len(e164) >= 11 else e164[:2]
-    return f"{country} *** ***-{e164[-4:-2]}-{e164[-2:]}"
+    return f"+{country} *** ***-{e164[-4:-2]}-{e164[-2:]}"
