@@ -29,7 +29,9 @@ def counts(ledger) -> dict[str, int]:
         }  # fmt: skip
 
 
-@pytest.mark.parametrize("typed", ["8 900 123-45-67", "+7 (900) 123 45 67", "9001234567", "89001234567", "+79001234567"])
+@pytest.mark.parametrize(
+    "typed", ["8 900 123-45-67", "+7 (900) 123 45 67", "9001234567", "89001234567", "+79001234567"]
+)
 def test_a_phone_in_any_common_format_finds_the_customer(ledger, typed):
     reg = service.register_customer(ledger, "+7 900 123 45 67", name="Анна")
     assert reg.customer.phone == "+79001234567"
@@ -58,7 +60,9 @@ def test_registration_writes_event_outbox_card_and_welcome_in_one_go(make_ledger
     from tests.shop import samosale_program
 
     ledger = make_ledger(samosale_program(welcome={"points": "200", "expiry_days": 30}))
-    reg = service.register_customer(ledger, "+79001234567", name=" Анна   Смирнова ", birthday=date(1990, 1, 20), consent=True)
+    reg = service.register_customer(
+        ledger, "+79001234567", name=" Анна   Смирнова ", birthday=date(1990, 1, 20), consent=True
+    )
     assert reg.customer.name == "Анна Смирнова"
     assert reg.customer.balance == Decimal("200")
     assert is_valid_ean13(reg.card)
@@ -81,13 +85,21 @@ def test_a_pre_printed_card_can_be_given_and_must_be_valid_and_free(ledger):
     with pytest.raises(LoyaltyError, match="already belongs"):
         service.register_customer(ledger, "+79001234568", card=number)
     with pytest.raises(LoyaltyError) as err:
-        service.register_customer(ledger, "+79001234568", card=number[:-1] + str((int(number[-1]) + 1) % 10))
+        service.register_customer(
+            ledger, "+79001234568", card=number[:-1] + str((int(number[-1]) + 1) % 10)
+        )
     assert err.value.code == "invalid_card"
 
 
 def test_a_scanned_card_barcode_or_qr_finds_the_customer(ledger):
     reg = service.register_customer(ledger, "+79001234567")
-    for scan in (reg.card, qr_payload(reg.card), f"loyal:{reg.card}", f"https://shop.example/c/{reg.card}", f" {reg.card}\n"):
+    for scan in (
+        reg.card,
+        qr_payload(reg.card),
+        f"loyal:{reg.card}",
+        f"https://shop.example/c/{reg.card}",
+        f" {reg.card}\n",
+    ):
         assert service.find_by_card(ledger, scan) == reg.customer.id
         assert service.identify(ledger, scan) == reg.customer.id
     assert service.find_by_card(ledger, "2000000000008") is None
@@ -162,7 +174,11 @@ def test_events_are_immutable_and_have_gapless_device_sequence(ledger):
     for i in range(3):
         service.register_customer(ledger, f"+7900123456{i}")
     with ledger.db.read() as conn:
-        seqs = conn.execute(select(t.events.c.device_seq).order_by(t.events.c.device_seq)).scalars().all()
+        seqs = (
+            conn.execute(select(t.events.c.device_seq).order_by(t.events.c.device_seq))
+            .scalars()
+            .all()
+        )
     assert seqs == [1, 2, 3]
     from sqlalchemy.exc import IntegrityError
 
@@ -175,6 +191,8 @@ def test_events_are_immutable_and_have_gapless_device_sequence(ledger):
 def test_quote_reads_only(ledger):
     reg = service.register_customer(ledger, "+79001234567")
     before = counts(ledger)
-    quote = service.quote_sale(ledger, [LineInput("a", Decimal("1000.00"), Decimal("1"))], customer_id=reg.customer.id)
+    quote = service.quote_sale(
+        ledger, [LineInput("a", Decimal("1000.00"), Decimal("1"))], customer_id=reg.customer.id
+    )
     assert quote.accrued == Decimal("30")
     assert counts(ledger) == before
