@@ -14,13 +14,11 @@ from cashier_app.engine.receipt import LineInput
 from cashier_app.storage import migrate
 from cashier_app.storage import schema as t
 from cashier_app.storage.db import Database
+from tests.shop import samosale_program
 
 
 def include_name(name, type_, parent_names):
     return not (type_ == "table" and name.startswith("customer_names"))
-
-
-from tests.shop import samosale_program
 
 
 def test_upgrade_an_empty_database_then_downgrade_and_upgrade_again(tmp_path):
