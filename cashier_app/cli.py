@@ -285,6 +285,28 @@ def cmd_automations(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from cashier_app.storage import schema as t
+    from cashier_app.sync.outbox import queued_count
+
+    ledger = _ledger(args)
+    with ledger.db.read() as conn:
+        device = ledger.device_row(conn)
+        version = conn.execute(select(func.max(t.program_versions.c.version))).scalar()
+        customers = conn.execute(select(func.count()).select_from(t.customers)).scalar_one()
+        receipts = conn.execute(select(func.count()).select_from(t.receipts)).scalar_one()
+    print(f"ledger     {ledger.db.path}")
+    print(f"device     {device.name} ({device.device_id}), card prefix {device.card_prefix}")
+    print(f"program    version {version if version is not None else '- (run init)'}")
+    print(f"customers  {customers}, receipts {receipts}")
+    print(
+        f"sync       offline (no central server enrolled); {queued_count(ledger)} event(s) queued"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cashier-app",
@@ -348,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("points")
     p.add_argument("--reason", required=True)
     p.add_argument("--at")
+    add("status", cmd_status, "the ledger, device, program version and events waiting to sync")
     p = add("automations", cmd_automations, "run expiry, birthdays, win-back up to a moment")
     p.add_argument("--until")
     return parser

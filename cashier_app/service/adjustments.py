@@ -43,6 +43,7 @@ def adjust_balance(
             raise LoyaltyError(
                 "no_bonus_program", f"customers of group {state.group.name!r} do not collect points"
             )
+        bonus = state.bonus
         state, autos = ledger.catch_up(conn, program, state, at)
         balance = state.account.balance(at)
         if points < ZERO and -points > balance:
@@ -62,7 +63,7 @@ def adjust_balance(
             program_version=program.version,
         )
         if points > ZERO:
-            expiry = state.bonus.expiry_days
+            expiry = bonus.expiry_days
             lot = Lot(
                 f"manual:{event_id}",
                 LotKind.MANUAL,

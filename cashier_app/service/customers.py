@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cashier_app.engine.calendar import add_days, local_date
 from cashier_app.engine.errors import LoyaltyError
-from cashier_app.engine.lots import Lot, LotKind, credit
+from cashier_app.engine.lots import Lot, LotKind, Movement, credit
 from cashier_app.engine.money import ZERO
 from cashier_app.engine.program import Program
 from cashier_app.engine.receipt import bonus_percent_for, discount_percent_for
@@ -107,7 +107,7 @@ def register_customer(
 
         state = ledger.load_state(conn, program, customer_id)
         welcome = ZERO
-        moves = []
+        moves: list[Movement] = []
         new_state = state
         if state.bonus is not None and state.bonus.welcome is not None:
             w = state.bonus.welcome

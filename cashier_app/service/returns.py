@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from cashier_app.engine.automation import AutoEvent
 from cashier_app.engine.errors import LoyaltyError
-from cashier_app.engine.lots import MovementKind, credit, debit
+from cashier_app.engine.lots import Movement, MovementKind, credit, debit
 from cashier_app.engine.money import ZERO
 from cashier_app.engine.returns import (
     ReturnRequest,
@@ -157,12 +158,12 @@ def record_return(
         )
 
         view = None
-        autos = []
+        autos: list[AutoEvent] = []
         if receipt.customer_id is not None:
             state = ledger.load_state(conn, program, receipt.customer_id)
             state, autos = ledger.catch_up(conn, program, state, at)
             account = state.account
-            moves = []
+            moves: list[Movement] = []
             if quote.points_taken > ZERO:
                 account, taken = debit(
                     account,

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, exists, insert, select
 
-from cashier_app.engine.automation import run_until
+from cashier_app.engine.automation import AutoEvent, run_until
 from cashier_app.engine.calendar import add_days
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.lots import Lot, LotKind, Movement, credit, debit
@@ -83,7 +83,7 @@ def record_sale(
         raise LoyaltyError("invalid_payment", f"payment must be one of {', '.join(PAYMENTS)}")
     with ledger.db.write() as conn:
         program = ledger.program(conn)
-        autos = []
+        autos: list[AutoEvent] = []
         state = None
         shopper = None
         if customer_id is not None:

@@ -9,27 +9,33 @@ write fails at once with "database is locked" instead of waiting for busy_timeou
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import QueuePool
+
+from cashier_app.engine.errors import LoyaltyError
 
 BUSY_TIMEOUT_MS = 5000
 
 
-def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" hook below decide how each transaction starts.
-    dbapi_connection.isolation_level = None
-    cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA cache_size=-32768")  # 32 MiB: lookups stay in memory at 1M customers
-    cur.close()
+def _pragmas(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, Any], None]:
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" hook below decide how each transaction starts.
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.execute("PRAGMA cache_size=-32768")  # 32 MiB: hot indexes stay in memory
+        cur.close()
+
+    return on_connect
 
 
 def _on_begin(conn: Connection) -> None:
@@ -37,15 +43,15 @@ def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(path: Path | str) -> Engine:
+def make_engine(path: Path | str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     engine = create_engine(
         f"sqlite+pysqlite:///{path}",
         poolclass=QueuePool,
         pool_size=4,
         max_overflow=4,
-        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
     )
-    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "connect", _pragmas(busy_timeout_ms))
     event.listen(engine, "begin", _on_begin)
     return engine
 
@@ -53,14 +59,28 @@ def make_engine(path: Path | str) -> Engine:
 class Database:
     """A ledger file: ``write()`` for one durable transaction, ``read()`` for a snapshot."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = Path(path)
-        self.engine = make_engine(self.path)
+        self.engine = make_engine(self.path, busy_timeout_ms)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        """One write transaction. A busy or full database refuses the operation with a
+        clear message; the transaction is rolled back, so nothing is half-written."""
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except OperationalError as exc:
+            text = str(exc.orig).lower()
+            if "locked" in text or "busy" in text:
+                raise LoyaltyError(
+                    "ledger_busy", "the ledger is busy with another operation; try again"
+                ) from exc
+            if "full" in text:
+                raise LoyaltyError(
+                    "ledger_disk_full", "the disk is full: the operation was not recorded"
+                ) from exc
+            raise
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -1,0 +1,92 @@
+"""The outbox, as the sync worker sees it: events not yet accepted by the server, in
+device-sequence order, and the acknowledgement that marks them sent.
+
+Every event is written with its outbox row in one transaction (service layer); this
+module only reads the queue and records the server's answers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from cashier_app.service.ledger import Ledger
+from cashier_app.storage import schema as t
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEvent:
+    id: str
+    device_id: str
+    device_seq: int
+    kind: str
+    at: datetime
+    customer_id: str | None
+    program_version: int | None
+    payload: dict[str, Any]
+
+
+def queued_count(ledger: Ledger) -> int:
+    """How many operations wait to be sent (the status bar's number, F-52)."""
+    with ledger.db.read() as conn:
+        count = conn.execute(
+            select(func.count()).select_from(t.outbox).where(t.outbox.c.sent_at.is_(None))
+        ).scalar_one()
+    return int(count)
+
+
+def next_batch(ledger: Ledger, limit: int = 500) -> list[OutboxEvent]:
+    """The oldest unsent events, in device-sequence order (pushed in that order)."""
+    with ledger.db.read() as conn:
+        rows = conn.execute(
+            select(t.events)
+            .join(t.outbox, t.outbox.c.event_id == t.events.c.id)
+            .where(t.outbox.c.sent_at.is_(None))
+            .order_by(t.outbox.c.device_seq)
+            .limit(limit)
+        ).all()
+    return [
+        OutboxEvent(
+            r.id,
+            r.device_id,
+            r.device_seq,
+            r.kind,
+            r.at,
+            r.customer_id,
+            r.program_version,
+            json.loads(r.payload),
+        )
+        for r in rows
+    ]
+
+
+def mark_sent(ledger: Ledger, event_ids: Iterable[str], at: datetime) -> int:
+    """Record that the server stored these events; marking twice changes nothing."""
+    ids = list(event_ids)
+    if not ids:
+        return 0
+    with ledger.db.write() as conn:
+        result = conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.event_id.in_(ids), t.outbox.c.sent_at.is_(None))
+            .values(sent_at=at, last_error=None)
+        )
+    return int(result.rowcount)
+
+
+def mark_failed(ledger: Ledger, event_ids: Iterable[str], error: str) -> None:
+    """A refused or failed push: the events stay queued, with the reason for a person."""
+    ids = list(event_ids)
+    if not ids:
+        return
+    with ledger.db.write() as conn:
+        conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.event_id.in_(ids))
+            .values(attempts=t.outbox.c.attempts + 1, last_error=error[:2000])
+        )
