@@ -48,6 +48,13 @@ def test(extra: list[str]) -> None:
     run(BIN / "mypy")
     run(BIN / "lint-imports")
     run(PY, "-m", "pytest", *extra)
+    if not extra:  # the whole suite: also the benchmark smoke run at a small size
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="bench-smoke-") as tmp:
+            run(
+                PY, "-m", "bench", "--customers", "10000", "--runs", "300", "--smoke", "--data", tmp
+            )
 
 
 def main() -> None:

@@ -6,11 +6,11 @@ import re
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import Connection, exists, insert, select, text
+from sqlalchemy import Connection, bindparam, exists, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
+from cashier_app.engine.automation import run_until
 from cashier_app.engine.calendar import add_days, local_date
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.lots import Lot, LotKind, Movement, credit
@@ -20,7 +20,7 @@ from cashier_app.engine.receipt import bonus_percent_for, discount_percent_for
 from cashier_app.engine.tiers import tier_progress
 from cashier_app.service.cards import card_from_scan, card_number, is_valid_ean13
 from cashier_app.service.ledger import CustomerState, Ledger, new_id, zero_account_values
-from cashier_app.service.phones import normalise_phone
+from cashier_app.service.phones import normalise_phone, quick_candidates
 from cashier_app.service.results import CustomerView, Registration
 from cashier_app.storage import schema as t
 
@@ -151,24 +151,34 @@ def _resolve_referrer(conn: Connection, program: Program, referrer: str) -> str:
     return found
 
 
+_BY_PHONE = select(t.customers.c.id).where(t.customers.c.phone == bindparam("phone"))
+_BY_CARD = select(t.cards.c.customer_id).where(
+    t.cards.c.number == bindparam("number"), t.cards.c.active
+)
+
+
 def _by_phone(conn: Connection, e164: str) -> str | None:
-    return conn.execute(select(t.customers.c.id).where(t.customers.c.phone == e164)).scalar()
+    found: str | None = conn.execute(_BY_PHONE, {"phone": e164}).scalar()
+    return found
 
 
 def _by_card(conn: Connection, scan: str) -> str | None:
     number = card_from_scan(scan)
     if number is None:
         return None
-    return conn.execute(
-        select(t.cards.c.customer_id).where(t.cards.c.number == number, t.cards.c.active)
-    ).scalar()
+    found: str | None = conn.execute(_BY_CARD, {"number": number}).scalar()
+    return found
 
 
 def find_by_phone(ledger: Ledger, phone: str) -> str | None:
     """The customer id for a phone in any format; raises invalid_phone for a non-phone."""
     with ledger.db.read() as conn:
-        program = ledger.program(conn)
-        return _by_phone(conn, normalise_phone(phone, program.default_region))
+        region = ledger.program(conn, fresh=False).default_region
+        for candidate in quick_candidates(phone, region):
+            found = _by_phone(conn, candidate)
+            if found is not None:
+                return found
+        return _by_phone(conn, normalise_phone(phone, region))
 
 
 def find_by_card(ledger: Ledger, scan: str) -> str | None:
@@ -237,22 +247,7 @@ def view_of_state(
 ) -> CustomerView:
     """The customer as the cashier sees them at ``at``, automations due by then included
     (computed in memory: a read never writes)."""
-    from cashier_app.engine.automation import run_until
-
     account, _, _ = run_until(program, state.bonus, state.account, state.profile, at)
-    row: Any = conn.execute(
-        select(
-            t.customers.c.phone,
-            t.customers.c.name,
-            t.customers.c.birthday,
-            t.customers.c.registered_at,
-        ).where(t.customers.c.id == state.id)
-    ).one()
-    cards = tuple(
-        conn.execute(
-            select(t.cards.c.number).where(t.cards.c.customer_id == state.id, t.cards.c.active)
-        ).scalars()
-    )
     basis = ledger.bonus_basis(conn, program, state, at)
     tiers = state.bonus.tiers if state.bonus else ()
     discount = program.discount_program_of(state.group)
@@ -273,13 +268,13 @@ def view_of_state(
         tier = bonus_percent_for(state.bonus, basis)[1]
     return CustomerView(
         id=state.id,
-        phone=row.phone,
-        name=row.name,
-        birthday=row.birthday,
+        phone=state.phone,
+        name=state.name,
+        birthday=state.profile.birthday,
         group_id=state.group.id,
         group_name=state.group.name,
         loyalty=state.group.loyalty,
-        cards=cards,
+        cards=state.cards,
         balance=account.balance(at),
         pending=account.pending(at),
         tier=tier,
@@ -287,5 +282,5 @@ def view_of_state(
         next_tier=next_tier,
         to_next_tier=missing,
         discount_percent=discount_percent_for(discount, state.tier_basis),
-        registered_at=row.registered_at,
+        registered_at=state.profile.registered_at,
     )

@@ -28,6 +28,29 @@ def normalise_phone(text: str, region: str) -> str:
     raise LoyaltyError("invalid_phone", f"{raw!r} is not a valid phone number")
 
 
+def quick_candidates(text: str, region: str) -> list[str]:
+    """Likely E.164 forms of a typed phone, without the full parser: the lookup at the till
+    tries these first and falls back to ``normalise_phone`` only when none is found (a
+    registered phone is always stored in its E.164 form, so a hit is exact)."""
+    raw = text.strip()
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if not 7 <= len(digits) <= 15 or any(not (ch.isdigit() or ch in " +-().") for ch in raw):
+        return []
+    if raw.startswith("+"):
+        return ["+" + digits]
+    if region in ("RU", "KZ"):
+        if len(digits) == 11 and digits[0] in "78":
+            return ["+7" + digits[1:]]
+        if len(digits) == 10:
+            return ["+7" + digits]
+    if region == "UA":
+        if len(digits) == 10 and digits[0] == "0":
+            return ["+38" + digits]
+        if len(digits) == 12 and digits.startswith("380"):
+            return ["+" + digits]
+    return []
+
+
 def looks_like_phone(text: str) -> bool:
     digits = sum(ch.isdigit() for ch in text)
     return digits >= 7 and all(ch.isdigit() or ch in " +-()." for ch in text.strip())

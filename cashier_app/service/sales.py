@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, exists, insert, select
+from sqlalchemy import Connection, insert
+from sqlalchemy.exc import IntegrityError
 
 from cashier_app.engine.automation import AutoEvent, run_until
 from cashier_app.engine.calendar import add_days
@@ -28,6 +29,8 @@ from cashier_app.service.results import SaleResult
 from cashier_app.storage import schema as t
 
 PAYMENTS = ("cash", "card", "other")
+_INSERT_RECEIPT = insert(t.receipts)
+_INSERT_LINES = insert(t.receipt_lines)
 
 
 def _shopper(
@@ -94,12 +97,9 @@ def record_sale(
 
         receipt_id = new_id()
         if number is None:
-            device = ledger.device_row(conn)
-            number = f"{device.card_prefix}-{ledger.take_counter(conn, 'next_receipt'):06d}"
+            number = ledger.next_receipt_number(conn)
         elif not number.strip() or len(number) > 40:
             raise LoyaltyError("invalid_receipt_number", "a receipt number has 1 to 40 characters")
-        if conn.execute(select(exists().where(t.receipts.c.number == number))).scalar():
-            raise LoyaltyError("duplicate_receipt", f"receipt {number} is already recorded")
 
         accrual_lot: Lot | None = None
         if state is not None and state.bonus is not None and quote.accrued > ZERO:
@@ -160,33 +160,40 @@ def record_sale(
             actor=actor,
             program_version=program.version,
         )
-        conn.execute(
-            insert(t.receipts).values(
-                id=receipt_id,
-                number=number,
-                customer_id=customer_id,
-                at=at,
-                event_id=event_id,
-                program_version=program.version,
-                total=quote.total,
-                discount=quote.discount,
-                discount_percent=quote.discount_percent,
-                redeemed=quote.redeemed,
-                redeemed_money=quote.redeemed_money,
-                paid=quote.paid,
-                accrual_base=quote.accrual_base,
-                accrued=quote.accrued,
-                accrual_lot_id=accrual_lot.id if accrual_lot else None,
-                tier=quote.tier,
-                basis_amount=quote.after_discount if customer_id else ZERO,
-                points_taken_back=ZERO,
-                points_given_back=ZERO,
-                refunded=ZERO,
-                payment=payment,
+        try:
+            conn.execute(
+                _INSERT_RECEIPT,
+                {
+                    "id": receipt_id,
+                    "number": number,
+                    "customer_id": customer_id,
+                    "at": at,
+                    "event_id": event_id,
+                    "program_version": program.version,
+                    "total": quote.total,
+                    "discount": quote.discount,
+                    "discount_percent": quote.discount_percent,
+                    "redeemed": quote.redeemed,
+                    "redeemed_money": quote.redeemed_money,
+                    "paid": quote.paid,
+                    "accrual_base": quote.accrual_base,
+                    "accrued": quote.accrued,
+                    "accrual_lot_id": accrual_lot.id if accrual_lot else None,
+                    "tier": quote.tier,
+                    "basis_amount": quote.after_discount if customer_id else ZERO,
+                    "points_taken_back": ZERO,
+                    "points_given_back": ZERO,
+                    "refunded": ZERO,
+                    "payment": payment,
+                },
             )
-        )
+        except IntegrityError:
+            # The UNIQUE number is the check; the whole transaction is rolled back.
+            raise LoyaltyError(
+                "duplicate_receipt", f"receipt {number} is already recorded"
+            ) from None
         conn.execute(
-            insert(t.receipt_lines),
+            _INSERT_LINES,
             [
                 {
                     "receipt_id": receipt_id,
