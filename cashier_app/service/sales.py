@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import Connection, insert
 from sqlalchemy.exc import IntegrityError
@@ -125,22 +125,7 @@ def record_sale(
                 "number": number,
                 "customer_id": customer_id,
                 "payment": payment,
-                "lines": [
-                    {
-                        "sku": ln.sku,
-                        "name": ln.name,
-                        "category": ln.category,
-                        "brand": ln.brand,
-                        "price": ln.price,
-                        "qty": ln.qty,
-                        "no_loyalty": ln.no_loyalty,
-                        "amount": ln.amount,
-                        "discount": ln.discount,
-                        "redeemed_money": ln.redeemed_money,
-                        "accrual_base": ln.accrual_base,
-                    }
-                    for ln in quote.lines
-                ],
+                "lines": [dataclasses.asdict(ln) for ln in quote.lines],
                 "total": quote.total,
                 "discount": quote.discount,
                 "discount_percent": quote.discount_percent,
@@ -196,22 +181,10 @@ def record_sale(
             _INSERT_LINES,
             [
                 {
+                    **dataclasses.asdict(ln),
                     "receipt_id": receipt_id,
                     "line_no": i,
-                    "sku": ln.sku,
-                    "name": ln.name,
-                    "category": ln.category,
-                    "brand": ln.brand,
-                    "price": ln.price,
-                    "qty": ln.qty,
-                    "no_loyalty": ln.no_loyalty,
-                    "amount": ln.amount,
-                    "discount": ln.discount,
-                    "redeemed_money": ln.redeemed_money,
-                    "accrual_base": ln.accrual_base,
-                    "discount_eligible": ln.discount_eligible,
-                    "bonus_eligible": ln.bonus_eligible,
-                    "returned_qty": Decimal("0"),
+                    "returned_qty": ZERO,
                 }
                 for i, ln in enumerate(quote.lines)
             ],
