@@ -91,8 +91,14 @@ _UPDATE_LOT = (
     )
 )
 _UPDATE_ACCOUNT = update(t.accounts).where(t.accounts.c.customer_id == bindparam("cid"))
+_CARD_LIST = (
+    select(func.group_concat(t.cards.c.number, " "))
+    .where(t.cards.c.customer_id == t.customers.c.id, t.cards.c.active)
+    .scalar_subquery()
+)
 _LOAD_CUSTOMER = (
     select(
+        _CARD_LIST.label("card_list"),
         t.customers.c.id,
         t.customers.c.phone,
         t.customers.c.name,
@@ -108,7 +114,6 @@ _LOAD_CUSTOMER = (
 _OPEN_LOTS = select(t.lots).where(
     t.lots.c.customer_id == bindparam("cid"), text("lots.remaining > 0")
 )
-_CARDS = select(t.cards.c.number).where(t.cards.c.customer_id == bindparam("cid"), t.cards.c.active)
 
 
 class Ledger:
@@ -235,7 +240,7 @@ class Ledger:
             raise LoyaltyError("unknown_customer", "no such customer")
         group = program.group(row.group_id) or program.default_group
         lot_rows = conn.execute(_OPEN_LOTS, {"cid": customer_id}).all()
-        cards = tuple(conn.execute(_CARDS, {"cid": customer_id}).scalars())
+        cards = tuple(row.card_list.split()) if row.card_list else ()
         account = Account(tuple(_lot(r) for r in lot_rows), row.debt)
         profile = Profile(
             customer=row.id,
