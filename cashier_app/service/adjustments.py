@@ -13,6 +13,7 @@ from cashier_app.engine.money import ZERO, format_points, is_on_step
 from cashier_app.service.customers import view_of_state
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.results import AdjustmentResult
+from cashier_app.service.users import OPERATOR, Actor, Permission
 
 
 def adjust_balance(
@@ -22,10 +23,11 @@ def adjust_balance(
     reason: str,
     *,
     at: datetime | None = None,
-    actor: str | None = None,
+    actor: Actor = OPERATOR,
 ) -> AdjustmentResult:
     """A plus is a new lot with the program's expiry; a minus spends like a redemption and
     may not take the balance below zero (only returns and reconciliation may)."""
+    actor.require(Permission.ADJUST_BALANCE)
     at = at or ledger.clock()
     reason = " ".join((reason or "").split())
     if not reason:
@@ -59,7 +61,7 @@ def adjust_balance(
             at,
             {"customer_id": customer_id, "points": points, "reason": reason},
             customer_id=customer_id,
-            actor=actor,
+            actor=actor.name,
             program_version=program.version,
         )
         if points > ZERO:
@@ -79,7 +81,7 @@ def adjust_balance(
         new_state = replace(state, account=account)
         ledger.save_state(conn, program, state, new_state, at, event_id=event_id, moves=moves)
         ledger.audit(
-            conn, "adjust_balance", customer_id, actor, {"points": points, "reason": reason}
+            conn, "adjust_balance", customer_id, actor.name, {"points": points, "reason": reason}
         )
         view = view_of_state(ledger, conn, program, new_state, at)
     return AdjustmentResult(event_id, points, view, tuple(autos))

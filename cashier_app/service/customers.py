@@ -22,6 +22,7 @@ from cashier_app.service.cards import card_from_scan, card_number, is_valid_ean1
 from cashier_app.service.ledger import CustomerState, Ledger, new_id, zero_account_values
 from cashier_app.service.phones import normalise_phone, quick_candidates
 from cashier_app.service.results import CustomerView, Registration
+from cashier_app.service.users import OPERATOR, Actor, Permission
 from cashier_app.storage import schema as t
 
 MAX_NAME = 120
@@ -39,9 +40,10 @@ def register_customer(
     referrer: str | None = None,
     card: str | None = None,
     at: datetime | None = None,
-    actor: str | None = None,
+    actor: Actor = OPERATOR,
 ) -> Registration:
     """Register a customer, issue a card and credit the welcome bonus, in one transaction."""
+    actor.require(Permission.REGISTER_CUSTOMER)
     at = at or ledger.clock()
     name = " ".join((name or "").split())
     if len(name) > MAX_NAME:
@@ -77,7 +79,7 @@ def register_customer(
                 "card": number,
             },
             customer_id=customer_id,
-            actor=actor,
+            actor=actor.name,
             program_version=program.version,
         )
         try:

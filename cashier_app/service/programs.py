@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select, update
 from cashier_app.engine.errors import LoyaltyError, ProgramError
 from cashier_app.engine.program import Program, parse_program
 from cashier_app.service.ledger import Ledger, to_json
+from cashier_app.service.users import OPERATOR, Actor, Permission
 from cashier_app.storage import schema as t
 
 
@@ -21,10 +22,11 @@ def install_program(
     document: Mapping[str, Any],
     *,
     at: datetime | None = None,
-    actor: str | None = None,
+    actor: Actor = OPERATOR,
 ) -> Program:
     """Validate and install a new version; refuses a stale version or one that drops a
     group customers still belong to."""
+    actor.require(Permission.INSTALL_PROGRAM)
     at = at or ledger.clock()
     program = parse_program(document)
     if program.default_region not in phonenumbers.SUPPORTED_REGIONS:
@@ -68,6 +70,6 @@ def install_program(
             else:
                 conn.execute(insert(t.customer_groups).values(id=g.id, **values))
         ledger.audit(
-            conn, "install_program", str(program.version), actor, {"version": program.version}
+            conn, "install_program", str(program.version), actor.name, {"version": program.version}
         )
     return program

@@ -24,6 +24,7 @@ from cashier_app.engine.returns import (
 from cashier_app.service.customers import view_of_state
 from cashier_app.service.ledger import Ledger, new_id
 from cashier_app.service.results import ReturnResult
+from cashier_app.service.users import OPERATOR, Actor, Permission
 from cashier_app.storage import schema as t
 
 
@@ -57,10 +58,11 @@ def record_return(
     items: Sequence[ReturnRequest],
     *,
     at: datetime | None = None,
-    actor: str | None = None,
+    actor: Actor = OPERATOR,
 ) -> ReturnResult:
     """Return lines of a receipt: money refunded, accrued points taken back, redeemed
     points given back, tier basis reduced; one transaction."""
+    actor.require(Permission.RETURN)
     at = at or ledger.clock()
     with ledger.db.write() as conn:
         program = ledger.program(conn)
@@ -114,7 +116,7 @@ def record_return(
                 "basis_decrease": quote.basis_decrease,
             },
             customer_id=receipt.customer_id,
-            actor=actor,
+            actor=actor.name,
             program_version=program.version,
         )
         conn.execute(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from cashier_app.engine.automation import AutoEvent, run_until
@@ -26,11 +26,15 @@ from cashier_app.engine.receipt import (
 from cashier_app.service.customers import view_of_state
 from cashier_app.service.ledger import CustomerState, Ledger, new_id
 from cashier_app.service.results import SaleResult
+from cashier_app.service.users import OPERATOR, Actor, Permission
 from cashier_app.storage import schema as t
 
 PAYMENTS = ("cash", "card", "other")
 _INSERT_RECEIPT = insert(t.receipts)
 _INSERT_LINES = insert(t.receipt_lines)
+_OPEN_SHIFT = select(t.shifts.c.id).where(
+    t.shifts.c.user_id == bindparam("uid"), t.shifts.c.closed_at.is_(None)
+)
 
 
 def _shopper(
@@ -74,13 +78,14 @@ def record_sale(
     number: str | None = None,
     payment: str = "cash",
     at: datetime | None = None,
-    actor: str | None = None,
+    actor: Actor = OPERATOR,
 ) -> SaleResult:
     """Commit a sale: event, receipt, lots, projection and outbox in one transaction.
 
     The numbers are computed again inside the write transaction, so what is committed is
     what the rules give on the state that is actually there.
     """
+    actor.require(Permission.SELL)
     at = at or ledger.clock()
     if payment not in PAYMENTS:
         raise LoyaltyError("invalid_payment", f"payment must be one of {', '.join(PAYMENTS)}")
@@ -95,6 +100,11 @@ def record_sale(
             shopper = _shopper(ledger, conn, program, state, at)
         quote = quote_receipt(program, lines, shopper, redeem)
 
+        shift_id = None
+        if actor.id is not None:  # a logged-in cashier sells within their open shift
+            shift_id = conn.execute(_OPEN_SHIFT, {"uid": actor.id}).scalar()
+            if shift_id is None:
+                raise LoyaltyError("no_open_shift", "open your shift before selling")
         receipt_id = new_id()
         if number is None:
             number = ledger.next_receipt_number(conn)
@@ -142,7 +152,7 @@ def record_sale(
                 else None,
             },
             customer_id=customer_id,
-            actor=actor,
+            actor=actor.name,
             program_version=program.version,
         )
         try:
@@ -170,6 +180,8 @@ def record_sale(
                     "points_given_back": ZERO,
                     "refunded": ZERO,
                     "payment": payment,
+                    "shift_id": shift_id,
+                    "cashier_id": actor.id,
                 },
             )
         except IntegrityError:

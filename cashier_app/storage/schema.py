@@ -169,6 +169,8 @@ receipts = Table(
     Column("points_given_back", Points(), nullable=False),
     Column("refunded", Money(), nullable=False),
     Column("payment", String(10)),
+    Column("shift_id", String(36)),
+    Column("cashier_id", String(36)),
 )
 Index("ix_receipts_customer_at", receipts.c.customer_id, receipts.c.at)
 Index("ix_receipts_at", receipts.c.at)
@@ -268,4 +270,44 @@ audit_log = Table(
     Column("action", String(40), nullable=False),
     Column("subject", String(120)),
     Column("details", Text, nullable=False),
+)
+
+
+# -- people and goods (migration 0002) ---------------------------------------------------
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("pin_hash", Text, nullable=False),  # argon2
+    Column("failed_pins", Integer, nullable=False, server_default=text("0")),
+    Column("locked_until", UtcDateTime()),
+    Column("active", Boolean, nullable=False, server_default=text("1")),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+shifts = Table(
+    "shifts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime()),
+)
+# At most one open shift per cashier.
+Index("ix_shifts_open", shifts.c.user_id, unique=True, sqlite_where=text("closed_at IS NULL"))
+
+products = Table(
+    "products",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("barcode", String(32), unique=True),
+    Column("name", String(200), nullable=False),
+    Column("price", Money(), nullable=False),
+    Column("category", String(64)),
+    Column("brand", String(64)),
+    Column("no_loyalty", Boolean, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("1")),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )

@@ -12,7 +12,11 @@ config = context.config
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     # The FTS5 name index and its shadow tables are made by raw SQL in the migration.
-    return not (type_ == "table" and name is not None and name.startswith("customer_names"))
+    return not (
+        type_ == "table"
+        and name is not None
+        and name.startswith(("customer_names", "product_names"))
+    )
 
 
 engine = config.attributes.get("engine") or make_engine(

@@ -1,0 +1,230 @@
+"""Users, roles and PIN login (F-50); shifts (till sessions) per cashier.
+
+Permissions are checked here, in the service layer: the window only hides what a role
+cannot do, so a cashier's session asking the service for a manager's action is refused.
+PINs are stored as argon2 hashes; five wrong PINs lock the user for five minutes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from cashier_app.engine.errors import LoyaltyError
+from cashier_app.service.ledger import Ledger, new_id
+from cashier_app.storage import schema as t
+
+MAX_FAILED_PINS = 5
+LOCK_FOR = timedelta(minutes=5)
+_PIN = re.compile(r"^[0-9]{4,8}$")  # ASCII digits: a keypad PIN, not any Unicode digit
+_hasher = PasswordHasher()
+
+
+class Role(StrEnum):
+    CASHIER = "cashier"
+    SENIOR_CASHIER = "senior_cashier"
+    MANAGER = "manager"
+    ADMINISTRATOR = "administrator"
+
+
+class Permission(StrEnum):
+    SELL = "sell"
+    REGISTER_CUSTOMER = "register_customer"
+    RETURN = "return"
+    ADJUST_BALANCE = "adjust_balance"
+    SEE_FULL_PHONE = "see_full_phone"
+    IMPORT_CATALOGUE = "import_catalogue"
+    INSTALL_PROGRAM = "install_program"
+    MANAGE_USERS = "manage_users"
+    MANAGE_ADMINISTRATORS = "manage_administrators"
+
+
+_CASHIER = {Permission.SELL, Permission.REGISTER_CUSTOMER}
+_SENIOR = _CASHIER | {Permission.RETURN}
+_MANAGER = _SENIOR | {
+    Permission.ADJUST_BALANCE,
+    Permission.SEE_FULL_PHONE,
+    Permission.IMPORT_CATALOGUE,
+    Permission.INSTALL_PROGRAM,
+    Permission.MANAGE_USERS,
+}
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CASHIER: frozenset(_CASHIER),
+    Role.SENIOR_CASHIER: frozenset(_SENIOR),
+    Role.MANAGER: frozenset(_MANAGER),
+    Role.ADMINISTRATOR: frozenset(Permission),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: a logged-in user, or the store's own operator tools."""
+
+    id: str | None
+    name: str
+    role: Role
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            role, action = self.role.value.replace("_", " "), permission.value.replace("_", " ")
+            raise LoyaltyError(
+                "not_allowed", f"a {role} may not {action}", permission=permission.value
+            )
+
+
+# The command line and simulate act as the machine's operator: whoever can run them owns
+# the ledger file anyway. The window always acts as the logged-in user.
+OPERATOR = Actor(None, "operator", Role.ADMINISTRATOR)
+
+
+def _check_pin(pin: str) -> None:
+    if not _PIN.match(pin or ""):
+        raise LoyaltyError("invalid_pin", "a PIN is 4 to 8 digits")
+
+
+def has_users(ledger: Ledger) -> bool:
+    with ledger.db.read() as conn:
+        return bool(conn.execute(select(func.count()).select_from(t.users)).scalar_one())
+
+
+def create_user(
+    ledger: Ledger, name: str, role: Role, pin: str, *, actor: Actor, at: datetime | None = None
+) -> Actor:
+    """Add a user. The very first user of a store must be an administrator and needs no
+    one's permission (first run); after that, managers add staff and administrators add
+    anyone."""
+    at = at or ledger.clock()
+    name = " ".join((name or "").split())
+    if not name or len(name) > 80:
+        raise LoyaltyError("invalid_name", "a user's name has 1 to 80 characters")
+    _check_pin(pin)
+    pin_hash = _hasher.hash(pin)  # slow on purpose; done before the write lock is taken
+    with ledger.db.write() as conn:
+        first = not conn.execute(select(func.count()).select_from(t.users)).scalar_one()
+        if first and role is not Role.ADMINISTRATOR:
+            raise LoyaltyError("first_user_admin", "the first user must be an administrator")
+        if not first:
+            actor.require(Permission.MANAGE_USERS)
+            if role is Role.ADMINISTRATOR or (
+                role is Role.MANAGER and actor.role is not Role.ADMINISTRATOR
+            ):
+                actor.require(Permission.MANAGE_ADMINISTRATORS)
+        user_id = new_id()
+        try:
+            conn.execute(
+                insert(t.users).values(
+                    id=user_id, name=name, role=role.value, pin_hash=pin_hash, created_at=at
+                )
+            )
+        except IntegrityError:
+            raise LoyaltyError("duplicate_user", f"there is already a user called {name}") from None
+        ledger.audit(conn, "create_user", user_id, actor.name, {"name": name, "role": role.value})
+    return Actor(user_id, name, role)
+
+
+def list_users(ledger: Ledger) -> list[Actor]:
+    with ledger.db.read() as conn:
+        rows = conn.execute(
+            select(t.users.c.id, t.users.c.name, t.users.c.role)
+            .where(t.users.c.active)
+            .order_by(t.users.c.name)
+        ).all()
+    return [Actor(r.id, r.name, Role(r.role)) for r in rows]
+
+
+def login(ledger: Ledger, name: str, pin: str, *, at: datetime | None = None) -> Actor:
+    """Check a PIN. Wrong PINs are counted; the fifth in a row locks the user for a while."""
+    at = at or ledger.clock()
+    with ledger.db.read() as conn:
+        row = conn.execute(select(t.users).where(t.users.c.name == name, t.users.c.active)).first()
+    if row is None:
+        raise LoyaltyError("unknown_user", "no such user")
+    if row.locked_until is not None and at < row.locked_until:
+        minutes = max(1, int((row.locked_until - at).total_seconds() // 60) + 1)
+        raise LoyaltyError("user_locked", f"too many wrong PINs: try again in {minutes} min")
+    try:
+        ok: bool = _hasher.verify(row.pin_hash, pin or "")
+    except (VerificationError, InvalidHashError):
+        ok = False
+    with ledger.db.write() as conn:
+        if ok:
+            conn.execute(
+                update(t.users)
+                .where(t.users.c.id == row.id)
+                .values(failed_pins=0, locked_until=None)
+            )
+            return Actor(row.id, row.name, Role(row.role))
+        failed = conn.execute(
+            update(t.users)
+            .where(t.users.c.id == row.id)
+            .values(failed_pins=t.users.c.failed_pins + 1)
+            .returning(t.users.c.failed_pins)
+        ).scalar_one()
+        if failed >= MAX_FAILED_PINS:
+            conn.execute(
+                update(t.users)
+                .where(t.users.c.id == row.id)
+                .values(failed_pins=0, locked_until=at + LOCK_FOR)
+            )
+            ledger.audit(conn, "user_locked", row.id, row.name, {"failed_pins": failed})
+    if failed >= MAX_FAILED_PINS:
+        raise LoyaltyError("user_locked", "too many wrong PINs: the user is locked for 5 minutes")
+    raise LoyaltyError("wrong_pin", f"wrong PIN ({MAX_FAILED_PINS - failed} tries left)")
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    id: str
+    user_id: str
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+def current_shift(ledger: Ledger, actor: Actor) -> Shift | None:
+    with ledger.db.read() as conn:
+        row = conn.execute(
+            select(t.shifts).where(t.shifts.c.user_id == actor.id, t.shifts.c.closed_at.is_(None))
+        ).first()
+    return Shift(row.id, row.user_id, row.opened_at, row.closed_at) if row else None
+
+
+def open_shift(ledger: Ledger, *, actor: Actor, at: datetime | None = None) -> Shift:
+    at = at or ledger.clock()
+    actor.require(Permission.SELL)
+    if actor.id is None:
+        raise LoyaltyError("not_allowed", "a shift belongs to a logged-in user")
+    with ledger.db.write() as conn:
+        shift_id = new_id()
+        try:
+            conn.execute(insert(t.shifts).values(id=shift_id, user_id=actor.id, opened_at=at))
+        except IntegrityError:
+            raise LoyaltyError("shift_already_open", "this user's shift is already open") from None
+        ledger.append_event(
+            conn, "shift_opened", at, {"shift_id": shift_id, "user": actor.name}, actor=actor.name
+        )
+    return Shift(shift_id, actor.id, at, None)
+
+
+def close_shift(ledger: Ledger, *, actor: Actor, at: datetime | None = None) -> Shift:
+    at = at or ledger.clock()
+    with ledger.db.write() as conn:
+        row = conn.execute(
+            select(t.shifts).where(t.shifts.c.user_id == actor.id, t.shifts.c.closed_at.is_(None))
+        ).first()
+        if row is None:
+            raise LoyaltyError("no_open_shift", "this user has no open shift")
+        conn.execute(update(t.shifts).where(t.shifts.c.id == row.id).values(closed_at=at))
+        ledger.append_event(
+            conn, "shift_closed", at, {"shift_id": row.id, "user": actor.name}, actor=actor.name
+        )
+    return Shift(row.id, row.user_id, row.opened_at, at)
