@@ -84,6 +84,22 @@ def _sale_line(text: str) -> LineInput:
         raise UsageError(f"line {text!r}: {exc}") from None
 
 
+def _product_lines(ledger: Ledger, codes: list[str]) -> list[LineInput]:
+    from cashier_app.service import catalogue
+
+    picked = []
+    for text in codes:
+        code, _, qty = text.partition("*")
+        product = catalogue.find_product(ledger, code)
+        if product is None:
+            raise UsageError(f"no product with barcode or SKU {code!r}")
+        try:
+            picked.append((product, parse_quantity(qty or "1")))
+        except ValueError as exc:
+            raise UsageError(f"--product {text!r}: {exc}") from None
+    return catalogue.product_lines(picked)
+
+
 def _customer(ledger: Ledger, query: str) -> str:
     """A customer by phone, card scan or id."""
     found = service.identify(ledger, query)
@@ -227,7 +243,9 @@ def _redeem(text: str) -> Decimal | str:
 
 def cmd_sale(args: argparse.Namespace) -> int:
     ledger = _ledger(args)
-    lines = [_sale_line(x) for x in args.line]
+    lines = [_sale_line(x) for x in args.line] + _product_lines(ledger, args.product)
+    if not lines:
+        raise UsageError("give at least one --line or --product")
     customer = _customer(ledger, args.customer) if args.customer else None
     redeem = _redeem(args.redeem)
     if args.quote:
@@ -282,6 +300,62 @@ def cmd_automations(args: argparse.Namespace) -> int:
     for e in events:
         print(f"{e.at.isoformat()}  {e.kind}  customer {e.customer}  {e.points} points")
     print(f"{len(events)} automatic event(s)")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from cashier_app.service import users
+
+    user = users.create_user(
+        _ledger(args), args.name, users.Role(args.role), args.pin, actor=users.OPERATOR
+    )
+    print(f"user {user.name} ({user.role.value}) added")
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from cashier_app.service import users
+
+    for user in users.list_users(_ledger(args)):
+        print(f"{user.name:<30} {user.role.value}")
+    return 0
+
+
+def cmd_products_import(args: argparse.Namespace) -> int:
+    from cashier_app.service import catalogue
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r{done}/{total} products", end="", flush=True)
+
+    report = catalogue.import_catalogue(
+        _ledger(args), Path(args.file), skip_invalid=args.skip_invalid, progress=progress
+    )
+    if report.imported:
+        print()
+    for problem in report.problems:
+        column = f", {problem.column}" if problem.column else ""
+        print(f"row {problem.row}{column}: {problem.message}", file=sys.stderr)
+    print(f"{report.rows} rows read, {report.imported} products imported, "
+          f"{len(report.problems)} problem(s)")  # fmt: skip
+    if report.problems and not args.skip_invalid:
+        print("nothing was imported; fix the rows or use --skip-invalid", file=sys.stderr)
+        return EXIT_REFUSED
+    return 0
+
+
+def cmd_products_find(args: argparse.Namespace) -> int:
+    from cashier_app.service import catalogue
+
+    ledger = _ledger(args)
+    found = catalogue.find_product(ledger, args.query)
+    products = [found] if found else catalogue.search_products(ledger, args.query)
+    for p in products:
+        flags = " (no loyalty)" if p.no_loyalty else ""
+        category = p.category or "-"
+        print(f"{p.sku:<16} {p.barcode or '-':<14} {p.price:>10}  {p.name} [{category}]{flags}")
+    if not products:
+        print("no product found")
+        return 1
     return 0
 
 
@@ -350,8 +424,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--line",
         action="append",
-        required=True,
-        help="sku=...,price=...[,qty=...,category=...,brand=...,no_loyalty=1]",
+        default=[],
+        help="a free line: sku=...,price=...[,qty=...,category=...,brand=...,no_loyalty=1]",
+    )
+    p.add_argument(
+        "--product", action="append", default=[], help="a catalogue product: BARCODE or SKU[*QTY]"
     )
     p.add_argument("--customer", help="phone, card or customer id")
     p.add_argument("--redeem", default="0", help="points to pay with, or 'max'")
@@ -370,6 +447,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("points")
     p.add_argument("--reason", required=True)
     p.add_argument("--at")
+    p = add("user-add", cmd_user_add, "add a user (the first must be an administrator)")
+    p.add_argument("name")
+    p.add_argument(
+        "--role", required=True, choices=["cashier", "senior_cashier", "manager", "administrator"]
+    )
+    p.add_argument("--pin", required=True, help="4 to 8 digits")
+    add("users", cmd_users, "list the store's users and their roles")
+    p = add("products-import", cmd_products_import, "import the product catalogue from CSV or XLSX")
+    p.add_argument("file")
+    p.add_argument(
+        "--skip-invalid", action="store_true", help="import the good rows, report the bad"
+    )
+    p = add("products-find", cmd_products_find, "find a product by barcode, SKU or name")
+    p.add_argument("query")
     add("status", cmd_status, "the ledger, device, program version and events waiting to sync")
     p = add("automations", cmd_automations, "run expiry, birthdays, win-back up to a moment")
     p.add_argument("--until")

@@ -54,3 +54,29 @@ def test_demo_prints_readable_receipts(capsys):
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "Receipt D-0001" in out and "TO PAY" in out and "[automatic] birthday" in out
+
+
+def test_users_and_the_catalogue_from_the_command_line(tmp_path, capsys):
+    run(tmp_path, capsys, "init")
+    assert (
+        run(tmp_path, capsys, "user-add", "Иван", "--role", "cashier", "--pin", "1234")[0] == 2
+    )  # first: admin
+    assert (
+        run(tmp_path, capsys, "user-add", "Admin", "--role", "administrator", "--pin", "9999")[0]
+        == 0
+    )
+    assert run(tmp_path, capsys, "user-add", "Иван", "--role", "cashier", "--pin", "1234")[0] == 0
+    code, out, _ = run(tmp_path, capsys, "users")
+    assert "Admin" in out and "cashier" in out
+    csv = tmp_path / "goods.csv"
+    csv.write_text(
+        "sku,barcode,name,price,category\nlatte,4600000000017,Латте,250.00,coffee\nbad,,Хлеб,x,\n"
+    )
+    code, _, err = run(tmp_path, capsys, "products-import", str(csv))
+    assert code == 2 and "row 3, price" in err and "nothing was imported" in err
+    code, out, _ = run(tmp_path, capsys, "products-import", str(csv), "--skip-invalid")
+    assert code == 0 and "1 products imported" in out
+    code, out, _ = run(tmp_path, capsys, "products-find", "латт")
+    assert code == 0 and "4600000000017" in out
+    code, out, _ = run(tmp_path, capsys, "sale", "--product", "4600000000017*2")
+    assert code == 0 and "500.00" in out
