@@ -1,0 +1,96 @@
+"""Running work off the UI thread (Anki's ``aqt/taskman.py`` shape).
+
+One single-worker executor owns every database write, so writes never race each other
+and the window never waits on SQLite; reads that may be slow (search, reports) use a
+small separate pool. Results come back to the main thread through a signal; worker code
+never touches a widget. After each operation ``operation_done`` lets every screen refresh
+what changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
+Closure = Callable[[], None]
+
+
+class TaskManager(QObject):
+    _closures_pending = Signal()
+    operation_done = Signal(str)  # the operation's name, for screens to refresh
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer")
+        self._readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ledger-reader")
+        self._closures: list[Closure] = []
+        self._lock = threading.Lock()
+        self._closures_pending.connect(self._run_closures)
+
+    def run_on_main(self, closure: Closure) -> None:
+        with self._lock:
+            self._closures.append(closure)
+        self._closures_pending.emit()
+
+    def _submit(
+        self,
+        pool: ThreadPoolExecutor,
+        task: Callable[[], Any],
+        on_done: Callable[[Any], None] | None,
+        on_error: Callable[[BaseException], None] | None,
+        name: str | None,
+    ) -> Future[Any]:
+        future = pool.submit(task)
+
+        def finished(fut: Future[Any]) -> None:
+            def on_main() -> None:
+                error = fut.exception()
+                if error is not None:
+                    if on_error is not None:
+                        on_error(error)
+                    else:
+                        log.error("background task failed", exc_info=error)
+                    return
+                if on_done is not None:
+                    on_done(fut.result())
+                if name:
+                    self.operation_done.emit(name)
+
+            self.run_on_main(on_main)
+
+        future.add_done_callback(finished)
+        return future
+
+    def write(
+        self,
+        task: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        name: str | None = None,
+    ) -> Future[Any]:
+        """Run a ledger write on the single writer thread."""
+        return self._submit(self._writer, task, on_done, on_error, name)
+
+    def read(
+        self,
+        task: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> Future[Any]:
+        return self._submit(self._readers, task, on_done, on_error, None)
+
+    def _run_closures(self) -> None:
+        with self._lock:
+            closures, self._closures = self._closures, []
+        for closure in closures:
+            closure()
+
+    def shutdown(self) -> None:
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)

@@ -1,0 +1,157 @@
+"""The window's application service: the logged-in user at this till, and the service
+calls the screens make, each passing that user (permissions are checked below, in the
+service layer). No Qt here; screens call these through the TaskManager."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from cashier_app import service
+from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.receipt import LineInput, ReceiptQuote, RedeemRequest
+from cashier_app.engine.returns import ReturnRequest
+from cashier_app.service import catalogue, users
+from cashier_app.service.cards import card_from_scan
+from cashier_app.service.catalogue import ImportReport, Product, Progress
+from cashier_app.service.ledger import Ledger
+from cashier_app.service.phones import looks_like_phone, mask_phone
+from cashier_app.service.results import CustomerView, Registration, ReturnResult, SaleResult
+from cashier_app.service.users import Actor, Permission
+from cashier_app.sync.outbox import queued_count
+from cashier_app.ui.keyboard import has_cyrillic, layout_back
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """What a scanned or typed code turned out to be."""
+
+    kind: str  # "customer", "product" or "unknown"
+    customer: CustomerView | None = None
+    product: Product | None = None
+    code: str = ""
+
+
+class Workstation:
+    def __init__(self, ledger: Ledger, actor: Actor) -> None:
+        self.ledger = ledger
+        self.actor = actor
+
+    def can(self, permission: Permission) -> bool:
+        return self.actor.can(permission)
+
+    def show_phone(self, view: CustomerView) -> str:
+        return view.phone if self.can(Permission.SEE_FULL_PHONE) else mask_phone(view.phone)
+
+    # -- identification ----------------------------------------------------------------------
+    def identify(self, code: str) -> ScanResult:
+        """A card, a product barcode or SKU, or a phone; a code typed or scanned in the wrong
+        keyboard layout (``ДЩНФДЖ2000…``) is read back as the Latin one."""
+        raw = code.strip()
+        candidates = [raw]
+        if has_cyrillic(raw):
+            candidates.append(layout_back(raw))
+        for text in candidates:
+            if card_from_scan(text) is not None:
+                found = service.find_by_card(self.ledger, text)
+                if found is not None:
+                    return ScanResult("customer", customer=self.customer(found), code=text)
+            product = catalogue.find_product(self.ledger, text) if text else None
+            if product is not None:
+                return ScanResult("product", product=product, code=text)
+            if looks_like_phone(text):
+                try:
+                    found = service.find_by_phone(self.ledger, text)
+                except LoyaltyError:
+                    found = None
+                if found is not None:
+                    return ScanResult("customer", customer=self.customer(found), code=text)
+        return ScanResult("unknown", code=raw)
+
+    def customer(self, customer_id: str) -> CustomerView:
+        return service.get_customer(self.ledger, customer_id)
+
+    def search_customers(self, query: str) -> list[CustomerView]:
+        return service.search_customers(self.ledger, query)
+
+    def search_products(self, query: str) -> list[Product]:
+        return catalogue.search_products(self.ledger, query)
+
+    def register(
+        self,
+        phone: str,
+        name: str,
+        birthday: date | None,
+        consent: bool,
+        referrer: str | None,
+        group: str | None = None,
+    ) -> Registration:
+        return service.register_customer(
+            self.ledger, phone, name=name, birthday=birthday, consent=consent,
+            referrer=referrer or None, group=group, actor=self.actor,
+        )  # fmt: skip
+
+    # -- the receipt -------------------------------------------------------------------------
+    def quote(
+        self, lines: Sequence[LineInput], customer_id: str | None, redeem: RedeemRequest
+    ) -> ReceiptQuote:
+        return service.quote_sale(self.ledger, lines, customer_id=customer_id, redeem=redeem)
+
+    def pay(
+        self,
+        lines: Sequence[LineInput],
+        customer_id: str | None,
+        redeem: RedeemRequest,
+        payment: str,
+    ) -> SaleResult:
+        return service.record_sale(
+            self.ledger,
+            lines,
+            customer_id=customer_id,
+            redeem=redeem,
+            payment=payment,
+            actor=self.actor,
+        )
+
+    def give_back(self, receipt_number: str, items: Sequence[ReturnRequest]) -> ReturnResult:
+        return service.record_return(self.ledger, receipt_number, items, actor=self.actor)
+
+    def receipt_lines(
+        self, receipt_number: str
+    ) -> list[tuple[int, str, str | None, Decimal, Decimal]]:
+        """(line index, sku, name, quantity left to return, amount) of a recorded receipt."""
+        from sqlalchemy import select
+
+        from cashier_app.storage import schema as t
+
+        with self.ledger.db.read() as conn:
+            receipt = conn.execute(
+                select(t.receipts.c.id).where(t.receipts.c.number == receipt_number)
+            ).scalar()
+            if receipt is None:
+                raise LoyaltyError("unknown_receipt", f"there is no receipt {receipt_number!r}")
+            rows = conn.execute(
+                select(t.receipt_lines)
+                .where(t.receipt_lines.c.receipt_id == receipt)
+                .order_by(t.receipt_lines.c.line_no)
+            ).all()
+        return [(r.line_no, r.sku, r.name, r.qty - r.returned_qty, r.amount) for r in rows]
+
+    def import_catalogue(self, path: Path, skip_invalid: bool, progress: Progress) -> ImportReport:
+        return catalogue.import_catalogue(
+            self.ledger, path, skip_invalid=skip_invalid, progress=progress, actor=self.actor
+        )
+
+    # -- till --------------------------------------------------------------------------------
+    def ensure_shift(self) -> None:
+        if self.actor.id is not None and users.current_shift(self.ledger, self.actor) is None:
+            users.open_shift(self.ledger, actor=self.actor)
+
+    def close_shift(self) -> None:
+        users.close_shift(self.ledger, actor=self.actor)
+
+    def queued(self) -> int:
+        return queued_count(self.ledger)
