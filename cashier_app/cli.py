@@ -147,7 +147,29 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return run_scenario(scenario)
 
 
+def cmd_window(args: argparse.Namespace) -> int:
+    from cashier_app.ui.app import run
+
+    return run(Path(args.data_dir))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    from cashier_app.demo import DEMO_USERS, demo_dir, seed_demo
+
+    folder = Path(args.folder) if args.folder else demo_dir()
+    print(f"demo store in {folder} (delete the folder to start afresh)")
+    ledger = service.open_ledger(folder)
+    seed_demo(ledger)
+    ledger.db.close()
+    print("log in as:")
+    for user in DEMO_USERS:
+        print(f"  {user.name:<26} PIN {user.pin}")
+    from cashier_app.ui.app import run
+
+    return run(folder)
+
+
+def cmd_demo_day(args: argparse.Namespace) -> int:
     scenario = load_scenario(resource("demo_store.json"))
     print("Demo store: the Samosale default program (3% / 5% / 7% cashback, up to 30% of a")
     print("receipt payable with points, welcome and birthday bonuses), on a temporary ledger.\n")
@@ -390,7 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--data-dir", default=str(default_data_dir()), help="the store's ledger folder"
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.set_defaults(func=cmd_window)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(
         name: str, func: Callable[[argparse.Namespace], int], help: str
@@ -401,7 +424,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("simulate", cmd_simulate, "run a scenario file on a temporary ledger (RULES.md)")
     p.add_argument("file")
-    add("demo", cmd_demo, "run the demo store's day and print its receipts")
+    add("window", cmd_window, "open the cashier window on the store's ledger (the default)")
+    p = add("demo", cmd_demo, "open the cashier window on a demo store (made on first use)")
+    p.add_argument("--folder", help="where the demo store lives")
+    add("demo-day", cmd_demo_day, "run the demo store's day on a temporary ledger, print receipts")
     p = add("init", cmd_init, "create the ledger and install a program (default: Samosale's)")
     p.add_argument("--program", help="program document JSON")
     p = add("program-install", cmd_program_install, "install a new program version")

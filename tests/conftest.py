@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -23,6 +24,8 @@ from cashier_app.storage.db import Database
 from tests.shop import samosale_program
 
 MSK = ZoneInfo("Europe/Moscow")
+# Real Qt widgets, no screen needed (Picard's test/conftest.py does the same).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 @pytest.fixture(scope="session")

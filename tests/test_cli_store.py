@@ -51,7 +51,7 @@ def test_refusals_say_why_and_exit_2(tmp_path, capsys):
 
 
 def test_demo_prints_readable_receipts(capsys):
-    assert main(["demo"]) == 0
+    assert main(["demo-day"]) == 0
     out = capsys.readouterr().out
     assert "Receipt D-0001" in out and "TO PAY" in out and "[automatic] birthday" in out
 

@@ -284,3 +284,11 @@ def product_lines(products: Iterable[tuple[Product, Decimal]]) -> list[LineInput
         )
         for p, qty in products
     ]
+
+
+def list_products(ledger: Ledger, limit: int = 1000) -> list[Product]:
+    with ledger.db.read() as conn:
+        rows = conn.execute(
+            select(t.products).where(t.products.c.active).order_by(t.products.c.name).limit(limit)
+        ).all()
+    return [_product(r) for r in rows]

@@ -1,0 +1,99 @@
+"""Starting the workstation window: open (and migrate) the ledger, first run, login."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from cashier_app import service
+from cashier_app.engine.errors import LoyaltyError
+from cashier_app.service import users
+from cashier_app.service.ledger import Ledger
+from cashier_app.service.users import OPERATOR, Role
+from cashier_app.ui import theme
+from cashier_app.ui.dialogs import FirstRunDialog, LoginDialog
+from cashier_app.ui.main_window import MainWindow
+from cashier_app.ui.scanner import ScannerFilter
+from cashier_app.ui.tasks import TaskManager
+from cashier_app.ui.workstation import Workstation
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+    app = QApplication(argv or sys.argv[:1])
+    app.setApplicationName("cashier-app")
+    theme.apply(app)
+    return app
+
+
+def ensure_program(ledger: Ledger) -> None:
+    import json
+
+    from cashier_app.paths import resource
+
+    with ledger.db.read() as conn:
+        try:
+            ledger.program(conn)
+            return
+        except LoyaltyError:
+            pass
+    doc = json.loads(resource("programs", "samosale_default.json").read_text(encoding="utf-8"))
+    service.install_program(ledger, doc)
+
+
+def start(ledger: Ledger, app: QApplication) -> MainWindow | None:
+    """First run (the administrator), login, the shift, the window."""
+    if not users.has_users(ledger):
+        first = FirstRunDialog()
+        if not first.exec():
+            return None
+        users.create_user(
+            ledger, first.name.text(), Role.ADMINISTRATOR, first.pin.text(), actor=OPERATOR
+        )
+    names = [u.name for u in users.list_users(ledger)]
+    login = LoginDialog(names, lambda name, pin: users.login(ledger, name, pin))
+    if not login.exec() or login.actor is None:
+        return None
+    ws = Workstation(ledger, login.actor)
+    ws.ensure_shift()
+    return open_window(ws, app)
+
+
+def open_window(ws: Workstation, app: QApplication) -> MainWindow:
+    tasks = TaskManager(app)
+    scanner = ScannerFilter(parent=app)
+    scanner.install(app)
+    window = MainWindow(ws, tasks, scanner)
+    window.show()
+    return window
+
+
+def run(data_dir: Path) -> int:
+    started = time.perf_counter()
+    app = make_app()
+    try:
+        ledger = service.open_ledger(data_dir)
+        ensure_program(ledger)
+    except Exception as exc:  # the till must say why it cannot start, not vanish
+        QMessageBox.critical(
+            None, "cashier-app", f"The ledger in {data_dir} cannot be opened:\n{exc}"
+        )
+        return 2
+    window = start(ledger, app)
+    if window is None:
+        return 0
+    if os.environ.get("CASHIER_APP_TIMING"):
+        print(f"usable checkout in {time.perf_counter() - started:.3f} s", flush=True)
+    code = app.exec()
+    ledger.db.close()
+    return code

@@ -1,0 +1,609 @@
+"""The small dialogs of the till: login, first run, pick lists, registration, customer
+card, returns, free amount, catalogue import. Slow work goes through the TaskManager."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.money import parse_amount, parse_quantity
+from cashier_app.engine.returns import ReturnRequest
+from cashier_app.service.catalogue import ImportReport
+from cashier_app.service.history import CustomerHistory, customer_history
+from cashier_app.service.phones import normalise_phone
+from cashier_app.service.results import CustomerView, Registration, ReturnResult
+from cashier_app.service.users import Actor
+from cashier_app.ui.receipt_model import money_text, qty_text
+from cashier_app.ui.tasks import TaskManager
+from cashier_app.ui.theme import set_prop
+from cashier_app.ui.workstation import Workstation
+
+
+def _error_label() -> QLabel:
+    label = QLabel("")
+    label.setWordWrap(True)
+    label.setProperty("message", "error")
+    return label
+
+
+class PickDialog(QDialog):
+    """Choose one of several matches with the arrow keys and Enter."""
+
+    def __init__(self, title: str, items: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.chosen: int | None = None
+        layout = QVBoxLayout(self)
+        self.list = QListWidget()
+        self.list.addItems(items)
+        self.list.setCurrentRow(0)
+        self.list.itemActivated.connect(lambda _: self.accept())
+        layout.addWidget(self.list)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(520, 360)
+
+    def accept(self) -> None:
+        self.chosen = self.list.currentRow() if self.list.currentRow() >= 0 else None
+        super().accept()
+
+
+class LoginDialog(QDialog):
+    """Pick your name, type your PIN."""
+
+    def __init__(self, names: list[str], login: object, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Log in"))
+        self._login = login
+        self.actor: Actor | None = None
+        form = QFormLayout(self)
+        self.user = QComboBox()
+        self.user.setObjectName("login_user")
+        self.user.addItems(names)
+        self.pin = QLineEdit()
+        self.pin.setObjectName("login_pin")
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setMaxLength(8)
+        self.pin.returnPressed.connect(self.try_login)
+        self.error = _error_label()
+        form.addRow(self.tr("User"), self.user)
+        form.addRow(self.tr("PIN"), self.pin)
+        form.addRow(self.error)
+        ok = QPushButton(self.tr("Log in"))
+        ok.setProperty("primary", True)
+        ok.clicked.connect(self.try_login)
+        form.addRow(ok)
+        self.pin.setFocus()
+        self.setMinimumWidth(380)
+
+    def try_login(self) -> None:
+        try:
+            self.actor = self._login(self.user.currentText(), self.pin.text())  # type: ignore[operator]
+        except LoyaltyError as exc:
+            self.error.setText(exc.message)
+            self.pin.clear()
+            return
+        self.accept()
+
+
+class FirstRunDialog(QDialog):
+    """The first start: the administrator's name and PIN."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("First start: the administrator"))
+        form = QFormLayout(self)
+        form.addRow(
+            QLabel(
+                self.tr(
+                    "This till has no users yet. Create the administrator, who adds the cashiers."
+                )
+            )
+        )
+        self.name = QLineEdit(self.tr("Administrator"))
+        self.pin = QLineEdit()
+        self.pin2 = QLineEdit()
+        for w in (self.pin, self.pin2):
+            w.setEchoMode(QLineEdit.EchoMode.Password)
+            w.setMaxLength(8)
+        self.error = _error_label()
+        form.addRow(self.tr("Name"), self.name)
+        form.addRow(self.tr("PIN (4-8 digits)"), self.pin)
+        form.addRow(self.tr("PIN again"), self.pin2)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        buttons.accepted.connect(self._check)
+        form.addRow(buttons)
+
+    def _check(self) -> None:
+        pin = self.pin.text()
+        if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
+            self.error.setText(self.tr("A PIN is 4 to 8 digits."))
+        elif pin != self.pin2.text():
+            self.error.setText(self.tr("The two PINs differ."))
+        elif not self.name.text().strip():
+            self.error.setText(self.tr("Give a name."))
+        else:
+            self.accept()
+
+
+class RegistrationDialog(QDialog):
+    """Register a customer at the till in one small form (F-04), then show their card."""
+
+    def __init__(
+        self, ws: Workstation, tasks: TaskManager, phone: str = "", parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.tasks = tasks
+        self.result_registration: Registration | None = None
+        self.setWindowTitle(self.tr("New customer"))
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.phone = QLineEdit(phone)
+        self.phone.setObjectName("reg_phone")
+        self.phone.setPlaceholderText("+7 900 123-45-67")
+        self.phone.textChanged.connect(self._check_phone)
+        self.name = QLineEdit()
+        self.name.setObjectName("reg_name")
+        self.birthday_known = QCheckBox(self.tr("known"))
+        self.birthday = QDateEdit()
+        self.birthday.setDisplayFormat("dd.MM.yyyy")
+        self.birthday.setCalendarPopup(True)
+        self.birthday.setDate(QDate(1990, 1, 1))
+        self.birthday.setEnabled(False)
+        self.birthday_known.toggled.connect(self.birthday.setEnabled)
+        bday = QHBoxLayout()
+        bday.addWidget(self.birthday_known)
+        bday.addWidget(self.birthday, 1)
+        self.consent = QCheckBox(self.tr("Agrees to the privacy policy"))
+        self.consent.setObjectName("reg_consent")
+        self.referrer = QLineEdit()
+        self.referrer.setPlaceholderText(self.tr("phone or card of who recommended us"))
+        form.addRow(self.tr("Phone *"), self.phone)
+        form.addRow(self.tr("Name"), self.name)
+        form.addRow(self.tr("Birthday"), bday)
+        form.addRow("", self.consent)
+        form.addRow(self.tr("Referrer"), self.referrer)
+        layout.addLayout(form)
+        self.error = _error_label()
+        layout.addWidget(self.error)
+        self.card_box = QHBoxLayout()
+        self.card_text = QLabel("")
+        self.card_text.setProperty("title", True)
+        self.barcode = QLabel()
+        self.barcode.setObjectName("card_barcode")
+        self.qr = QLabel()
+        self.qr.setObjectName("card_qr")
+        self.card_box.addWidget(self.barcode)
+        self.card_box.addWidget(self.qr)
+        layout.addWidget(self.card_text)
+        layout.addLayout(self.card_box)
+        buttons = QHBoxLayout()
+        self.ok = QPushButton(self.tr("Register (Enter)"))
+        self.ok.setObjectName("reg_ok")
+        self.ok.setProperty("primary", True)
+        self.ok.setDefault(True)
+        self.ok.clicked.connect(self.register)
+        self.close_button = QPushButton(self.tr("Close (Esc)"))
+        self.close_button.clicked.connect(self.reject)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        buttons.addWidget(self.ok)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(560)
+        self._check_phone()
+
+    def _region(self) -> str:
+        with self.ws.ledger.db.read() as conn:
+            return self.ws.ledger.program(conn, fresh=False).default_region
+
+    def _check_phone(self) -> None:
+        text = self.phone.text().strip()
+        try:
+            normalise_phone(text, self._region())
+            valid = True
+        except LoyaltyError:
+            valid = False
+        set_prop(self.phone, "invalid", bool(text) and not valid)
+        self.ok.setEnabled(valid and self.result_registration is None)
+
+    def register(self) -> None:
+        if self.result_registration is not None:
+            self.accept()
+            return
+        birthday = None
+        if self.birthday_known.isChecked():
+            d = self.birthday.date()
+            birthday = date(d.year(), d.month(), d.day())
+        args = (
+            self.phone.text(),
+            self.name.text(),
+            birthday,
+            self.consent.isChecked(),
+            self.referrer.text().strip(),
+        )
+        self.ok.setEnabled(False)
+
+        def done(reg: Registration) -> None:
+            from cashier_app.ui.codes import card_barcode, card_qr
+
+            self.result_registration = reg
+            self.error.setText("")
+            self.card_text.setText(self.tr("Card {card} · welcome bonus {points}").format(
+                card=reg.card, points=qty_text(reg.welcome_points)))  # fmt: skip
+            self.barcode.setPixmap(card_barcode(reg.card))
+            self.qr.setPixmap(card_qr(reg.card))
+            self.ok.setText(self.tr("Done (Enter)"))
+            self.ok.setEnabled(True)
+            self.ok.setFocus()
+
+        def failed(error: BaseException) -> None:
+            self.ok.setEnabled(True)
+            if not isinstance(error, LoyaltyError):
+                raise error
+            self.error.setText(error.message)
+
+        self.tasks.write(lambda: self.ws.register(*args), done, failed, name="register")
+
+
+class CustomerCardDialog(QDialog):
+    """History of receipts, lots with their expiry, pending points, tier progress."""
+
+    def __init__(
+        self,
+        ws: Workstation,
+        tasks: TaskManager,
+        customer: CustomerView,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Customer card"))
+        layout = QVBoxLayout(self)
+        head = QLabel(customer.name or self.tr("(no name)"))
+        head.setProperty("title", True)
+        layout.addWidget(head)
+        info = [
+            f"{ws.show_phone(customer)} · {self.tr('card')} {', '.join(customer.cards) or '—'} · {customer.group_name}"
+        ]
+        info.append(self.tr("Points {balance}, pending {pending}").format(
+            balance=qty_text(customer.balance), pending=qty_text(customer.pending)))  # fmt: skip
+        if customer.tier:
+            tier = self.tr("Tier {tier}, purchases {basis}").format(
+                tier=customer.tier, basis=money_text(customer.tier_basis)
+            )
+            if customer.next_tier:
+                tier += " · " + self.tr("{missing} more to {tier}").format(
+                    missing=money_text(customer.to_next_tier), tier=customer.next_tier)  # fmt: skip
+            info.append(tier)
+        for line in info:
+            label = QLabel(line)
+            label.setProperty("muted", True)
+            layout.addWidget(label)
+        layout.addWidget(QLabel(self.tr("Points by lot")))
+        self.lots = QTableWidget(0, 4)
+        self.lots.setObjectName("lots_table")
+        self.lots.setHorizontalHeaderLabels(
+            [self.tr("Kind"), self.tr("Points left"), self.tr("Available from"), self.tr("Expires")]
+        )
+        layout.addWidget(self.lots)
+        layout.addWidget(QLabel(self.tr("Receipts")))
+        self.receipts = QTableWidget(0, 5)
+        self.receipts.setObjectName("receipts_table")
+        self.receipts.setHorizontalHeaderLabels(
+            [
+                self.tr("Receipt"),
+                self.tr("Date"),
+                self.tr("Total"),
+                self.tr("Points −"),
+                self.tr("Points +"),
+            ]
+        )
+        layout.addWidget(self.receipts, 1)
+        for table in (self.lots, self.receipts):
+            table.verticalHeader().hide()
+            table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout.addWidget(close)
+        self.resize(760, 620)
+        self._tz = None
+        tasks.read(lambda: customer_history(ws.ledger, customer.id), self._show)
+
+    def _when(self, moment: object) -> str:
+        from datetime import datetime
+
+        assert isinstance(moment, datetime)
+        return moment.astimezone().strftime("%d.%m.%Y %H:%M")
+
+    def _show(self, history: CustomerHistory) -> None:
+        self.lots.setRowCount(len(history.lots))
+        for i, lot in enumerate(history.lots):
+            cells = [lot.kind, qty_text(lot.remaining), self._when(lot.available_at),
+                     self._when(lot.expires_at) if lot.expires_at else self.tr("never")]  # fmt: skip
+            for j, text in enumerate(cells):
+                self.lots.setItem(i, j, QTableWidgetItem(text))
+        self.receipts.setRowCount(len(history.receipts))
+        for i, r in enumerate(history.receipts):
+            cells = [
+                r.number,
+                self._when(r.at),
+                money_text(r.total),
+                qty_text(r.redeemed),
+                qty_text(r.accrued),
+            ]
+            for j, text in enumerate(cells):
+                self.receipts.setItem(i, j, QTableWidgetItem(text))
+
+
+class ReturnDialog(QDialog):
+    """A return by receipt number, whole or partial (senior cashier and above)."""
+
+    def __init__(self, ws: Workstation, tasks: TaskManager, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.tasks = tasks
+        self.result_return: ReturnResult | None = None
+        self.setWindowTitle(self.tr("Return"))
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.number = QLineEdit()
+        self.number.setObjectName("return_number")
+        self.number.setPlaceholderText(self.tr("receipt number"))
+        self.number.returnPressed.connect(self.load)
+        find = QPushButton(self.tr("Find"))
+        find.clicked.connect(self.load)
+        row.addWidget(self.number, 1)
+        row.addWidget(find)
+        layout.addLayout(row)
+        self.table = QTableWidget(0, 4)
+        self.table.setObjectName("return_lines")
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("Item"), self.tr("Can return"), self.tr("Amount"), self.tr("Return qty")]
+        )
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.table, 1)
+        self.error = _error_label()
+        layout.addWidget(self.error)
+        buttons = QHBoxLayout()
+        self.all_button = QPushButton(self.tr("Return everything"))
+        self.all_button.clicked.connect(self.return_all)
+        self.ok = QPushButton(self.tr("Return selected quantities"))
+        self.ok.setObjectName("return_ok")
+        self.ok.setProperty("primary", True)
+        self.ok.clicked.connect(self.submit)
+        buttons.addWidget(self.all_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.ok)
+        layout.addLayout(buttons)
+        self._lines: list[tuple[int, str, str | None, Decimal, Decimal]] = []
+        self.resize(680, 420)
+
+    def load(self) -> None:
+        number = self.number.text().strip()
+
+        def show(lines: list[tuple[int, str, str | None, Decimal, Decimal]]) -> None:
+            self._lines = lines
+            self.error.setText("")
+            self.table.setRowCount(len(lines))
+            for i, (_, sku, name, left, amount) in enumerate(lines):
+                for j, text in enumerate([name or sku, qty_text(left), money_text(amount), "0"]):
+                    item = QTableWidgetItem(text)
+                    if j < 3:
+                        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                    self.table.setItem(i, j, item)
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, LoyaltyError):
+                raise error
+            self.error.setText(error.message)
+
+        self.tasks.read(lambda: self.ws.receipt_lines(number), show, failed)
+
+    def return_all(self) -> None:
+        for i, line in enumerate(self._lines):
+            self.table.item(i, 3).setText(qty_text(line[3]))
+        self.submit()
+
+    def submit(self) -> None:
+        items = []
+        for i, (index, _, _, _, _) in enumerate(self._lines):
+            text = (self.table.item(i, 3).text() or "0").strip().replace(",", ".")
+            if text in ("0", ""):
+                continue
+            try:
+                items.append(ReturnRequest(None, parse_quantity(text), index))
+            except ValueError:
+                self.error.setText(
+                    self.tr("Line {n}: the quantity must be a number.").format(n=i + 1)
+                )
+                return
+        if not items:
+            self.error.setText(self.tr("Type the quantities to return."))
+            return
+        number = self.number.text().strip()
+
+        def done(result: ReturnResult) -> None:
+            self.result_return = result
+            self.accept()
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, LoyaltyError):
+                raise error
+            self.error.setText(error.message)
+
+        self.tasks.write(lambda: self.ws.give_back(number, items), done, failed, name="return")
+
+
+class FreeAmountDialog(QDialog):
+    """A line without a catalogue product: an amount and a category."""
+
+    def __init__(self, categories: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Free amount"))
+        self.amount_value: Decimal | None = None
+        form = QFormLayout(self)
+        self.amount = QLineEdit()
+        self.amount.setObjectName("free_amount")
+        self.category = QComboBox()
+        self.category.setEditable(True)
+        self.category.addItems(categories)
+        self.name = QLineEdit(self.tr("Goods"))
+        self.error = _error_label()
+        form.addRow(self.tr("Amount"), self.amount)
+        form.addRow(self.tr("Category"), self.category)
+        form.addRow(self.tr("Name"), self.name)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _check(self) -> None:
+        try:
+            value = parse_amount(self.amount.text().strip().replace(",", "."))
+        except ValueError:
+            self.error.setText(self.tr("An amount like 350 or 99.90."))
+            return
+        if value <= 0:
+            self.error.setText(self.tr("The amount must be above zero."))
+            return
+        self.amount_value = value
+        self.accept()
+
+
+class ImportDialog(QDialog):
+    """Catalogue import with a progress bar and the validation report (F-53)."""
+
+    def __init__(
+        self,
+        ws: Workstation,
+        tasks: TaskManager,
+        path: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.tasks = tasks
+        self.report: ImportReport | None = None
+        self.setWindowTitle(self.tr("Import the product catalogue"))
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.path = QLineEdit(str(path) if path else "")
+        self.path.setObjectName("import_path")
+        browse = QPushButton(self.tr("Choose…"))
+        browse.clicked.connect(self._browse)
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        layout.addLayout(row)
+        layout.addWidget(
+            QLabel(
+                self.tr(
+                    "Columns: sku, barcode, name, price, category, brand, no_loyalty (CSV or XLSX)"
+                )
+            )
+        )
+        self.skip = QCheckBox(self.tr("Import the good rows even if some rows are wrong"))
+        layout.addWidget(self.skip)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("import_progress")
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        layout.addWidget(self.progress)
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.problems = QListWidget()
+        self.problems.setObjectName("import_problems")
+        layout.addWidget(self.problems, 1)
+        buttons = QHBoxLayout()
+        self.start = QPushButton(self.tr("Import"))
+        self.start.setObjectName("import_start")
+        self.start.setProperty("primary", True)
+        self.start.clicked.connect(self.run)
+        close = QPushButton(self.tr("Close"))
+        close.clicked.connect(self.accept)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        buttons.addWidget(self.start)
+        layout.addLayout(buttons)
+        self.resize(680, 480)
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Catalogue file"), "", "CSV / Excel (*.csv *.xlsx)"
+        )
+        if name:
+            self.path.setText(name)
+
+    def run(self) -> None:
+        path = Path(self.path.text().strip())
+        skip = self.skip.isChecked()
+        self.start.setEnabled(False)
+        self.problems.clear()
+        self.summary.setText(self.tr("Checking the file…"))
+
+        def progress(done: int, total: int) -> None:
+            # Called on the writer thread: hand the numbers to the main thread.
+            self.tasks.run_on_main(lambda: self._progress(done, total))
+
+        def finished(report: ImportReport) -> None:
+            self.report = report
+            self.start.setEnabled(True)
+            self.progress.setValue(100 if report.imported or not report.problems else 0)
+            text = self.tr("{rows} rows read, {imported} products imported, {problems} problem(s).").format(
+                rows=report.rows, imported=report.imported, problems=len(report.problems))  # fmt: skip
+            if report.problems and not report.imported:
+                text += " " + self.tr("Nothing was imported.")
+            self.summary.setText(text)
+            for p in report.problems[:1000]:
+                where = self.tr("row {row}").format(row=p.row) + (
+                    f", {p.column}" if p.column else ""
+                )
+                self.problems.addItem(f"{where}: {p.message}")
+
+        def failed(error: BaseException) -> None:
+            self.start.setEnabled(True)
+            if not isinstance(error, LoyaltyError):
+                raise error
+            self.summary.setText(error.message)
+
+        self.tasks.write(
+            lambda: self.ws.import_catalogue(path, skip, progress), finished, failed, name="import"
+        )
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setValue(int(done * 100 / total) if total else 100)

@@ -1,0 +1,99 @@
+"""A real cashier window on a real ledger, driven like a cashier and a scanner would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from cashier_app import service
+from cashier_app.paths import resource
+from cashier_app.service import catalogue, users
+from cashier_app.service.users import OPERATOR, Role
+from cashier_app.ui import theme
+from cashier_app.ui.keyboard import LAYOUT_BACK, X11_KEYCODE_OF
+from cashier_app.ui.main_window import MainWindow
+from cashier_app.ui.scanner import ScannerFilter
+from cashier_app.ui.tasks import TaskManager
+from cashier_app.ui.workstation import Workstation
+
+# What a key produces under the Russian layout: the inverse of LAYOUT_BACK.
+RUSSIAN = {lat: cyr for cyr, lat in LAYOUT_BACK.items() if cyr.isalpha()}
+
+
+def press(widget: QWidget, text: str, keycode: int, shift: bool) -> None:
+    mods = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        QApplication.sendEvent(widget, QKeyEvent(kind, 0, mods, keycode, 0, 0, text))
+
+
+def key_enter(widget: QWidget) -> None:
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, 36, 0, 0, "\r"))
+
+
+def type_keys(qtbot, code: str, layout: str = "ru", gap_ms: int = 0, enter: bool = True) -> None:
+    """Send ``code`` as a keyboard would, to whatever widget has focus: physical keys
+    (X11 keycodes) with the characters the active layout makes of them."""
+    for ch in code:
+        widget = QApplication.focusWidget()
+        assert widget is not None, "nothing has focus"
+        keycode = X11_KEYCODE_OF[ch]
+        shift = ch.isupper() or ch in ':"<>?{}!@#$%^&*()_+~|'
+        text = RUSSIAN.get(ch, ch) if layout == "ru" else ch
+        press(widget, text, keycode, shift)
+        if gap_ms:
+            qtbot.wait(gap_ms)
+    if enter:
+        key_enter(QApplication.focusWidget())
+
+
+@pytest.fixture
+def store(make_ledger):
+    ledger = make_ledger()
+    catalogue.import_catalogue(ledger, resource("demo_catalogue.csv"))
+    admin = users.create_user(ledger, "Admin", Role.ADMINISTRATOR, "9999", actor=OPERATOR)
+    staff = {
+        "cashier": users.create_user(ledger, "Анна", Role.CASHIER, "1111", actor=admin),
+        "senior": users.create_user(ledger, "Ольга", Role.SENIOR_CASHIER, "2222", actor=admin),
+        "manager": users.create_user(ledger, "Мария", Role.MANAGER, "3333", actor=admin),
+    }
+    return ledger, staff
+
+
+@pytest.fixture
+def open_window(qtbot, qapp, store) -> Callable[[str], MainWindow]:
+    theme.apply(qapp)
+    ledger, staff = store
+    made: list[tuple[MainWindow, TaskManager, ScannerFilter]] = []
+
+    def make(role: str = "cashier") -> MainWindow:
+        ws = Workstation(ledger, staff[role])
+        ws.ensure_shift()
+        tasks = TaskManager()
+        scanner = ScannerFilter()
+        scanner.install(qapp)
+        window = MainWindow(ws, tasks, scanner)
+        qtbot.addWidget(window)
+        window.show()
+        window.activateWindow()
+        window.checkout.code_input.setFocus()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is window.checkout.code_input)
+        made.append((window, tasks, scanner))
+        return window
+
+    yield make
+    for window, tasks, scanner in made:
+        qapp.removeEventFilter(scanner)
+        tasks.shutdown()
+        window.close()
+
+
+@pytest.fixture
+def anna(store):
+    ledger, _ = store
+    return service.register_customer(ledger, "+79001234567", name="Анна Смирнова", at=datetime.now(UTC))
