@@ -203,7 +203,10 @@ class CheckoutScreen(QWidget):
             pay.addWidget(b)
         self.cash_button.clicked.connect(lambda: self.pay("cash"))
         self.card_pay_button.clicked.connect(lambda: self.pay("card"))
-        tl.addLayout(pay, len(rows), 0, 1, 2)
+        tl.setRowStretch(
+            len(rows), 1
+        )  # the numbers stay together at the top, the buttons at the bottom
+        tl.addLayout(pay, len(rows) + 1, 0, 1, 2)
         self.stack.addWidget(totals)
 
         slip = _panel()
@@ -552,6 +555,9 @@ class CheckoutScreen(QWidget):
             row(self.tr("Balance"), points_text(sale.customer.balance))
             self.customer = sale.customer
             self._show_customer()
+        self.redeem_input.setEnabled(False)
+        self.max_button.setEnabled(False)
+        self.max_label.setText("")
         self.slip_title.setText(self.tr("Receipt {number}").format(number=sale.number))
         self.slip_text.setText("\n".join(out))
         self.stack.setCurrentIndex(1)

@@ -7,6 +7,7 @@ import io
 import barcode
 import qrcode
 from barcode.writer import ImageWriter
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 
 from cashier_app.service.cards import is_valid_ean13, qr_payload
@@ -26,11 +27,11 @@ def card_barcode(number: str) -> QPixmap:
         out,
         options={"module_height": 12.0, "font_size": 8, "text_distance": 4.0, "quiet_zone": 3.0},
     )
-    return _pixmap(out.getvalue())
+    return _pixmap(out.getvalue()).scaledToHeight(130, Qt.TransformationMode.SmoothTransformation)
 
 
 def card_qr(number: str) -> QPixmap:
     image = qrcode.make(qr_payload(number), box_size=6, border=2)
     out = io.BytesIO()
     image.save(out, format="PNG")
-    return _pixmap(out.getvalue())
+    return _pixmap(out.getvalue()).scaledToHeight(130, Qt.TransformationMode.FastTransformation)

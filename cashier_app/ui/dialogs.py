@@ -337,19 +337,24 @@ class CustomerCardDialog(QDialog):
         close.rejected.connect(self.reject)
         layout.addWidget(close)
         self.resize(760, 620)
-        self._tz = None
+        with ws.ledger.db.read() as conn:
+            self._tz = ws.ledger.program(conn, fresh=False).tz
         tasks.read(lambda: customer_history(ws.ledger, customer.id), self._show)
 
     def _when(self, moment: object) -> str:
         from datetime import datetime
 
         assert isinstance(moment, datetime)
-        return moment.astimezone().strftime("%d.%m.%Y %H:%M")
+        return moment.astimezone(self._tz).strftime("%d.%m.%Y %H:%M")  # the store's time
 
     def _show(self, history: CustomerHistory) -> None:
         self.lots.setRowCount(len(history.lots))
         for i, lot in enumerate(history.lots):
-            cells = [lot.kind, qty_text(lot.remaining), self._when(lot.available_at),
+            kinds = {
+                "accrual": self.tr("purchase"), "welcome": self.tr("welcome"), "birthday": self.tr("birthday"),
+                "winback": self.tr("come back"), "manual": self.tr("manual"), "refund": self.tr("returned"),
+            }  # fmt: skip
+            cells = [kinds.get(lot.kind, lot.kind), qty_text(lot.remaining), self._when(lot.available_at),
                      self._when(lot.expires_at) if lot.expires_at else self.tr("never")]  # fmt: skip
             for j, text in enumerate(cells):
                 self.lots.setItem(i, j, QTableWidgetItem(text))

@@ -33,7 +33,10 @@ def press(widget: QWidget, text: str, keycode: int, shift: bool) -> None:
 
 def key_enter(widget: QWidget) -> None:
     for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-        QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, 36, 0, 0, "\r"))
+        QApplication.sendEvent(
+            widget,
+            QKeyEvent(kind, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, 36, 0, 0, "\r"),
+        )
 
 
 def type_keys(qtbot, code: str, layout: str = "ru", gap_ms: int = 0, enter: bool = True) -> None:
@@ -96,4 +99,6 @@ def open_window(qtbot, qapp, store) -> Callable[[str], MainWindow]:
 @pytest.fixture
 def anna(store):
     ledger, _ = store
-    return service.register_customer(ledger, "+79001234567", name="Анна Смирнова", at=datetime.now(UTC))
+    return service.register_customer(
+        ledger, "+79001234567", name="Анна Смирнова", at=datetime.now(UTC)
+    )

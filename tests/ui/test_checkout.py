@@ -37,7 +37,9 @@ def test_log_in_with_a_pin(qtbot, store):
     assert dialog.actor is not None and dialog.actor.name == "Анна"
 
 
-def test_scan_product_and_card_in_russian_layout_redeem_max_and_pay(qtbot, open_window, store, anna):
+def test_scan_product_and_card_in_russian_layout_redeem_max_and_pay(
+    qtbot, open_window, store, anna
+):
     ledger, _ = store
     service.adjust_balance(ledger, anna.customer.id, Decimal("300"), "welcome gift")
     window = open_window("cashier")
@@ -106,7 +108,11 @@ def test_no_loyalty_items_earn_nothing_and_the_total_still_counts(qtbot, open_wi
     co = window.checkout
     type_keys(qtbot, CIGS)
     type_keys(qtbot, anna.card)
-    qtbot.waitUntil(lambda: co.customer is not None and co.quote is not None and co.quote.total == Decimal("240.00"))
+    qtbot.waitUntil(
+        lambda: (
+            co.customer is not None and co.quote is not None and co.quote.total == Decimal("240.00")
+        )
+    )
     assert co.quote.accrued == 0 and co.earn_label.text() == "0"
 
 
@@ -178,7 +184,9 @@ def test_customer_card_shows_lots_and_receipts(qtbot, open_window, store, anna):
     ledger, _ = store
     service.adjust_balance(ledger, anna.customer.id, Decimal("100"), "gift")
     window = open_window()
-    dialog = CustomerCardDialog(window.ws, window.tasks, service.get_customer(ledger, anna.customer.id), window)
+    dialog = CustomerCardDialog(
+        window.ws, window.tasks, service.get_customer(ledger, anna.customer.id), window
+    )
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.lots.rowCount() == 1)
     assert dialog.lots.item(0, 1).text() == "100"
