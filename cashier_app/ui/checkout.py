@@ -56,9 +56,10 @@ def points_text(value: Decimal) -> str:
 
 
 class CheckoutScreen(QWidget):
-    customer_changed = Signal(object)  # CustomerView | None
+    # Signals never carry None: PySide6 mishandles None's reference count through
+    # Signal(object) (seen as "deallocating None" after a few hundred emits).
     paid = Signal(object)  # SaleResult
-    quoted = Signal(object)  # ReceiptQuote
+    customer_shown = Signal(str)  # the customer's id, once the panel shows them
     register_requested = Signal(str)  # a phone nobody has yet
     find_customer_requested = Signal()
     customer_card_requested = Signal(str)
@@ -371,7 +372,8 @@ class CheckoutScreen(QWidget):
         self.customer = customer
         self.redeem_input.setText("0")
         self._show_customer()
-        self.customer_changed.emit(customer)
+        if customer is not None:
+            self.customer_shown.emit(customer.id)
         self.requote()
 
     def _show_customer(self) -> None:
@@ -476,7 +478,6 @@ class CheckoutScreen(QWidget):
             self.earn_label.setText("0")
             self.max_label.setText("")
             self._set_pay_enabled(False)
-            self.quoted.emit(None)
             return
         set_prop(self.redeem_input, "invalid", False)
         self.total_label.setText(money_text(quote.total))
@@ -491,7 +492,6 @@ class CheckoutScreen(QWidget):
         self.redeem_input.setEnabled(has_points)
         self.max_button.setEnabled(has_points and quote.max_redeem > 0)
         self._set_pay_enabled(True)
-        self.quoted.emit(quote)
 
     # -- payment -----------------------------------------------------------------------------
     def pay(self, payment: str) -> None:
@@ -575,7 +575,6 @@ class CheckoutScreen(QWidget):
         self.stack.setCurrentIndex(0)
         self._show_customer()
         self._show_quote(None)
-        self.customer_changed.emit(None)
         self.say(self.tr("Ready for the next customer."))
         self.code_input.setFocus()
 
