@@ -150,7 +150,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_window(args: argparse.Namespace) -> int:
     from cashier_app.ui.app import run
 
-    return run(Path(args.data_dir))
+    return run(Path(args.data_dir), args.lang)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -166,7 +166,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  {user.name:<26} PIN {user.pin}")
     from cashier_app.ui.app import run
 
-    return run(folder)
+    return run(folder, args.lang)
 
 
 def cmd_demo_day(args: argparse.Namespace) -> int:
@@ -411,6 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--data-dir", default=str(default_data_dir()), help="the store's ledger folder"
+    )
+    parser.add_argument(
+        "--lang", choices=["en", "ru", "uk"], help="the window's language (default: the system's)"
     )
     parser.set_defaults(func=cmd_window)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -15,7 +15,7 @@ from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service import users
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.users import OPERATOR, Role
-from cashier_app.ui import theme
+from cashier_app.ui import i18n, theme
 from cashier_app.ui.dialogs import FirstRunDialog, LoginDialog
 from cashier_app.ui.main_window import MainWindow
 from cashier_app.ui.scanner import ScannerFilter
@@ -23,9 +23,10 @@ from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.workstation import Workstation
 
 
-def make_app(argv: list[str] | None = None) -> QApplication:
+def make_app(argv: list[str] | None = None, lang: str | None = None) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
+        i18n.install(existing, i18n.pick_language(lang))
         return existing
     QApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
@@ -33,6 +34,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication(argv or sys.argv[:1])
     app.setApplicationName("cashier-app")
     theme.apply(app)
+    i18n.install(app, i18n.pick_language(lang))
     return app
 
 
@@ -78,9 +80,9 @@ def open_window(ws: Workstation, app: QApplication) -> MainWindow:
     return window
 
 
-def run(data_dir: Path) -> int:
+def run(data_dir: Path, lang: str | None = None) -> int:
     started = time.perf_counter()
-    app = make_app()
+    app = make_app(lang=lang)
     try:
         ledger = service.open_ledger(data_dir)
         ensure_program(ledger)

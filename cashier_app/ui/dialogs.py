@@ -220,7 +220,7 @@ class RegistrationDialog(QDialog):
         buttons.addWidget(self.close_button)
         buttons.addWidget(self.ok)
         layout.addLayout(buttons)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
         self._check_phone()
 
     def _region(self) -> str:

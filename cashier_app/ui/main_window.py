@@ -81,10 +81,13 @@ class MainWindow(QMainWindow):
         self.queue_label = QLabel("")
         self.queue_label.setObjectName("status_queue")
         self.sync_label = QLabel(self.tr("Last sync: never"))
+        roles = {
+            "cashier": self.tr("cashier"), "senior_cashier": self.tr("senior cashier"),
+            "manager": self.tr("manager"), "administrator": self.tr("administrator"),
+        }  # fmt: skip
+        role = roles.get(self.ws.actor.role.value, self.ws.actor.role.value)
         self.user_label = QLabel(
-            self.tr("{user} ({role})").format(
-                user=self.ws.actor.name, role=self.ws.actor.role.value.replace("_", " ")
-            )
+            self.tr("{user} ({role})").format(user=self.ws.actor.name, role=role)
         )
         for w in (self.online_label, self.queue_label, self.sync_label):
             bar.addWidget(w)

@@ -44,9 +44,12 @@ def _save(widget: QWidget, path: Path) -> None:
     print(f"wrote {path}")
 
 
-def take(out: Path) -> None:
+def take(out: Path, lang: str = "en") -> None:
+    """All screens in English; in Russian and Ukrainian the two busiest, to check that
+    longer words are not clipped (files end in -ru, -uk)."""
     out.mkdir(parents=True, exist_ok=True)
-    app = make_app()
+    app = make_app(lang=lang)
+    sfx = "" if lang == "en" else f"-{lang}"
     folder = Path(tempfile.mkdtemp(prefix="cashier-shots-"))
     ledger = service.open_ledger(folder)
     seed_demo(ledger, customers=60)
@@ -62,7 +65,8 @@ def take(out: Path) -> None:
     window.show()
     co = window.checkout
     _settle(app, ms=500)
-    _save(window, out / "checkout-empty.png")
+    if not sfx:
+        _save(window, out / "checkout-empty.png")
 
     anna = service.register_customer(ledger, "+79001234567", name="Анна Смирнова", consent=True)
     service.adjust_balance(
@@ -77,14 +81,15 @@ def take(out: Path) -> None:
     )
     co.redeem_max()
     _settle(app, lambda: co.quote is not None and co.quote.redeemed > 0)
-    _save(window, out / "checkout-customer-redeem.png")
-    window.resize(QSize(1920, 1080))
-    _settle(app, ms=300)
-    _save(window, out / "checkout-customer-redeem-1920.png")
-    window.resize(QSize(1366, 768))
+    _save(window, out / f"checkout-customer-redeem{sfx}.png")
+    if not sfx:
+        window.resize(QSize(1920, 1080))
+        _settle(app, ms=300)
+        _save(window, out / "checkout-customer-redeem-1920.png")
+        window.resize(QSize(1366, 768))
     co.pay("card")
     _settle(app, lambda: co.stack.currentIndex() == 1)
-    _save(window, out / "checkout-paid.png")
+    _save(window, out / f"checkout-paid{sfx}.png")
 
     reg = RegistrationDialog(ws, tasks, "8 912 345-67-89", window)
     reg.name.setText("Пётр Новиков")
@@ -93,8 +98,13 @@ def take(out: Path) -> None:
     reg.register()
     _settle(app, lambda: reg.result_registration is not None)
     _settle(app, ms=200)
-    _save(reg, out / "registration.png")
+    _save(reg, out / f"registration{sfx}.png")
     reg.close()
+    if sfx:
+        window.close()
+        tasks.shutdown()
+        ledger.db.close()
+        return
 
     card = CustomerCardDialog(ws, tasks, service.get_customer(ledger, anna.customer.id), window)
     card.show()
@@ -124,4 +134,6 @@ def take(out: Path) -> None:
 if __name__ == "__main__":
     import sys
 
-    take(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
+    for language in ("en", "ru", "uk"):
+        take(folder, language)

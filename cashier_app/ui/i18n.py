@@ -1,0 +1,60 @@
+"""Russian, Ukrainian and English (F-57) through Qt's own translation: every visible string
+goes through ``self.tr()``; a QTranslator answers from ``resources/translations/LANG.json``
+(source text → translation). A translation whose ``{placeholders}`` differ from the source
+is refused (tests/ui/test_translations.py checks every one, as Electrum's i18n does)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+
+from cashier_app.paths import resource
+
+LANGUAGES = ("en", "ru", "uk")
+_PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
+
+
+def placeholders(text: str) -> list[str]:
+    return sorted(_PLACEHOLDER.findall(text))
+
+
+class JsonTranslator(QTranslator):
+    def __init__(self, lang: str, table: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.lang = lang
+        if table is None:
+            path = resource("translations", f"{lang}.json")
+            table = json.loads(path.read_text(encoding="utf-8"))
+        self.table = {k: v for k, v in table.items() if placeholders(k) == placeholders(v)}
+
+    def translate(
+        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+    ) -> str:
+        return self.table.get(source, "")  # "" lets Qt fall back to the source text
+
+    def isEmpty(self) -> bool:
+        return not self.table
+
+
+def pick_language(explicit: str | None = None) -> str:
+    """``--lang``, else ``$CASHIER_APP_LANG``, else the system's language if we have it."""
+    for lang in (explicit, os.environ.get("CASHIER_APP_LANG"), QLocale.system().name()[:2]):
+        if lang in LANGUAGES:
+            return lang
+    return "en"
+
+
+_installed: JsonTranslator | None = None
+
+
+def install(app: QCoreApplication, lang: str) -> None:
+    global _installed
+    if _installed is not None:
+        app.removeTranslator(_installed)
+        _installed = None
+    if lang != "en":
+        _installed = JsonTranslator(lang)
+        app.installTranslator(_installed)
