@@ -546,8 +546,7 @@ class CheckoutScreen(QWidget):
         if q.redeemed:
             row(self.tr("Points"), "-" + points_text(q.redeemed))
         row(
-            self.tr("Paid")
-            + (" " + self.tr("cash") if payment == "cash" else " " + self.tr("card")),
+            self.tr("Paid in cash") if payment == "cash" else self.tr("Paid by card"),
             money_text(q.paid),
         )
         if sale.customer is not None:

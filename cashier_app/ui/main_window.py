@@ -4,7 +4,7 @@ the scanner that works from anywhere in the application."""
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
 
 from cashier_app.engine.errors import LoyaltyError
@@ -104,6 +104,10 @@ class MainWindow(QMainWindow):
                 self.tr("{n} operation(s) waiting to be sent").format(n=n)
             ),
         )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._status_timer.stop()
+        super().closeEvent(event)
 
     # -- actions ---------------------------------------------------------------------------
     def _on_scan(self, code: str) -> None:

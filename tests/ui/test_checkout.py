@@ -190,3 +190,31 @@ def test_customer_card_shows_lots_and_receipts(qtbot, open_window, store, anna):
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.lots.rowCount() == 1)
     assert dialog.lots.item(0, 1).text() == "100"
+
+
+def test_import_dialog_reports_rows_and_the_window_keeps_ticking(qtbot, open_window, store, tmp_path):
+    from PySide6.QtCore import QTimer
+
+    from cashier_app.ui.dialogs import ImportDialog
+
+    csv = tmp_path / "catalogue.csv"
+    rows = ["sku,barcode,name,price,category,brand,no_loyalty"]
+    rows += [f"s{i},{2900000000000 + i},Товар {i},{i % 500 + 1}.00,c{i % 7},," for i in range(5000)]
+    rows.append("bad,,Хлеб,двести,,,")
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    window = open_window("manager")
+    assert window.import_action.isEnabled()
+    dialog = ImportDialog(window.ws, window.tasks, csv, window)
+    qtbot.addWidget(dialog)
+    ticks = []
+    beat = QTimer()
+    beat.timeout.connect(lambda: ticks.append(1))
+    beat.start(10)
+    dialog.skip.setChecked(True)
+    qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=30000)
+    beat.stop()
+    assert dialog.report.imported == 5000 and len(dialog.report.problems) == 1
+    assert dialog.problems.count() == 1 and "двести" in dialog.problems.item(0).text()
+    assert dialog.progress.value() == 100
+    assert len(ticks) > 5  # the event loop kept running while the writer thread imported
