@@ -37,7 +37,7 @@ from cashier_app.service.catalogue import ImportReport
 from cashier_app.service.history import CustomerHistory, customer_history
 from cashier_app.service.phones import normalise_phone
 from cashier_app.service.results import CustomerView, Registration, ReturnResult
-from cashier_app.service.users import Actor
+from cashier_app.service.users import Actor, Permission
 from cashier_app.ui.receipt_model import money_text, qty_text
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.theme import set_prop
@@ -194,6 +194,15 @@ class RegistrationDialog(QDialog):
         form.addRow(self.tr("Birthday"), bday)
         form.addRow("", self.consent)
         form.addRow(self.tr("Referrer"), self.referrer)
+        self.group = QComboBox()
+        self.group.setObjectName("reg_group")
+        with ws.ledger.db.read() as conn:
+            program = ws.ledger.program(conn, fresh=False)
+        for g in program.groups:
+            self.group.addItem(g.name, g.id)
+            if g.default:
+                self.group.setCurrentIndex(self.group.count() - 1)
+        form.addRow(self.tr("Group"), self.group)
         layout.addLayout(form)
         self.error = _error_label()
         layout.addWidget(self.error)
@@ -251,6 +260,7 @@ class RegistrationDialog(QDialog):
             birthday,
             self.consent.isChecked(),
             self.referrer.text().strip(),
+            self.group.currentData(),
         )
         self.ok.setEnabled(False)
 
@@ -335,11 +345,28 @@ class CustomerCardDialog(QDialog):
             table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
+        self.return_button = QPushButton(self.tr("Return from the selected receipt…"))
+        self.return_button.setObjectName("card_return")
+        self.return_button.clicked.connect(self._return_selected)
+        self.return_button.setVisible(ws.can(Permission.RETURN))
+        close.addButton(self.return_button, QDialogButtonBox.ButtonRole.ActionRole)
         layout.addWidget(close)
+        self._ws, self._tasks = ws, tasks
+        self.receipts.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.receipts.itemDoubleClicked.connect(lambda _: self._return_selected())
         self.resize(760, 620)
         with ws.ledger.db.read() as conn:
             self._tz = ws.ledger.program(conn, fresh=False).tz
         tasks.read(lambda: customer_history(ws.ledger, customer.id), self._show)
+
+    def _return_selected(self) -> None:
+        row = self.receipts.currentRow()
+        if row < 0 or not self._ws.can(Permission.RETURN):
+            return
+        dialog = ReturnDialog(self._ws, self._tasks, self)
+        dialog.number.setText(self.receipts.item(row, 0).text())
+        dialog.load()
+        dialog.exec()
 
     def _when(self, moment: object) -> str:
         from datetime import datetime

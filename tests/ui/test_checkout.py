@@ -192,7 +192,9 @@ def test_customer_card_shows_lots_and_receipts(qtbot, open_window, store, anna):
     assert dialog.lots.item(0, 1).text() == "100"
 
 
-def test_import_dialog_reports_rows_and_the_window_keeps_ticking(qtbot, open_window, store, tmp_path):
+def test_import_dialog_reports_rows_and_the_window_keeps_ticking(
+    qtbot, open_window, store, tmp_path
+):
     from PySide6.QtCore import QTimer
 
     from cashier_app.ui.dialogs import ImportDialog
@@ -218,3 +220,37 @@ def test_import_dialog_reports_rows_and_the_window_keeps_ticking(qtbot, open_win
     assert dialog.problems.count() == 1 and "двести" in dialog.problems.item(0).text()
     assert dialog.progress.value() == 100
     assert len(ticks) > 5  # the event loop kept running while the writer thread imported
+
+
+def test_register_into_another_group(qtbot, open_window, store):
+    from cashier_app.ui.dialogs import RegistrationDialog
+
+    ledger, _ = store
+    window = open_window()
+    dialog = RegistrationDialog(window.ws, window.tasks, "+79120003344", window)
+    qtbot.addWidget(dialog)
+    assert dialog.group.currentData() == "regular"  # the default group
+    dialog.group.setCurrentIndex(dialog.group.findData("staff"))
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result_registration is not None)
+    assert dialog.result_registration.customer.group_id == "staff"
+
+
+def test_return_from_the_customers_history(qtbot, open_window, store, anna, monkeypatch):
+    from cashier_app.engine.receipt import LineInput
+    from cashier_app.service import users
+    from cashier_app.ui import dialogs
+
+    ledger, staff = store
+    users.open_shift(ledger, actor=staff["cashier"])
+    sale = service.record_sale(ledger, [LineInput("latte", Decimal("250.00"), Decimal(2), name="Латте")],
+                               customer_id=anna.customer.id, actor=staff["cashier"])  # fmt: skip
+    window = open_window("senior")
+    card = dialogs.CustomerCardDialog(window.ws, window.tasks, service.get_customer(ledger, anna.customer.id), window)
+    qtbot.addWidget(card)
+    qtbot.waitUntil(lambda: card.receipts.rowCount() == 1)
+    opened = []
+    monkeypatch.setattr(dialogs.ReturnDialog, "exec", lambda self: opened.append(self.number.text()))
+    card.receipts.selectRow(0)
+    qtbot.mouseClick(card.return_button, Qt.MouseButton.LeftButton)
+    assert opened == [sale.number]
