@@ -381,6 +381,32 @@ def cmd_products_find(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scanner(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from cashier_app.ui.scanner import ScannerSettings
+
+    settings = ScannerSettings.load()
+    asked = {
+        "min_length": args.min_length,
+        "prefix": args.prefix,
+        "suffix": args.suffix,
+        "max_interval_ms": args.max_interval_ms,
+    }
+    changes = {k: v for k, v in asked.items() if v is not None}
+    if changes:
+        settings = replace(settings, **changes)
+        if not (1 <= settings.min_length <= 64 and 5 <= settings.max_interval_ms <= 200):
+            raise UsageError("--min-length is 1 to 64 and --max-interval-ms 5 to 200")
+        settings.save()
+    s = settings
+    print(
+        f"scanner: at least {s.min_length} characters, keys at most {s.max_interval_ms} ms apart,"
+    )
+    print(f"         prefix {s.prefix!r}, suffix {s.suffix!r}")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
@@ -490,6 +516,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = add("products-find", cmd_products_find, "find a product by barcode, SKU or name")
     p.add_argument("query")
+    p = add("scanner", cmd_scanner, "show or set how the window recognises a barcode scanner")
+    p.add_argument("--min-length", type=int, help="shortest code taken for a scan (default 6)")
+    p.add_argument("--prefix", help="characters the scanner sends before each code")
+    p.add_argument("--suffix", help="characters the scanner sends after each code")
+    p.add_argument(
+        "--max-interval-ms", type=int, help="longest gap between a scan's keys (default 35)"
+    )
     add("status", cmd_status, "the ledger, device, program version and events waiting to sync")
     p = add("automations", cmd_automations, "run expiry, birthdays, win-back up to a moment")
     p.add_argument("--until")

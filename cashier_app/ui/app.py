@@ -19,7 +19,7 @@ from cashier_app.service.users import OPERATOR, Role
 from cashier_app.ui import i18n, theme
 from cashier_app.ui.dialogs import FirstRunDialog, LoginDialog
 from cashier_app.ui.main_window import MainWindow
-from cashier_app.ui.scanner import ScannerFilter
+from cashier_app.ui.scanner import ScannerFilter, ScannerSettings
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.workstation import Workstation
 
@@ -82,7 +82,7 @@ def freeze_startup_heap() -> None:
 
 def open_window(ws: Workstation, app: QApplication) -> MainWindow:
     tasks = TaskManager(app)
-    scanner = ScannerFilter(parent=app)
+    scanner = ScannerFilter(ScannerSettings.load(), parent=app)
     scanner.install(app)
     window = MainWindow(ws, tasks, scanner)
     window.show()

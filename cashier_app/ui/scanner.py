@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -24,10 +24,38 @@ TERMINATORS = {Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab}
 
 @dataclass(frozen=True)
 class ScannerSettings:
+    """Workstation settings (QSettings, not the ledger): ``cashier-app scanner`` sets them."""
+
     max_interval_ms: int = 35  # scanners send a key every 1-15 ms; people every 80+ ms
     min_length: int = 6
     prefix: str = ""
     suffix: str = ""
+
+    @classmethod
+    def load(cls) -> ScannerSettings:
+        store = QSettings("cashier-app", "workstation")
+        d = cls()
+
+        def number(key: str, default: int, low: int, high: int) -> int:
+            try:
+                value = int(store.value(f"scanner/{key}", default))  # type: ignore[call-overload]
+            except (TypeError, ValueError):
+                return default
+            return value if low <= value <= high else default
+
+        return cls(
+            max_interval_ms=number("max_interval_ms", d.max_interval_ms, 5, 200),
+            min_length=number("min_length", d.min_length, 1, 64),
+            prefix=str(store.value("scanner/prefix", d.prefix) or ""),
+            suffix=str(store.value("scanner/suffix", d.suffix) or ""),
+        )
+
+    def save(self) -> None:
+        store = QSettings("cashier-app", "workstation")
+        for key, value in (("max_interval_ms", self.max_interval_ms), ("min_length", self.min_length),
+                           ("prefix", self.prefix), ("suffix", self.suffix)):  # fmt: skip
+            store.setValue(f"scanner/{key}", value)
+        store.sync()
 
 
 @dataclass

@@ -222,10 +222,9 @@ def test_import_dialog_reports_rows_and_the_window_keeps_ticking(
     assert len(ticks) > 5  # the event loop kept running while the writer thread imported
 
 
-def test_register_into_another_group(qtbot, open_window, store):
+def test_register_into_another_group(qtbot, open_window):
     from cashier_app.ui.dialogs import RegistrationDialog
 
-    ledger, _ = store
     window = open_window()
     dialog = RegistrationDialog(window.ws, window.tasks, "+79120003344", window)
     qtbot.addWidget(dialog)
@@ -246,11 +245,15 @@ def test_return_from_the_customers_history(qtbot, open_window, store, anna, monk
     sale = service.record_sale(ledger, [LineInput("latte", Decimal("250.00"), Decimal(2), name="Латте")],
                                customer_id=anna.customer.id, actor=staff["cashier"])  # fmt: skip
     window = open_window("senior")
-    card = dialogs.CustomerCardDialog(window.ws, window.tasks, service.get_customer(ledger, anna.customer.id), window)
+    card = dialogs.CustomerCardDialog(
+        window.ws, window.tasks, service.get_customer(ledger, anna.customer.id), window
+    )
     qtbot.addWidget(card)
     qtbot.waitUntil(lambda: card.receipts.rowCount() == 1)
     opened = []
-    monkeypatch.setattr(dialogs.ReturnDialog, "exec", lambda self: opened.append(self.number.text()))
+    monkeypatch.setattr(
+        dialogs.ReturnDialog, "exec", lambda self: opened.append(self.number.text())
+    )
     card.receipts.selectRow(0)
     qtbot.mouseClick(card.return_button, Qt.MouseButton.LeftButton)
     assert opened == [sale.number]
