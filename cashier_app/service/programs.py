@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from cashier_app.engine.errors import LoyaltyError, ProgramError
 from cashier_app.engine.program import Program, parse_program
@@ -32,44 +32,56 @@ def install_program(
     if program.default_region not in phonenumbers.SUPPORTED_REGIONS:
         raise ProgramError([("default_region", f"unknown region {program.default_region!r}")])
     with ledger.db.write() as conn:
-        current = conn.execute(select(func.max(t.program_versions.c.version))).scalar()
-        if current is not None and program.version <= current:
-            raise LoyaltyError(
-                "stale_program",
-                f"program version {program.version} is not newer than the installed {current}",
-            )
-        kept = {g.id for g in program.groups}
-        in_use = (
-            conn.execute(
-                select(t.customers.c.group_id).where(t.customers.c.group_id.not_in(kept)).distinct()
-            )
-            .scalars()
-            .all()
-        )
-        if in_use:
-            raise LoyaltyError(
-                "group_in_use",
-                "the new version drops groups customers still belong to: "
-                + ", ".join(sorted(in_use)),
-            )
-        conn.execute(
-            insert(t.program_versions).values(
-                version=program.version,
-                document=json.dumps(to_json(dict(document)), ensure_ascii=False),
-                installed_at=at,
-            )
-        )
-        conn.execute(update(t.customer_groups).values(active=False))
-        existing = set(conn.execute(select(t.customer_groups.c.id)).scalars())
-        for g in program.groups:
-            values = {"name": g.name, "loyalty": g.loyalty, "is_default": g.default, "active": True}
-            if g.id in existing:
-                conn.execute(
-                    update(t.customer_groups).where(t.customer_groups.c.id == g.id).values(values)
-                )
-            else:
-                conn.execute(insert(t.customer_groups).values(id=g.id, **values))
-        ledger.audit(
-            conn, "install_program", str(program.version), actor.name, {"version": program.version}
-        )
+        install_in(conn, ledger, program, document, at, actor.name)
     return program
+
+
+def install_in(
+    conn: Connection,
+    ledger: Ledger,
+    program: Program,
+    document: Mapping[str, Any],
+    at: datetime,
+    actor_name: str,
+) -> None:
+    """Install a validated program inside the caller's transaction (also used when a
+    version arrives from the central server)."""
+    current = conn.execute(select(func.max(t.program_versions.c.version))).scalar()
+    if current is not None and program.version <= current:
+        raise LoyaltyError(
+            "stale_program",
+            f"program version {program.version} is not newer than the installed {current}",
+        )
+    kept = {g.id for g in program.groups}
+    in_use = (
+        conn.execute(
+            select(t.customers.c.group_id).where(t.customers.c.group_id.not_in(kept)).distinct()
+        )
+        .scalars()
+        .all()
+    )
+    if in_use:
+        raise LoyaltyError(
+            "group_in_use",
+            "the new version drops groups customers still belong to: " + ", ".join(sorted(in_use)),
+        )
+    conn.execute(
+        insert(t.program_versions).values(
+            version=program.version,
+            document=json.dumps(to_json(dict(document)), ensure_ascii=False),
+            installed_at=at,
+        )
+    )
+    conn.execute(update(t.customer_groups).values(active=False))
+    existing = set(conn.execute(select(t.customer_groups.c.id)).scalars())
+    for g in program.groups:
+        values = {"name": g.name, "loyalty": g.loyalty, "is_default": g.default, "active": True}
+        if g.id in existing:
+            conn.execute(
+                update(t.customer_groups).where(t.customer_groups.c.id == g.id).values(values)
+            )
+        else:
+            conn.execute(insert(t.customer_groups).values(id=g.id, **values))
+    ledger.audit(
+        conn, "install_program", str(program.version), actor_name, {"version": program.version}
+    )

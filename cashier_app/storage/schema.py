@@ -311,3 +311,18 @@ products = Table(
     Column("active", Boolean, nullable=False, server_default=text("1")),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+# -- sync with the central server (migration 0003) ----------------------------------------
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server_url", Text, nullable=False),
+    Column("device_id", String(36), nullable=False),  # as the server knows this till
+    Column("token", Text, nullable=False),  # the server keeps only its hash
+    Column("cursor", Integer, nullable=False),
+    Column("last_success", UtcDateTime()),
+    Column("last_error", Text),
+    Column("clock_skew_seconds", Integer),
+    CheckConstraint("id = 1", name="single_row"),
+)

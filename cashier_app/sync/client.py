@@ -1,0 +1,154 @@
+"""The workstation's side of the protocol (SYNC.md): HTTP with timeouts and TLS
+verification, and a strict reading of every answer. A malformed or hostile answer is
+refused with ``SyncError``; nothing is marked sent on the strength of it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import requests
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cashier_app.sync.outbox import OutboxEvent
+
+TIMEOUT = (5.0, 30.0)  # connect, read
+
+
+class SyncError(Exception):
+    """The exchange failed; ``retry`` says whether trying again later may help."""
+
+    def __init__(self, message: str, *, retry: bool = True, status: int | None = None) -> None:
+        super().__init__(message)
+        self.retry = retry
+        self.status = status
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Enrolment(_Answer):
+    device_id: str = Field(min_length=8, max_length=36)
+    token: str = Field(min_length=20, max_length=200)
+    card_prefix: str = Field(pattern=r"^[0-9]{4}$")
+
+
+class PushResult(_Answer):
+    id: str
+    status: Literal["accepted", "duplicate", "refused"]
+    reason: str | None = None
+
+
+class PushAnswer(_Answer):
+    results: list[PushResult]
+    last_seq: int = Field(ge=0)
+
+
+class Change(_Answer):
+    cursor: int = Field(ge=1)
+    kind: str = Field(max_length=16)
+    key: str = Field(max_length=64)
+    payload: dict[str, Any]
+
+
+class PullAnswer(_Answer):
+    changes: list[Change]
+    cursor: int = Field(ge=0)
+    more: bool
+
+
+class ClockAnswer(_Answer):
+    server_time: datetime
+    skew_seconds: float
+
+
+@dataclass
+class SyncClient:
+    base_url: str
+    token: str | None = None
+    verify: bool | str = True  # TLS verification stays on; a path names a private CA
+    session: requests.Session | None = None
+
+    def _session(self) -> requests.Session:
+        if self.session is None:
+            self.session = requests.Session()
+        return self.session
+
+    def _call(self, method: str, path: str, model: type[_Answer], **kw: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            response = self._session().request(
+                method,
+                self.base_url.rstrip("/") + path,
+                headers=headers,
+                timeout=TIMEOUT,
+                verify=self.verify,
+                **kw,
+            )
+        except requests.RequestException as exc:
+            raise SyncError(f"the server cannot be reached: {type(exc).__name__}") from exc
+        if response.status_code >= 500:
+            raise SyncError(
+                f"the server failed ({response.status_code})", status=response.status_code
+            )
+        if response.status_code >= 400:
+            message = _problem(response)
+            retry = response.status_code in (408, 429)
+            raise SyncError(message, retry=retry, status=response.status_code)
+        try:
+            return model.model_validate(response.json())
+        except (ValueError, ValidationError) as exc:
+            raise SyncError(f"the server's answer is malformed: {str(exc)[:200]}") from exc
+
+    def enrol(self, code: str, device_name: str) -> Enrolment:
+        answer: Enrolment = self._call(
+            "POST", "/v1/enrol", Enrolment, json={"code": code, "device_name": device_name}
+        )
+        return answer
+
+    def push(self, events: Sequence[OutboxEvent]) -> PushAnswer:
+        body = {"events": [_wire(e) for e in events]}
+        answer: PushAnswer = self._call("POST", "/v1/events", PushAnswer, json=body)
+        sent = {e.id for e in events}
+        if {r.id for r in answer.results} != sent:
+            raise SyncError("the server answered about other events than those sent")
+        return answer
+
+    def pull(self, after: int, limit: int = 1000) -> PullAnswer:
+        answer: PullAnswer = self._call(
+            "GET", "/v1/changes", PullAnswer, params={"after": after, "limit": limit}
+        )
+        if answer.changes and (
+            answer.changes[0].cursor <= after or answer.cursor < answer.changes[-1].cursor
+        ):
+            raise SyncError("the server's cursor went backwards")
+        return answer
+
+    def clock(self, now: datetime) -> ClockAnswer:
+        answer: ClockAnswer = self._call(
+            "GET", "/v1/clock", ClockAnswer, params={"client_time": now.isoformat()}
+        )
+        return answer
+
+
+def _wire(e: OutboxEvent) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "device_seq": e.device_seq,
+        "kind": e.kind,
+        "at": e.at.isoformat(),
+        "customer_id": e.customer_id,
+        "program_version": e.program_version,
+        "payload": e.payload,
+    }
+
+
+def _problem(response: requests.Response) -> str:
+    try:
+        body = response.json()
+        return str(body.get("message") or body.get("detail") or response.reason)[:300]
+    except ValueError:
+        return f"{response.status_code} {response.reason}"

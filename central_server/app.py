@@ -1,0 +1,182 @@
+"""The HTTP API (FastAPI): enrolment, push, pull, clock, and the admin operations.
+Every request body is validated; bad input is answered 4xx with a message, never 500."""
+
+import hmac
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from central_server.store import Device, ServerError, ServerStore
+
+MAX_BATCH = 1000
+MAX_PAGE = 5000
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EnrolRequest(_Body):
+    code: str = Field(min_length=4, max_length=64)
+    device_name: str = Field(min_length=1, max_length=80)
+
+
+class EnrolAnswer(BaseModel):
+    device_id: str
+    token: str
+    card_prefix: str
+
+
+class EventIn(_Body):
+    id: str = Field(min_length=8, max_length=36, pattern=r"^[0-9a-fA-F-]+$")
+    device_seq: int = Field(ge=1)
+    kind: str = Field(min_length=1, max_length=24, pattern=r"^[a-z_]+$")
+    at: datetime
+    customer_id: str | None = Field(default=None, max_length=36)
+    program_version: int | None = Field(default=None, ge=1)
+    payload: dict[str, Any]
+
+
+class PushRequest(_Body):
+    events: list[EventIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class PushResultOut(BaseModel):
+    id: str
+    status: Literal["accepted", "duplicate", "refused"]
+    reason: str | None = None
+
+
+class PushAnswer(BaseModel):
+    results: list[PushResultOut]
+    last_seq: int
+
+
+class Change(BaseModel):
+    cursor: int
+    kind: str
+    key: str
+    payload: dict[str, Any]
+
+
+class PullAnswer(BaseModel):
+    changes: list[Change]
+    cursor: int
+    more: bool
+
+
+class ClockAnswer(BaseModel):
+    server_time: datetime
+    skew_seconds: float
+
+
+class ProgramAnswer(BaseModel):
+    version: int
+
+
+class CodeAnswer(BaseModel):
+    code: str
+
+
+class Problem(BaseModel):
+    code: str
+    message: str
+
+
+def create_app(store: ServerStore, admin_token: str) -> FastAPI:
+    app = FastAPI(
+        title="Loyalty central server",
+        version="1",
+        description="Sync for the loyalty cashier workstations.",
+    )
+
+    @app.exception_handler(ServerError)
+    async def _refused(_request: Request, exc: ServerError) -> JSONResponse:
+        return JSONResponse(
+            status_code=exc.status, content={"code": exc.code, "message": exc.message}
+        )
+
+    def device(authorization: Annotated[str | None, Header()] = None) -> Device:
+        token = authorization.removeprefix("Bearer ").strip() if authorization else None
+        return store.device_for(token)
+
+    def admin(authorization: Annotated[str | None, Header()] = None) -> None:
+        token = authorization.removeprefix("Bearer ").strip() if authorization else ""
+        if not hmac.compare_digest(token.encode(), admin_token.encode()):
+            raise ServerError(401, "not_admin", "an administrator token is required")
+
+    refusals: dict[int | str, dict[str, Any]] = {
+        401: {"model": Problem},
+        403: {"model": Problem},
+        404: {"model": Problem},
+        409: {"model": Problem},
+        422: {"description": "invalid input"},
+    }
+
+    @app.post("/v1/enrol", response_model=EnrolAnswer, responses=refusals)
+    def enrol(body: EnrolRequest) -> EnrolAnswer:
+        dev, token = store.enrol(body.code, body.device_name)
+        return EnrolAnswer(device_id=dev.id, token=token, card_prefix=dev.card_prefix)
+
+    @app.post("/v1/events", response_model=PushAnswer, responses=refusals)
+    def push(body: PushRequest, dev: Annotated[Device, Depends(device)]) -> PushAnswer:
+        results = store.push(dev, [e.model_dump(mode="json") for e in body.events])
+        last = store.device_for_id(dev.id).last_seq
+        return PushAnswer(
+            results=[PushResultOut(id=r.id, status=r.status, reason=r.reason) for r in results],
+            last_seq=last,
+        )  # type: ignore[arg-type]
+
+    @app.get("/v1/changes", response_model=PullAnswer, responses=refusals)
+    def pull(
+        dev: Annotated[Device, Depends(device)],
+        after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1000,
+    ) -> PullAnswer:
+        changes, cursor, more = store.pull(after, limit)
+        return PullAnswer(changes=[Change(**c) for c in changes], cursor=cursor, more=more)
+
+    @app.get("/v1/clock", response_model=ClockAnswer, responses=refusals)
+    def clock(
+        dev: Annotated[Device, Depends(device)],
+        client_time: Annotated[datetime, Query()],
+    ) -> ClockAnswer:
+        now = store.clock()
+        client = client_time if client_time.tzinfo else client_time.replace(tzinfo=UTC)
+        return ClockAnswer(server_time=now, skew_seconds=round((client - now).total_seconds(), 3))
+
+    @app.post(
+        "/v1/admin/enrol-codes",
+        response_model=CodeAnswer,
+        responses=refusals,
+        dependencies=[Depends(admin)],
+    )
+    def enrol_code() -> CodeAnswer:
+        return CodeAnswer(code=store.issue_code())
+
+    @app.post(
+        "/v1/admin/devices/{device_id}/revoke",
+        status_code=204,
+        responses=refusals,
+        dependencies=[Depends(admin)],
+    )
+    def revoke(device_id: str) -> None:
+        store.revoke(device_id)
+
+    @app.put(
+        "/v1/admin/program",
+        response_model=ProgramAnswer,
+        responses=refusals,
+        dependencies=[Depends(admin)],
+    )
+    def program(document: dict[str, Any]) -> ProgramAnswer:
+        return ProgramAnswer(version=store.publish_program(document).version)
+
+    @app.get("/v1/admin/reconciliation", responses=refusals, dependencies=[Depends(admin)])
+    def reconciliation() -> list[dict[str, Any]]:
+        return store.reconciliation()
+
+    return app

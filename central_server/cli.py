@@ -1,0 +1,84 @@
+"""``central-server``: serve the API and run the administrator's operations."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from central_server.db import make_engine, migrate
+from central_server.store import ServerError, ServerStore
+
+
+def _store(args: argparse.Namespace) -> ServerStore:
+    engine = make_engine(args.db)
+    migrate(engine)
+    return ServerStore(engine)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="central-server", description=__doc__)
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("CENTRAL_SERVER_DB", "central.sqlite3"),
+        help="postgresql://… or a SQLite file (default: central.sqlite3, or $CENTRAL_SERVER_DB)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--workers", type=int, default=1)
+    sub.add_parser("migrate", help="create or upgrade the database")
+    sub.add_parser("enrol-code", help="issue a one-time enrolment code for a workstation")
+    rv = sub.add_parser("revoke-device", help="revoke a workstation's token")
+    rv.add_argument("device_id")
+    prog = sub.add_parser("program", help="program versions")
+    prog_sub = prog.add_subparsers(dest="action", required=True)
+    ps = prog_sub.add_parser("set", help="publish a new program version")
+    ps.add_argument("file")
+    sub.add_parser("reconciliation-report", help="overdrafts and merged customers, as JSON lines")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            import uvicorn
+
+            from central_server.app import create_app
+
+            admin = os.environ.get("CENTRAL_SERVER_ADMIN_TOKEN") or secrets.token_urlsafe(24)
+            if not os.environ.get("CENTRAL_SERVER_ADMIN_TOKEN"):
+                print(f"admin token for this run: {admin} (CENTRAL_SERVER_ADMIN_TOKEN keeps one)")
+            uvicorn.run(
+                create_app(_store(args), admin), host=args.host, port=args.port, log_level="info"
+            )
+        elif args.command == "migrate":
+            _store(args)
+            print("database is up to date")
+        elif args.command == "enrol-code":
+            print(_store(args).issue_code())
+        elif args.command == "revoke-device":
+            _store(args).revoke(args.device_id)
+            print("revoked")
+        elif args.command == "program":
+            version = (
+                _store(args)
+                .publish_program(json.loads(Path(args.file).read_text(encoding="utf-8")))
+                .version
+            )
+            print(f"published program version {version}")
+        elif args.command == "reconciliation-report":
+            for line in _store(args).reconciliation():
+                print(json.dumps(line, ensure_ascii=False))
+    except ServerError as exc:
+        print(f"central-server: {exc.message} [{exc.code}]", file=sys.stderr)
+        return 2
+    except (OSError, json.JSONDecodeError) as exc:
+        print(f"central-server: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

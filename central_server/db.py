@@ -1,0 +1,51 @@
+"""The server's database: PostgreSQL (psycopg 3) in production, SQLite for one shop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, insert, select
+
+from central_server import schema as s
+
+
+def normalise_url(url: str) -> str:
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if "://" not in url:  # a file path: SQLite
+        return f"sqlite+pysqlite:///{Path(url).resolve()}"
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi, _record):  # type: ignore[no-untyped-def]
+            dbapi.isolation_level = None
+            dbapi.execute("PRAGMA journal_mode=WAL")
+            dbapi.execute("PRAGMA synchronous=FULL")
+            dbapi.execute("PRAGMA busy_timeout=30000")
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):  # type: ignore[no-untyped-def]
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (Alembic) and seed the cursor counter."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    cfg.attributes["engine"] = engine
+    command.upgrade(cfg, "head")
+    with engine.begin() as conn:
+        if conn.execute(select(s.cursor_counter.c.id)).first() is None:
+            conn.execute(insert(s.cursor_counter).values(id=1, value=0))

@@ -1,0 +1,150 @@
+"""The central server's tables (PostgreSQL in production, SQLite for one shop or a demo)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of a 256-bit token
+    Column("card_prefix", String(4), nullable=False, unique=True),
+    Column("enrolled_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("last_seq", BigInteger, nullable=False, default=0),
+)
+
+enrol_codes = Table(
+    "enrol_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_by", String(36)),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("device_id", ForeignKey("devices.id"), nullable=False),
+    Column("device_seq", BigInteger, nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("customer_id", String(36)),
+    Column("program_version", Integer),
+    Column("payload", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("device_id", "device_seq", name="uq_events_device_seq"),
+)
+Index("ix_events_customer", events.c.customer_id, events.c.at)
+
+program_versions = Table(
+    "program_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("document", Text, nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("phone", String(20), nullable=False, unique=True),
+    Column("data", Text, nullable=False),  # name, birthday, group, cards, registered_at
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("customer_id", ForeignKey("customers.id"), primary_key=True),
+    Column(
+        "snapshot", Text, nullable=False
+    ),  # lots, debt, profile, tier basis: the replay's result
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+overdrafts = Table(
+    "overdrafts",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("customer_id", String(36), nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("receipt", String(40)),
+    Column("points", String(24), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+# What tills pull: every change gets the next cursor value from ``cursor_counter``, whose
+# row lock is held until commit, so values become visible in order and a reader polling
+# "cursor > N" can never skip a row that commits late.
+changes = Table(
+    "changes",
+    metadata,
+    Column("cursor", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+)
+
+cursor_counter = Table(
+    "cursor_counter",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("value", BigInteger, nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("secret", Boolean, nullable=False, default=False),
+)
+
+# The same phone registered at two offline tills: the earliest registration keeps the
+# customer, the other id becomes an alias whose events count for it.
+customer_aliases = Table(
+    "customer_aliases",
+    metadata,
+    Column("alias", String(36), primary_key=True),
+    Column("customer_id", String(36), nullable=False, index=True),
+    Column("merged_at", DateTime(timezone=True), nullable=False),
+)
+
+merges = Table(
+    "merges",
+    metadata,
+    Column("alias", String(36), primary_key=True),
+    Column("customer_id", String(36), nullable=False),
+    Column("phone", String(20), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

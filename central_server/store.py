@@ -1,0 +1,481 @@
+"""The server's operations: enrolment, push (idempotent, gap-checked), replay into
+authoritative balances, pull by cursor, program versions, the reconciliation report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from cashier_app.engine.errors import ProgramError
+from cashier_app.engine.program import Program, parse_program
+from cashier_app.engine.replay import RecordedEvent, replay_customer
+from central_server import schema as s
+
+Clock = Callable[[], datetime]
+CODE_LIFETIME = timedelta(hours=24)
+
+
+class ServerError(Exception):
+    """A request the server refuses: ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    name: str
+    card_prefix: str
+    last_seq: int
+
+
+@dataclass(frozen=True)
+class PushResult:
+    id: str
+    status: str  # accepted, duplicate, refused
+    reason: str | None = None
+
+
+class ServerStore:
+    def __init__(self, engine: Engine, clock: Clock = _now) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._programs: dict[int, Program] = {}
+
+    # -- enrolment ---------------------------------------------------------------------------
+    def issue_code(self) -> str:
+        code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
+        now = self.clock()
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(s.enrol_codes).values(
+                    code_hash=_hash(code), created_at=now, expires_at=now + CODE_LIFETIME
+                )
+            )
+        return code
+
+    def enrol(self, code: str, name: str) -> tuple[Device, str]:
+        now = self.clock()
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(s.enrol_codes)
+                .where(s.enrol_codes.c.code_hash == _hash(code.strip().upper()))
+                .with_for_update()
+            ).first()
+            if row is None or row.used_by is not None or _aware(row.expires_at) < now:
+                raise ServerError(403, "bad_code", "the enrolment code is unknown, used or expired")
+            token = secrets.token_urlsafe(32)
+            device_id = _new_id()
+            taken = set(conn.execute(select(s.devices.c.card_prefix)).scalars())
+            prefix = next(p for p in (f"{n:04d}" for n in range(1, 10000)) if p not in taken)
+            conn.execute(
+                insert(s.devices).values(
+                    id=device_id,
+                    name=name[:80],
+                    token_hash=_hash(token),
+                    card_prefix=prefix,
+                    enrolled_at=now,
+                    last_seq=0,
+                )
+            )
+            conn.execute(
+                update(s.enrol_codes)
+                .where(s.enrol_codes.c.code_hash == row.code_hash)
+                .values(used_by=device_id)
+            )
+        return Device(device_id, name, prefix, 0), token
+
+    def device_for(self, token: str | None) -> Device:
+        if not token:
+            raise ServerError(401, "no_token", "a device token is required")
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(s.devices).where(s.devices.c.token_hash == _hash(token))
+            ).first()
+        if row is None:
+            raise ServerError(401, "bad_token", "unknown device token")
+        if row.revoked_at is not None:
+            raise ServerError(
+                403, "revoked", "this device was revoked; its unsent events stay on it"
+            )
+        return Device(row.id, row.name, row.card_prefix, row.last_seq)
+
+    def device_for_id(self, device_id: str) -> Device:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(s.devices).where(s.devices.c.id == device_id)).one()
+        return Device(row.id, row.name, row.card_prefix, row.last_seq)
+
+    def revoke(self, device_id: str) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(s.devices).where(s.devices.c.id == device_id).values(revoked_at=self.clock())
+            )
+        if not done.rowcount:
+            raise ServerError(404, "unknown_device", "no such device")
+
+    # -- programs ----------------------------------------------------------------------------
+    def publish_program(self, document: Mapping[str, Any]) -> Program:
+        try:
+            program = parse_program(document)
+        except ProgramError as exc:
+            raise ServerError(422, "invalid_program", exc.message) from None
+        with self.engine.begin() as conn:
+            current = conn.execute(select(func.max(s.program_versions.c.version))).scalar()
+            if current is not None and program.version <= current:
+                raise ServerError(
+                    409, "stale_program", f"version {program.version} is not newer than {current}"
+                )
+            text = json.dumps(dict(document), ensure_ascii=False)
+            conn.execute(
+                insert(s.program_versions).values(
+                    version=program.version, document=text, published_at=self.clock()
+                )
+            )
+            self._change(conn, "program", str(program.version), dict(document))
+        return program
+
+    def _program(self, conn: Connection, version: int | None) -> Program | None:
+        latest = conn.execute(select(func.max(s.program_versions.c.version))).scalar()
+        if latest is None:
+            return None
+        if version is None or version > latest:
+            version = latest
+        if version not in self._programs:
+            doc = conn.execute(
+                select(s.program_versions.c.document)
+                .where(s.program_versions.c.version <= version)
+                .order_by(s.program_versions.c.version.desc())
+                .limit(1)
+            ).scalar()
+            self._programs[version] = parse_program(json.loads(doc))
+        return self._programs[version]
+
+    # -- push --------------------------------------------------------------------------------
+    def push(self, device: Device, batch: Iterable[Mapping[str, Any]]) -> list[PushResult]:
+        """Store each event once (by UUID), in device-sequence order; a gap is reported and
+        nothing after it is taken, so the till sends the missing event first."""
+        results: list[PushResult] = []
+        affected: set[str] = set()
+        now = self.clock()
+        with self.engine.begin() as conn:
+            last = conn.execute(
+                select(s.devices.c.last_seq).where(s.devices.c.id == device.id).with_for_update()
+            ).scalar_one()
+            stop = False
+            for ev in sorted(batch, key=lambda e: e["device_seq"]):
+                if stop:
+                    results.append(PushResult(ev["id"], "refused", "after_gap"))
+                    continue
+                known = conn.execute(
+                    select(s.events.c.device_id, s.events.c.device_seq).where(
+                        s.events.c.id == ev["id"]
+                    )
+                ).first()
+                if known is not None:
+                    same = known.device_id == device.id and known.device_seq == ev["device_seq"]
+                    results.append(
+                        PushResult(
+                            ev["id"],
+                            "duplicate" if same else "refused",
+                            None if same else "id_reused",
+                        )
+                    )
+                    continue
+                if ev["device_seq"] <= last:
+                    results.append(PushResult(ev["id"], "refused", "sequence_reused"))
+                    continue
+                if ev["device_seq"] != last + 1:
+                    results.append(PushResult(ev["id"], "refused", f"gap: expected {last + 1}"))
+                    stop = True
+                    continue
+                conn.execute(
+                    insert(s.events).values(
+                        id=ev["id"],
+                        device_id=device.id,
+                        device_seq=ev["device_seq"],
+                        kind=ev["kind"],
+                        at=_parse(ev["at"]),
+                        customer_id=ev.get("customer_id"),
+                        program_version=ev.get("program_version"),
+                        payload=json.dumps(ev["payload"], ensure_ascii=False),
+                        received_at=now,
+                    )
+                )
+                last = ev["device_seq"]
+                results.append(PushResult(ev["id"], "accepted"))
+                if ev["kind"] == "customer_registered":
+                    affected.add(self._register(conn, ev, device.id))
+                elif ev.get("customer_id"):
+                    affected.add(self._canonical(conn, ev["customer_id"]))
+            conn.execute(update(s.devices).where(s.devices.c.id == device.id).values(last_seq=last))
+            for customer_id in sorted(affected):
+                self._rebuild(conn, customer_id)
+        return results
+
+    def _canonical(self, conn: Connection, customer_id: str) -> str:
+        found = conn.execute(
+            select(s.customer_aliases.c.customer_id).where(
+                s.customer_aliases.c.alias == customer_id
+            )
+        ).scalar()
+        return found or customer_id
+
+    def _register(self, conn: Connection, ev: Mapping[str, Any], device_id: str) -> str:
+        """Record a registration; the same phone registered elsewhere merges into the
+        earliest registration (event time, then device, then sequence). Returns the id the
+        customer's events now count for."""
+        p = ev["payload"]
+        new_id = p["customer_id"]
+        cards = [p["card"]] if p.get("card") else []
+        data = {
+            "name": p.get("name") or "",
+            "birthday": p.get("birthday"),
+            "group": p.get("group"),
+            "cards": cards,
+            "registered_at": _iso(_parse(ev["at"])),
+        }
+        existing = conn.execute(
+            select(s.customers).where(s.customers.c.phone == p["phone"])
+        ).first()
+        if existing is None:
+            conn.execute(
+                insert(s.customers).values(
+                    id=new_id,
+                    phone=p["phone"],
+                    data=json.dumps(data, ensure_ascii=False),
+                    registered_at=_parse(ev["at"]),
+                )
+            )
+            self._change(conn, "customer", new_id, {"id": new_id, "phone": p["phone"], **data})
+            return new_id
+        old = conn.execute(
+            select(s.events.c.at, s.events.c.device_id, s.events.c.device_seq).where(
+                s.events.c.customer_id == existing.id, s.events.c.kind == "customer_registered"
+            )
+        ).first()
+        mine = (_parse(ev["at"]), device_id, int(ev["device_seq"]))
+        theirs = (_aware(old.at), old.device_id, int(old.device_seq)) if old else mine
+        now = self.clock()
+        merged = json.loads(existing.data)
+        merged["cards"] = sorted(set(merged.get("cards", [])) | set(cards))
+        if theirs <= mine:
+            keep, gone = existing.id, new_id
+            conn.execute(
+                update(s.customers)
+                .where(s.customers.c.id == keep)
+                .values(data=json.dumps(merged, ensure_ascii=False))
+            )
+        else:  # the new registration is the earlier one: it keeps the customer
+            keep, gone = new_id, existing.id
+            data["cards"] = merged["cards"]
+            conn.execute(delete(s.accounts).where(s.accounts.c.customer_id == gone))
+            conn.execute(delete(s.customers).where(s.customers.c.id == gone))
+            conn.execute(
+                insert(s.customers).values(
+                    id=keep,
+                    phone=p["phone"],
+                    data=json.dumps(data, ensure_ascii=False),
+                    registered_at=_parse(ev["at"]),
+                )
+            )
+            conn.execute(
+                update(s.customer_aliases)
+                .where(s.customer_aliases.c.customer_id == gone)
+                .values(customer_id=keep)
+            )
+            merged = data
+        conn.execute(insert(s.customer_aliases).values(alias=gone, customer_id=keep, merged_at=now))
+        conn.execute(
+            insert(s.merges).values(alias=gone, customer_id=keep, phone=p["phone"], at=now)
+        )
+        self._change(conn, "customer", keep, {"id": keep, "phone": p["phone"], **merged})
+        self._change(conn, "merge", gone, {"alias": gone, "into": keep})
+        return keep
+
+    def _rebuild(self, conn: Connection, customer_id: str) -> None:
+        """Replay the customer's events into the authoritative state."""
+        aliases = list(
+            conn.execute(
+                select(s.customer_aliases.c.alias).where(
+                    s.customer_aliases.c.customer_id == customer_id
+                )
+            ).scalars()
+        )
+        rows = [
+            r
+            for r in conn.execute(
+                select(s.events).where(s.events.c.customer_id.in_([customer_id, *aliases]))
+            ).all()
+            # a merged-away registration brings no second welcome bonus
+            if not (r.kind == "customer_registered" and r.customer_id != customer_id)
+        ]
+        program = self._program(conn, None)
+        if program is None or not any(r.kind == "customer_registered" for r in rows):
+            return  # no program published yet, or the registration has not arrived: later
+        recorded = [
+            RecordedEvent(
+                r.id,
+                r.device_id,
+                int(r.device_seq),
+                r.kind,
+                _aware(r.at),
+                r.program_version,
+                json.loads(r.payload),
+            )
+            for r in rows
+        ]
+        now = self.clock()
+        state = replay_customer(recorded, lambda v: self._program(conn, v) or program, until=now)
+        snapshot = {
+            "customer_id": customer_id,
+            "as_of": _iso(now),
+            "debt": str(state.account.debt),
+            "balance": str(state.account.balance(now)),
+            "pending": str(state.account.pending(now)),
+            "tier_basis": str(state.tier_basis),
+            "profile": {
+                "last_purchase_at": _iso(state.profile.last_purchase_at),
+                "winback_stage": state.profile.winback_stage,
+                "birthday_year_done": state.profile.birthday_year_done,
+                "sales_count": state.profile.sales_count,
+                "sales_net_total": str(state.profile.sales_net_total),
+            },
+            "lots": [
+                {
+                    "id": lot.id,
+                    "kind": lot.kind.value,
+                    "points": str(lot.points),
+                    "remaining": str(lot.remaining),
+                    "credited_at": _iso(lot.credited_at),
+                    "available_at": _iso(lot.available_at),
+                    "expires_at": _iso(lot.expires_at),
+                    "receipt": lot.receipt,
+                    "origin_lot": lot.origin_lot,
+                    "settled": lot.settled,
+                    "warned": lot.warned,
+                }
+                for lot in state.account.lots
+                if lot.remaining > 0
+            ],
+        }
+        text = json.dumps(snapshot)
+        conn.execute(delete(s.accounts).where(s.accounts.c.customer_id == customer_id))
+        conn.execute(
+            insert(s.accounts).values(customer_id=customer_id, snapshot=text, updated_at=now)
+        )
+        for o in state.overdrafts:
+            if (
+                conn.execute(
+                    select(s.overdrafts.c.event_id).where(s.overdrafts.c.event_id == o.event_id)
+                ).first()
+                is None
+            ):
+                conn.execute(
+                    insert(s.overdrafts).values(
+                        event_id=o.event_id,
+                        customer_id=customer_id,
+                        device_id=o.device_id,
+                        receipt=o.receipt,
+                        points=str(o.points),
+                        at=o.at,
+                    )
+                )
+        self._change(conn, "account", customer_id, snapshot)
+
+    def _change(self, conn: Connection, kind: str, key: str, payload: Mapping[str, Any]) -> None:
+        cursor = conn.execute(
+            update(s.cursor_counter)
+            .where(s.cursor_counter.c.id == 1)
+            .values(value=s.cursor_counter.c.value + 1)
+            .returning(s.cursor_counter.c.value)
+        ).scalar_one()
+        conn.execute(
+            insert(s.changes).values(
+                cursor=cursor, kind=kind, key=key, payload=json.dumps(payload, ensure_ascii=False)
+            )
+        )
+
+    # -- pull --------------------------------------------------------------------------------
+    def pull(self, after: int, limit: int) -> tuple[list[dict[str, Any]], int, bool]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(s.changes)
+                .where(s.changes.c.cursor > after)
+                .order_by(s.changes.c.cursor)
+                .limit(limit + 1)
+            ).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        page = [
+            {"cursor": r.cursor, "kind": r.kind, "key": r.key, "payload": json.loads(r.payload)}
+            for r in rows
+        ]
+        return page, (rows[-1].cursor if rows else after), more
+
+    # -- reports -----------------------------------------------------------------------------
+    def reconciliation(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(s.overdrafts, s.devices.c.name)
+                .join(s.devices, s.devices.c.id == s.overdrafts.c.device_id)
+                .order_by(s.overdrafts.c.at)
+            ).all()
+            merges = conn.execute(select(s.merges).order_by(s.merges.c.at)).all()
+        report = [
+            {
+                "kind": "overdraft",
+                "customer_id": r.customer_id,
+                "device_id": r.device_id,
+                "device": r.name,
+                "receipt": r.receipt,
+                "points": r.points,
+                "at": _iso(_aware(r.at)),
+            }
+            for r in rows
+        ]
+        report += [
+            {
+                "kind": "merge",
+                "customer_id": m.customer_id,
+                "merged": m.alias,
+                "phone": m.phone,
+                "at": _iso(_aware(m.at)),
+            }
+            for m in merges
+        ]
+        return report
+
+
+def _new_id() -> str:
+    import uuid6
+
+    return str(uuid6.uuid7())
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _parse(value: str | datetime) -> datetime:
+    return _aware(value if isinstance(value, datetime) else datetime.fromisoformat(value))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None

@@ -1,0 +1,213 @@
+"""Two stores, one ledger: registrations, sales and points travel between tills through a
+real central server, exactly once, whatever the network does."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from cashier_app import service
+from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.receipt import LineInput
+from cashier_app.sync import outbox, worker
+from cashier_app.sync.client import SyncError
+from central_server import schema as s
+
+LATTE = [LineInput("latte", Decimal("250.00"), Decimal("2"), category="coffee")]
+BIG = [LineInput("tv", Decimal("10000.00"), Decimal("1"), category="tv")]
+
+
+def sync(ledger):
+    return worker.sync_once(ledger, worker.client_for(ledger))
+
+
+def server_events(srv) -> int:
+    with srv.store.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(s.events)).scalar_one()
+
+
+def test_a_customer_from_store_a_is_found_and_spends_in_store_b(server, till):
+    a, b = till(server, "A"), till(server, "B")
+    anna = service.register_customer(a, "+79001234567", name="Анна")
+    service.record_sale(a, BIG, customer_id=anna.customer.id)  # 100 welcome + 300
+    assert sync(a).pushed == 2
+    sync(b)
+    found = service.find_by_phone(b, "8 900 123-45-67")
+    assert found == anna.customer.id
+    assert service.get_customer(b, found).balance == Decimal("400")
+    sale = service.record_sale(b, LATTE, customer_id=found, redeem="max")
+    assert sale.quote.redeemed == Decimal("150")
+    sync(b)
+    sync(a)
+    for till_ledger in (a, b):
+        assert service.get_customer(till_ledger, found).balance == Decimal(
+            "267"
+        )  # 400 - 150 + 5% of 350 (Silver)
+    assert outbox.queued_count(a) == outbox.queued_count(b) == 0
+
+
+def test_pushing_the_same_batch_twice_stores_it_once(sqlite_server, till):
+    a = till(sqlite_server, "A")
+    service.register_customer(a, "+79001234567")
+    client = worker.client_for(a)
+    batch = outbox.next_batch(a)
+    first = client.push(batch)
+    again = client.push(batch)  # the answer to the first was lost, say
+    assert [r.status for r in first.results] == ["accepted"]
+    assert [r.status for r in again.results] == ["duplicate"]
+    assert server_events(sqlite_server) == 1
+
+
+def test_a_gap_in_the_device_sequence_is_reported_not_papered_over(sqlite_server, till):
+    a = till(sqlite_server, "A")
+    for n in range(3):
+        service.register_customer(a, f"+7900123456{n}")
+    client = worker.client_for(a)
+    batch = outbox.next_batch(a)
+    answer = client.push([batch[0], batch[2]])
+    assert [r.status for r in answer.results] == ["accepted", "refused"]
+    assert answer.results[1].reason.startswith("gap")
+    assert server_events(sqlite_server) == 1
+
+
+def test_a_revoked_till_keeps_its_outbox(sqlite_server, till):
+    a = till(sqlite_server, "A")
+    service.register_customer(a, "+79001234567")
+    with a.db.read() as conn:
+        from cashier_app.storage import schema as t
+
+        device_id = conn.execute(select(t.sync_state.c.device_id)).scalar_one()
+    sqlite_server.store.revoke(device_id)
+    with pytest.raises(SyncError) as err:
+        sync(a)
+    assert err.value.status == 403 and "revoked" in str(err.value)
+    assert outbox.queued_count(a) == 1
+
+
+def test_server_down_keeps_everything_queued(till, sqlite_server):
+    a = till(sqlite_server, "A")
+    service.register_customer(a, "+79001234567")
+    sqlite_server.stop()
+    with pytest.raises(SyncError) as err:
+        sync(a)
+    assert "cannot be reached" in str(err.value)
+    assert outbox.queued_count(a) == 1
+    assert worker.status(a).last_error is not None
+
+
+def test_offline_double_spending_goes_negative_and_is_reported(server, till):
+    a, b = till(server, "A"), till(server, "B")
+    anna = service.register_customer(a, "+79001234567")
+    service.record_sale(a, BIG, customer_id=anna.customer.id)
+    sync(a)
+    sync(b)
+    # Both tills go offline and each spends the same 400 points.
+    for ledger in (a, b):
+        service.record_sale(
+            ledger,
+            [LineInput("tv", Decimal("2000.00"), Decimal("1"))],
+            customer_id=anna.customer.id,
+            redeem="400",
+        )
+    sync(a)
+    sync(b)
+    sync(a)
+    report = server.store.reconciliation()
+    overdrafts = [r for r in report if r["kind"] == "overdraft"]
+    # B spent 400 when only the 80 points A earned on its own receipt were left: 320 of debt
+    assert len(overdrafts) == 1 and Decimal(overdrafts[0]["points"]) == Decimal("320")
+    balances = {service.get_customer(x, anna.customer.id).balance for x in (a, b)}
+    assert len(balances) == 1  # both tills agree with the server
+    (balance,) = balances
+    assert balance < 0  # the later redemption drove it negative; later accruals pay it off
+
+
+def test_the_same_phone_registered_at_two_offline_tills_becomes_one_customer(server, till):
+    a, b = till(server, "A"), till(server, "B")
+    first = service.register_customer(a, "+79001234567", name="Анна")
+    second = service.register_customer(b, "8 900 123 45 67", name="Анна С.")
+    service.record_sale(b, BIG, customer_id=second.customer.id)
+    sync(b)
+    sync(a)  # A's registration is the earlier one: it keeps the customer
+    sync(b)
+    for ledger in (a, b):
+        found = service.find_by_phone(ledger, "+79001234567")
+        assert found == first.customer.id
+        view = service.get_customer(ledger, found)
+        assert view.balance == Decimal("100") + Decimal("300")  # one welcome, B's sale moved over
+    merges = [r for r in server.store.reconciliation() if r["kind"] == "merge"]
+    assert merges == [{**merges[0], "customer_id": first.customer.id, "merged": second.customer.id}]
+
+
+def test_a_malformed_server_answer_is_refused_and_nothing_is_marked_sent(
+    till, sqlite_server, tmp_path
+):
+    import http.server
+    import threading
+
+    from cashier_app.storage import schema as t
+    from tests.sync.conftest import free_port
+
+    a = till(sqlite_server, "A")
+    service.register_customer(a, "+79001234567")
+
+    class Hostile(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            body = json.dumps(
+                {
+                    "results": [{"id": "not-ours", "status": "accepted"}],
+                    "last_seq": 1,
+                    "server_time": "2026-01-01T00:00:00+00:00",
+                    "skew_seconds": 0,
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    port = free_port()
+    httpd = http.server.HTTPServer(("127.0.0.1", port), Hostile)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        with a.db.write() as conn:
+            conn.execute(t.sync_state.update().values(server_url=f"http://127.0.0.1:{port}"))
+        with pytest.raises(SyncError, match="other events"):
+            sync(a)
+        assert outbox.queued_count(a) == 1
+    finally:
+        httpd.shutdown()
+
+
+def test_enrolment_with_a_bad_code_is_refused(sqlite_server, tmp_path):
+    ledger = service.open_ledger(tmp_path / "x")
+    with pytest.raises(SyncError) as err:
+        worker.enrol(ledger, sqlite_server.url, "NOPE-NOPE", "till")
+    assert err.value.status == 403
+    ledger.db.close()
+
+
+def test_bad_requests_get_4xx_with_a_message(sqlite_server):
+    import requests
+
+    r = requests.post(sqlite_server.url + "/v1/events", json={"events": []}, timeout=10)
+    assert r.status_code == 401 and r.json()["code"] == "no_token"
+    r = requests.post(sqlite_server.url + "/v1/enrol", json={"code": 5}, timeout=10)
+    assert r.status_code == 422
+    r = requests.get(sqlite_server.url + "/openapi.json", timeout=10)
+    assert r.status_code == 200 and "/v1/events" in r.json()["paths"]
+
+
+def test_loyalty_errors_still_refuse_locally(till, sqlite_server):
+    a = till(sqlite_server, "A")
+    with pytest.raises(LoyaltyError):
+        service.register_customer(a, "12")
