@@ -407,6 +407,43 @@ def cmd_scanner(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_enrol(args: argparse.Namespace) -> int:
+    from cashier_app.sync import worker
+    from cashier_app.sync.client import SyncError
+
+    try:
+        device_id = worker.enrol(_ledger(args), args.server, args.code, args.name)
+    except SyncError as exc:
+        print(f"cashier-app: enrolment failed: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"enrolled as device {device_id}")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from cashier_app.sync import worker
+    from cashier_app.sync.client import SyncError
+
+    ledger = _ledger(args)
+    client = worker.client_for(ledger)
+    if client is None:
+        print(
+            "cashier-app: this till is not enrolled; run cashier-app enrol first", file=sys.stderr
+        )
+        return EXIT_REFUSED
+    try:
+        done = worker.sync_once(
+            ledger, client, pull_progress=lambda n: print(f"\rpulled {n}", end="")
+        )
+    except SyncError as exc:
+        print(f"\ncashier-app: sync failed, everything stays queued: {exc}", file=sys.stderr)
+        return 1
+    print(f"\npushed {done.pushed}, pulled {done.pulled}, {done.queued} queued")
+    if done.clock_warning:
+        print(f"warning: this till's clock is off by {done.clock_skew_seconds} s", file=sys.stderr)
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
@@ -523,6 +560,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-interval-ms", type=int, help="longest gap between a scan's keys (default 35)"
     )
+    p = add("enrol", cmd_enrol, "enrol this till with the central server (one-time code)")
+    p.add_argument("server", help="the server's address, e.g. https://loyalty.example.com")
+    p.add_argument("code", help="the one-time code from central-server enrol-code")
+    p.add_argument("--name", default="Till", help="this till's name at the server")
+    add("sync", cmd_sync, "push queued operations and pull changes now")
     add("status", cmd_status, "the ledger, device, program version and events waiting to sync")
     p = add("automations", cmd_automations, "run expiry, birthdays, win-back up to a moment")
     p.add_argument("--until")

@@ -44,6 +44,7 @@ class Permission(StrEnum):
     INSTALL_PROGRAM = "install_program"
     MANAGE_USERS = "manage_users"
     MANAGE_ADMINISTRATORS = "manage_administrators"
+    ENROL_DEVICE = "enrol_device"
 
 
 _CASHIER = {Permission.SELL, Permission.REGISTER_CUSTOMER}

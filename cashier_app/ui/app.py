@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cashier_app import service
@@ -16,6 +16,7 @@ from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service import users
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.users import OPERATOR, Role
+from cashier_app.sync.worker import SyncLoop
 from cashier_app.ui import i18n, theme
 from cashier_app.ui.dialogs import FirstRunDialog, LoginDialog
 from cashier_app.ui.main_window import MainWindow
@@ -80,11 +81,31 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
+class SyncBridge(QObject):
+    """Carries the sync thread's news to the window (a signal crosses threads safely)."""
+
+    status = Signal(object)  # SyncStatus, never None
+
+
+def start_sync(
+    ws: Workstation, tasks: TaskManager, window: MainWindow, app: QApplication
+) -> SyncLoop:
+    bridge = SyncBridge(window)
+    bridge.status.connect(window.show_sync)
+    loop = SyncLoop(ws.ledger, bridge.status.emit)
+    loop.start()
+    tasks.operation_done.connect(lambda _: loop.wake())  # a sale goes out within seconds
+    window.sync_requested.connect(loop.wake)
+    app.aboutToQuit.connect(lambda: loop.stop(timeout=5))
+    return loop
+
+
 def open_window(ws: Workstation, app: QApplication) -> MainWindow:
     tasks = TaskManager(app)
     scanner = ScannerFilter(ScannerSettings.load(), parent=app)
     scanner.install(app)
     window = MainWindow(ws, tasks, scanner)
+    start_sync(ws, tasks, window, app)
     window.show()
     # Once the checkout is up and idle, not while the cashier waits for it.
     QTimer.singleShot(1500, freeze_startup_heap)

@@ -3,13 +3,14 @@ the scanner that works from anywhere in the application."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
 
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service.results import CustomerView
 from cashier_app.service.users import Permission
+from cashier_app.sync.worker import SyncStatus
 from cashier_app.ui.checkout import CheckoutScreen
 from cashier_app.ui.dialogs import (
     CustomerCardDialog,
@@ -27,6 +28,8 @@ STATUS_EVERY_MS = 5000
 
 
 class MainWindow(QMainWindow):
+    sync_requested = Signal()  # sync now: enrolled, or a sale to send
+
     def __init__(
         self,
         ws: Workstation,
@@ -67,8 +70,14 @@ class MainWindow(QMainWindow):
         self.import_action.setShortcut(QKeySequence("F8"))
         self.import_action.triggered.connect(self.import_catalogue)
         manage.addAction(self.import_action)
-        manage.menuAction().setVisible(self.ws.can(Permission.IMPORT_CATALOGUE))
         self.import_action.setEnabled(self.ws.can(Permission.IMPORT_CATALOGUE))
+        self.enrol_action = QAction(self.tr("Central server…"), self)
+        self.enrol_action.triggered.connect(self.enrol)
+        self.enrol_action.setVisible(self.ws.can(Permission.ENROL_DEVICE))
+        manage.addAction(self.enrol_action)
+        manage.menuAction().setVisible(
+            self.ws.can(Permission.IMPORT_CATALOGUE) or self.ws.can(Permission.ENROL_DEVICE)
+        )
 
     # -- status bar (F-52) -------------------------------------------------------------------
     def _status_bar(self) -> None:
@@ -96,6 +105,32 @@ class MainWindow(QMainWindow):
         self._status_timer.timeout.connect(self.refresh_status)
         self._status_timer.start(STATUS_EVERY_MS)
         self.refresh_status()
+
+    def show_sync(self, st: SyncStatus) -> None:
+        """The sync worker's news (delivered on the main thread)."""
+        self.online_label.setText(self.tr("● Online") if st.online else self.tr("● Offline"))
+        self.online_label.setToolTip(st.last_error or "")
+        self.queue_label.setText(self.tr("{n} operation(s) waiting to be sent").format(n=st.queued))
+        if st.last_success is not None:
+            self.sync_label.setText(
+                self.tr("Last sync: {when}").format(
+                    when=st.last_success.astimezone().strftime("%H:%M:%S")
+                )
+            )
+        if st.clock_warning:
+            self.sync_label.setText(
+                self.sync_label.text()
+                + " · "
+                + self.tr("clock is {n} s off!").format(n=st.clock_skew_seconds)
+            )
+
+    def enrol(self) -> None:
+        from cashier_app.ui.dialogs import EnrolDialog
+
+        dialog = EnrolDialog(self.ws, self.tasks, self)
+        if dialog.exec() and dialog.device_id:
+            self.checkout.say(self.tr("This till is enrolled; sync starts now."))
+            self.sync_requested.emit()
 
     def refresh_status(self) -> None:
         self.tasks.read(

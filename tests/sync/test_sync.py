@@ -211,3 +211,20 @@ def test_loyalty_errors_still_refuse_locally(till, sqlite_server):
     a = till(sqlite_server, "A")
     with pytest.raises(LoyaltyError):
         service.register_customer(a, "12")
+
+
+def test_enrol_and_sync_from_the_command_line(sqlite_server, tmp_path, capsys):
+    from cashier_app.cli import main
+
+    data = str(tmp_path / "till")
+    assert main(["--data-dir", data, "init"]) == 0
+    assert main(["--data-dir", data, "register", "--phone", "+79001234567"]) == 0
+    assert main(["--data-dir", data, "sync"]) == 2  # not enrolled yet
+    code = sqlite_server.store.issue_code()
+    assert main(["--data-dir", data, "enrol", sqlite_server.url, code, "--name", "Касса 1"]) == 0
+    assert main(["--data-dir", data, "enrol", sqlite_server.url, code]) == 2  # a code works once
+    capsys.readouterr()
+    assert main(["--data-dir", data, "sync"]) == 0
+    assert "pushed 1" in capsys.readouterr().out
+    assert main(["--data-dir", data, "status"]) == 0
+    assert "0 event(s) queued" in capsys.readouterr().out
