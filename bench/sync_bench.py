@@ -1,0 +1,84 @@
+"""Push throughput from one till to a central server on loopback (QUALITY.md: at least
+5,000 events/s), on PostgreSQL (pgserver) or SQLite.
+
+    python -m bench.sync_bench [--events 5000] [--db postgresql|sqlite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from cashier_app import service
+from cashier_app.engine.receipt import LineInput
+from cashier_app.paths import resource
+from cashier_app.sync import outbox, worker
+from central_server.db import make_engine, migrate
+from central_server.store import ServerStore
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
+    args = parser.parse_args()
+    import json
+
+    from tests.sync.conftest import RunningServer
+
+    tmp = Path(tempfile.mkdtemp(prefix="sync-bench-"))
+    cluster = None
+    if args.db == "postgresql":
+        import pgserver
+
+        cluster = pgserver.get_server(str(tmp / "pg"), cleanup_mode="stop")
+        url = cluster.get_uri()
+    else:
+        url = str(tmp / "central.sqlite3")
+    engine = make_engine(url)
+    migrate(engine)
+    store = ServerStore(engine)
+    doc = json.loads(resource("programs", "samosale_default.json").read_text(encoding="utf-8"))
+    store.publish_program(doc)
+    srv = RunningServer(store).start()
+    till = service.open_ledger(tmp / "till")
+    service.install_program(till, doc)
+    rng = random.Random(5)
+    customers = [
+        service.register_customer(till, f"+7901{n:07d}").customer.id
+        for n in range(max(1, args.events // 10))
+    ]
+    while outbox.queued_count(till) < args.events:
+        price = Decimal(rng.randint(100, 500000)) / 100
+        service.record_sale(
+            till, [LineInput("x", price, Decimal(1))], customer_id=rng.choice(customers)
+        )
+    queued = outbox.queued_count(till)
+    worker.enrol(till, srv.url, store.issue_code(), "bench till")
+    client = worker.client_for(till)
+    assert client is not None
+    t0 = time.perf_counter()
+    done = worker.sync_once(till, client)
+    took = time.perf_counter() - t0
+    rate = done.pushed / took
+    print(
+        f"{'push from one till (' + args.db + ')':<48} {done.pushed} events in {took:.2f} s = {rate:,.0f} events/s "
+        f"(target 5,000/s) {'ok' if rate >= 5000 else 'MISSED'}; queued before {queued}, after {done.queued}"
+    )
+    srv.stop()
+    till.db.close()
+    engine.dispose()
+    if cluster is not None:
+        cluster.cleanup()
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
