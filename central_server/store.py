@@ -178,18 +178,24 @@ class ServerStore:
             last = conn.execute(
                 select(s.devices.c.last_seq).where(s.devices.c.id == device.id).with_for_update()
             ).scalar_one()
+            ordered = sorted(batch, key=lambda e: e["device_seq"])
+            ids = [ev["id"] for ev in ordered]
+            known = {
+                r.id: r
+                for r in conn.execute(
+                    select(s.events.c.id, s.events.c.device_id, s.events.c.device_seq).where(
+                        s.events.c.id.in_(ids)
+                    )
+                )
+            }
+            accepted: list[Mapping[str, Any]] = []
             stop = False
-            for ev in sorted(batch, key=lambda e: e["device_seq"]):
+            for ev in ordered:
+                seen = known.get(ev["id"])
                 if stop:
                     results.append(PushResult(ev["id"], "refused", "after_gap"))
-                    continue
-                known = conn.execute(
-                    select(s.events.c.device_id, s.events.c.device_seq).where(
-                        s.events.c.id == ev["id"]
-                    )
-                ).first()
-                if known is not None:
-                    same = known.device_id == device.id and known.device_seq == ev["device_seq"]
+                elif seen is not None:
+                    same = seen.device_id == device.id and seen.device_seq == ev["device_seq"]
                     results.append(
                         PushResult(
                             ev["id"],
@@ -197,36 +203,51 @@ class ServerStore:
                             None if same else "id_reused",
                         )
                     )
-                    continue
-                if ev["device_seq"] <= last:
+                elif ev["device_seq"] <= last:
                     results.append(PushResult(ev["id"], "refused", "sequence_reused"))
-                    continue
-                if ev["device_seq"] != last + 1:
+                elif ev["device_seq"] != last + 1:
                     results.append(PushResult(ev["id"], "refused", f"gap: expected {last + 1}"))
                     stop = True
-                    continue
+                else:
+                    accepted.append(ev)
+                    last = ev["device_seq"]
+                    results.append(PushResult(ev["id"], "accepted"))
+            if accepted:
                 conn.execute(
-                    insert(s.events).values(
-                        id=ev["id"],
-                        device_id=device.id,
-                        device_seq=ev["device_seq"],
-                        kind=ev["kind"],
-                        at=_parse(ev["at"]),
-                        customer_id=ev.get("customer_id"),
-                        program_version=ev.get("program_version"),
-                        payload=json.dumps(ev["payload"], ensure_ascii=False),
-                        received_at=now,
-                    )
+                    insert(s.events),
+                    [
+                        {
+                            "id": ev["id"],
+                            "device_id": device.id,
+                            "device_seq": ev["device_seq"],
+                            "kind": ev["kind"],
+                            "at": _parse(ev["at"]),
+                            "customer_id": ev.get("customer_id"),
+                            "program_version": ev.get("program_version"),
+                            "payload": json.dumps(ev["payload"], ensure_ascii=False),
+                            "received_at": now,
+                        }
+                        for ev in accepted
+                    ],
                 )
-                last = ev["device_seq"]
-                results.append(PushResult(ev["id"], "accepted"))
+            for ev in accepted:
                 if ev["kind"] == "customer_registered":
                     affected.add(self._register(conn, ev, device.id))
-                elif ev.get("customer_id"):
-                    affected.add(self._canonical(conn, ev["customer_id"]))
+            others = {
+                ev["customer_id"]
+                for ev in accepted
+                if ev.get("customer_id") and ev["kind"] != "customer_registered"
+            }
+            aliases = dict(
+                conn.execute(
+                    select(s.customer_aliases.c.alias, s.customer_aliases.c.customer_id).where(
+                        s.customer_aliases.c.alias.in_(others)
+                    )
+                ).all()
+            )
+            affected |= {aliases.get(c, c) for c in others}
             conn.execute(update(s.devices).where(s.devices.c.id == device.id).values(last_seq=last))
-            for customer_id in sorted(affected):
-                self._rebuild(conn, customer_id)
+            self._rebuild_many(conn, sorted(affected))
         return results
 
     def _canonical(self, conn: Connection, customer_id: str) -> str:
@@ -309,107 +330,112 @@ class ServerStore:
         self._change(conn, "merge", gone, {"alias": gone, "into": keep})
         return keep
 
-    def _rebuild(self, conn: Connection, customer_id: str) -> None:
-        """Replay the customer's events into the authoritative state."""
-        aliases = list(
-            conn.execute(
-                select(s.customer_aliases.c.alias).where(
-                    s.customer_aliases.c.customer_id == customer_id
-                )
-            ).scalars()
-        )
-        rows = [
-            r
-            for r in conn.execute(
-                select(s.events).where(s.events.c.customer_id.in_([customer_id, *aliases]))
-            ).all()
-            # a merged-away registration brings no second welcome bonus
-            if not (r.kind == "customer_registered" and r.customer_id != customer_id)
-        ]
+    def _rebuild_many(self, conn: Connection, customer_ids: list[str]) -> None:
+        """Replay each customer's events into the authoritative state, in bulk."""
+        if not customer_ids:
+            return
         program = self._program(conn, None)
-        if program is None or not any(r.kind == "customer_registered" for r in rows):
-            return  # no program published yet, or the registration has not arrived: later
-        recorded = [
-            RecordedEvent(
-                r.id,
-                r.device_id,
-                int(r.device_seq),
-                r.kind,
-                _aware(r.at),
-                r.program_version,
-                json.loads(r.payload),
+        if program is None:
+            return  # no program published yet: the events wait, replayed once there is one
+        alias_rows = conn.execute(
+            select(s.customer_aliases.c.alias, s.customer_aliases.c.customer_id).where(
+                s.customer_aliases.c.customer_id.in_(customer_ids)
             )
-            for r in rows
-        ]
-        now = self.clock()
-        state = replay_customer(recorded, lambda v: self._program(conn, v) or program, until=now)
-        snapshot = {
-            "customer_id": customer_id,
-            "as_of": _iso(now),
-            "debt": str(state.account.debt),
-            "balance": str(state.account.balance(now)),
-            "pending": str(state.account.pending(now)),
-            "tier_basis": str(state.tier_basis),
-            "profile": {
-                "last_purchase_at": _iso(state.profile.last_purchase_at),
-                "winback_stage": state.profile.winback_stage,
-                "birthday_year_done": state.profile.birthday_year_done,
-                "sales_count": state.profile.sales_count,
-                "sales_net_total": str(state.profile.sales_net_total),
-            },
-            "lots": [
-                {
-                    "id": lot.id,
-                    "kind": lot.kind.value,
-                    "points": str(lot.points),
-                    "remaining": str(lot.remaining),
-                    "credited_at": _iso(lot.credited_at),
-                    "available_at": _iso(lot.available_at),
-                    "expires_at": _iso(lot.expires_at),
-                    "receipt": lot.receipt,
-                    "origin_lot": lot.origin_lot,
-                    "settled": lot.settled,
-                    "warned": lot.warned,
-                }
-                for lot in state.account.lots
-                if lot.remaining > 0
-            ],
-        }
-        text = json.dumps(snapshot)
-        conn.execute(delete(s.accounts).where(s.accounts.c.customer_id == customer_id))
-        conn.execute(
-            insert(s.accounts).values(customer_id=customer_id, snapshot=text, updated_at=now)
-        )
-        for o in state.overdrafts:
-            if (
-                conn.execute(
-                    select(s.overdrafts.c.event_id).where(s.overdrafts.c.event_id == o.event_id)
-                ).first()
-                is None
-            ):
-                conn.execute(
-                    insert(s.overdrafts).values(
-                        event_id=o.event_id,
-                        customer_id=customer_id,
-                        device_id=o.device_id,
-                        receipt=o.receipt,
-                        points=str(o.points),
-                        at=o.at,
-                    )
+        ).all()
+        owner = {c: c for c in customer_ids} | {a: c for a, c in alias_rows}
+        grouped: dict[str, list[RecordedEvent]] = {c: [] for c in customer_ids}
+        for r in conn.execute(select(s.events).where(s.events.c.customer_id.in_(list(owner)))):
+            canonical = owner[r.customer_id]
+            if r.kind == "customer_registered" and r.customer_id != canonical:
+                continue  # a merged-away registration brings no second welcome bonus
+            grouped[canonical].append(
+                RecordedEvent(
+                    r.id,
+                    r.device_id,
+                    int(r.device_seq),
+                    r.kind,
+                    _aware(r.at),
+                    r.program_version,
+                    json.loads(r.payload),
                 )
-        self._change(conn, "account", customer_id, snapshot)
+            )
+        latest = program.version
+        cache: dict[int | None, Program] = {}
+
+        def versions(v: int | None) -> Program:
+            # One lookup per version per push, not one query per replayed event.
+            key = v if v is not None and v <= latest else None
+            if key not in cache:
+                cache[key] = self._program(conn, key) or program
+            return cache[key]
+
+        now = self.clock()
+        snapshots = []
+        overdrafts = []
+        for customer_id, recorded in grouped.items():
+            if not any(e.kind == "customer_registered" for e in recorded):
+                continue  # the registration has not arrived yet
+            state = replay_customer(recorded, versions, until=now)
+            snapshots.append((customer_id, _snapshot(customer_id, state, now)))
+            overdrafts += [(customer_id, o) for o in state.overdrafts]
+        if not snapshots:
+            return
+        done = [c for c, _ in snapshots]
+        conn.execute(delete(s.accounts).where(s.accounts.c.customer_id.in_(done)))
+        conn.execute(
+            insert(s.accounts),
+            [
+                {"customer_id": c, "snapshot": json.dumps(snap), "updated_at": now}
+                for c, snap in snapshots
+            ],
+        )
+        if overdrafts:
+            have = set(
+                conn.execute(
+                    select(s.overdrafts.c.event_id).where(
+                        s.overdrafts.c.event_id.in_([o.event_id for _, o in overdrafts])
+                    )
+                ).scalars()
+            )
+            new = [
+                {
+                    "event_id": o.event_id,
+                    "customer_id": c,
+                    "device_id": o.device_id,
+                    "receipt": o.receipt,
+                    "points": str(o.points),
+                    "at": o.at,
+                }
+                for c, o in overdrafts
+                if o.event_id not in have
+            ]
+            if new:
+                conn.execute(insert(s.overdrafts), new)
+        self._changes(conn, [("account", c, snap) for c, snap in snapshots])
 
     def _change(self, conn: Connection, kind: str, key: str, payload: Mapping[str, Any]) -> None:
-        cursor = conn.execute(
+        self._changes(conn, [(kind, key, payload)])
+
+    def _changes(self, conn: Connection, items: list[tuple[str, str, Mapping[str, Any]]]) -> None:
+        """Append changes with cursor values taken under the counter's row lock."""
+        top = conn.execute(
             update(s.cursor_counter)
             .where(s.cursor_counter.c.id == 1)
-            .values(value=s.cursor_counter.c.value + 1)
+            .values(value=s.cursor_counter.c.value + len(items))
             .returning(s.cursor_counter.c.value)
         ).scalar_one()
+        first = top - len(items) + 1
         conn.execute(
-            insert(s.changes).values(
-                cursor=cursor, kind=kind, key=key, payload=json.dumps(payload, ensure_ascii=False)
-            )
+            insert(s.changes),
+            [
+                {
+                    "cursor": first + i,
+                    "kind": kind,
+                    "key": key,
+                    "payload": json.dumps(payload, ensure_ascii=False),
+                }
+                for i, (kind, key, payload) in enumerate(items)
+            ],
         )
 
     # -- pull --------------------------------------------------------------------------------
@@ -479,3 +505,38 @@ def _parse(value: str | datetime) -> datetime:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+def _snapshot(customer_id: str, state: Any, now: datetime) -> dict[str, Any]:
+    return {
+        "customer_id": customer_id,
+        "as_of": _iso(now),
+        "debt": str(state.account.debt),
+        "balance": str(state.account.balance(now)),
+        "pending": str(state.account.pending(now)),
+        "tier_basis": str(state.tier_basis),
+        "profile": {
+            "last_purchase_at": _iso(state.profile.last_purchase_at),
+            "winback_stage": state.profile.winback_stage,
+            "birthday_year_done": state.profile.birthday_year_done,
+            "sales_count": state.profile.sales_count,
+            "sales_net_total": str(state.profile.sales_net_total),
+        },
+        "lots": [
+            {
+                "id": lot.id,
+                "kind": lot.kind.value,
+                "points": str(lot.points),
+                "remaining": str(lot.remaining),
+                "credited_at": _iso(lot.credited_at),
+                "available_at": _iso(lot.available_at),
+                "expires_at": _iso(lot.expires_at),
+                "receipt": lot.receipt,
+                "origin_lot": lot.origin_lot,
+                "settled": lot.settled,
+                "warned": lot.warned,
+            }
+            for lot in state.account.lots
+            if lot.remaining > 0
+        ],
+    }
