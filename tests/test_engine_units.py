@@ -130,3 +130,18 @@ def test_refund_lots_mirror_the_spends_latest_expiring_first():
         ("late", D("20"), T0 + timedelta(days=50)),
         ("soon", D("5"), T0 + timedelta(days=5)),
     ]
+
+
+def test_points_to_redeem_may_come_as_text_but_must_be_a_number_or_max():
+    from cashier_app.engine.program import parse_program
+    from cashier_app.engine.receipt import LineInput, Shopper, quote_receipt
+    from tests.shop import samosale_program
+
+    program = parse_program(samosale_program())
+    shopper = Shopper(program.default_group, D("0"), D("0"), D("500"))
+    lines = [LineInput("a", D("1000.00"), D("1"))]
+    assert quote_receipt(program, lines, shopper, "120").redeemed == D("120")  # type: ignore[arg-type]
+    assert quote_receipt(program, lines, shopper, "max").redeemed == D("300")
+    with pytest.raises(LoyaltyError) as err:
+        quote_receipt(program, lines, shopper, "lots")  # type: ignore[arg-type]
+    assert err.value.code == "invalid_redeem"

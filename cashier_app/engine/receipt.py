@@ -15,6 +15,7 @@ from cashier_app.engine.money import (
     format_points,
     from_cents,
     is_on_step,
+    parse_amount,
     round_money,
     to_cents,
 )
@@ -180,6 +181,13 @@ def quote_receipt(
         if shopper.redeem_limit is not None:
             max_redeem = min(max_redeem, max(ZERO, floor_points(shopper.redeem_limit, rounding)))
 
+    if isinstance(redeem, str) and redeem != "max":
+        try:  # a number of points written as text, as the UI and the CLI pass it
+            redeem = parse_amount(redeem)
+        except ValueError:
+            raise LoyaltyError(
+                "invalid_redeem", f"{redeem!r} is neither a number of points nor 'max'"
+            ) from None
     if isinstance(redeem, str):
         redeemed = max_redeem
     else:

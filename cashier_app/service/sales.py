@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from cashier_app.engine.automation import AutoEvent, run_until
-from cashier_app.engine.calendar import add_days
+from cashier_app.engine.calendar import add_days, local_date, local_midnight
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.lots import Lot, LotKind, Movement, credit, debit
 from cashier_app.engine.money import ZERO
@@ -45,7 +46,34 @@ def _shopper(
         bonus_basis=ledger.bonus_basis(conn, program, state, at),
         discount_basis=state.tier_basis,
         available_points=state.account.balance(at),
+        redeem_limit=offline_redeem_left(conn, program, state, at),
     )
+
+
+OFFLINE_AFTER = timedelta(minutes=2)  # no successful sync for this long: the till is offline
+
+
+def offline_redeem_left(
+    conn: Connection, program: Program, state: CustomerState, at: datetime
+) -> Decimal | None:
+    """While an enrolled till is offline, a customer may redeem at most the program's
+    ``offline_redeem_limit`` per day here (SYNC.md), on top of the balance this till knows
+    (which already has its own unsent redemptions taken off). None: no extra limit."""
+    limit = state.bonus.offline_redeem_limit if state.bonus else None
+    if limit is None:
+        return None
+    sync = conn.execute(select(t.sync_state.c.last_success)).first()
+    if sync is None:
+        return None  # a till without a central server: its ledger is the whole truth
+    if sync.last_success is not None and at - sync.last_success <= OFFLINE_AFTER:
+        return None
+    day_start = local_midnight(local_date(at, program.tz), program.tz)
+    used = conn.execute(
+        select(func.coalesce(func.sum(t.receipts.c.redeemed), 0)).where(
+            t.receipts.c.customer_id == state.id, t.receipts.c.at >= day_start
+        )
+    ).scalar_one()
+    return max(Decimal(0), limit - Decimal(used))
 
 
 def quote_sale(

@@ -228,3 +228,34 @@ def test_enrol_and_sync_from_the_command_line(sqlite_server, tmp_path, capsys):
     assert "pushed 1" in capsys.readouterr().out
     assert main(["--data-dir", data, "status"]) == 0
     assert "0 event(s) queued" in capsys.readouterr().out
+
+
+def test_an_offline_till_limits_redemption_per_customer_per_day(sqlite_server, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from cashier_app.sync import worker as w
+
+    program = samosale_program_with(offline_redeem_limit="100", welcome={"points": "500"})
+    sqlite_server.store.publish_program({**program, "version": 2})
+    now = [datetime.now(UTC)]
+    ledger = service.open_ledger(tmp_path / "t", clock=lambda: now[0])
+    w.enrol(ledger, sqlite_server.url, sqlite_server.store.issue_code(), "T")
+    sync(ledger)  # the program comes from the server
+    anna = service.register_customer(ledger, "+79001234567")  # 500 welcome points
+    now[0] += timedelta(minutes=5)  # no sync since: offline. At most 100 points a day here.
+    line = [LineInput("a", Decimal("1000.00"), Decimal(1))]
+    first = service.record_sale(ledger, line, customer_id=anna.customer.id, redeem="max")
+    assert first.quote.redeemed == Decimal("100")
+    with pytest.raises(LoyaltyError) as err:
+        service.record_sale(ledger, line, customer_id=anna.customer.id, redeem=Decimal("1"))
+    assert err.value.code == "redeem_above_max"
+    sync(ledger)  # online again: only the cap and the balance count
+    again = service.quote_sale(ledger, line, customer_id=anna.customer.id, redeem="max")
+    assert again.max_redeem == Decimal("300")  # 30% of 1000; the balance is 400 + 27
+    ledger.db.close()
+
+
+def samosale_program_with(**bonus):
+    from tests.shop import samosale_program
+
+    return samosale_program(**bonus)
