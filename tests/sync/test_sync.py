@@ -259,3 +259,52 @@ def samosale_program_with(**bonus):
     from tests.shop import samosale_program
 
     return samosale_program(**bonus)
+
+
+def test_two_stores_offline_then_reconnected_agree_with_the_server(server, till):
+    a, b = till(server, "A"), till(server, "B")
+    # Online: a regular customer earns points in store A; both stores know her.
+    olga = service.register_customer(a, "+79005550001", name="Ольга")
+    service.record_sale(a, BIG, customer_id=olga.customer.id)  # 100 + 300
+    sync(a)
+    sync(b)
+    # The network goes down. Both stores keep selling.
+    service.record_sale(b, LATTE, customer_id=olga.customer.id)
+    for ledger in (a, b):  # each till spends Olga's 400 points
+        service.record_sale(
+            ledger,
+            [LineInput("vase", Decimal("2000.00"), Decimal(1))],
+            customer_id=olga.customer.id,
+            redeem="400",
+        )
+    ivan_a = service.register_customer(
+        a, "+79005550002", name="Иван"
+    )  # the same new customer, twice
+    ivan_b = service.register_customer(b, "8 900 555-00-02", name="Иван П.")
+    service.record_sale(b, LATTE, customer_id=ivan_b.customer.id)
+    # The network comes back.
+    for ledger in (b, a, b, a):
+        sync(ledger)
+    # One Ivan, the earliest registration; Olga's balance the same everywhere.
+    for cid in (olga.customer.id, ivan_a.customer.id):
+        with server.store.engine.connect() as conn:
+            snap = json.loads(
+                conn.execute(
+                    select(s.accounts.c.snapshot).where(s.accounts.c.customer_id == cid)
+                ).scalar_one()
+            )
+        assert (
+            service.get_customer(a, cid).balance
+            == service.get_customer(b, cid).balance
+            == Decimal(snap["balance"])
+        )
+    assert service.find_by_phone(b, "+79005550002") == ivan_a.customer.id
+    with server.store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(s.customers)).scalar_one() == 2
+    report = server.store.reconciliation()
+    kinds = sorted(r["kind"] for r in report)
+    assert kinds == ["merge", "overdraft"]
+    overdraft = next(r for r in report if r["kind"] == "overdraft")
+    assert overdraft["customer_id"] == olga.customer.id and Decimal(overdraft["points"]) > 0
+    assert service.get_customer(a, olga.customer.id).balance < 0  # paid off by her next purchases
+    assert outbox.queued_count(a) == outbox.queued_count(b) == 0
