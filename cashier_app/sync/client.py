@@ -71,6 +71,7 @@ class SyncClient:
     token: str | None = None
     verify: bool | str = True  # TLS verification stays on; a path names a private CA
     session: requests.Session | None = None
+    timeout: tuple[float, float] = TIMEOUT
 
     def _session(self) -> requests.Session:
         if self.session is None:
@@ -84,7 +85,7 @@ class SyncClient:
                 method,
                 self.base_url.rstrip("/") + path,
                 headers=headers,
-                timeout=TIMEOUT,
+                timeout=self.timeout,
                 verify=self.verify,
                 **kw,
             )

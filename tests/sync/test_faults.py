@@ -39,6 +39,11 @@ class FaultyProxy:
                     return
                 if proxy.mode == "slow":
                     time.sleep(0.3)
+                if proxy.mode == "hang":
+                    time.sleep(1.5)  # longer than the till waits
+                if proxy.mode == "cut_request" and self.path.startswith("/v1/events"):
+                    self.connection.shutdown(2)  # the body never reaches the server
+                    return
                 headers = {
                     k: v
                     for k, v in self.headers.items()
@@ -57,6 +62,13 @@ class FaultyProxy:
                 )
                 self.send_header("Content-Length", str(len(answer.content)))
                 self.end_headers()
+                if proxy.mode == "cut_response" and self.path.startswith("/v1/events"):
+                    self.wfile.write(
+                        answer.content[: len(answer.content) // 2]
+                    )  # then the line drops
+                    self.wfile.flush()
+                    self.connection.shutdown(2)
+                    return
                 self.wfile.write(answer.content)
 
             do_GET = do_POST = do_PUT = _forward
@@ -146,3 +158,22 @@ def test_the_sync_loop_backs_off_and_recovers(proxied):
         loop.stop()
     assert any(not st.online for st in seen) and any(st.online and st.queued == 0 for st in seen)
     assert stored(srv) == 1
+
+
+@pytest.mark.parametrize("mode", ["cut_request", "cut_response", "hang"])
+def test_connections_cut_mid_body_or_timing_out_lose_and_double_nothing(proxied, mode):
+    from cashier_app.sync.client import SyncClient
+
+    a, proxy, srv = proxied
+    for n in range(4):
+        service.register_customer(a, f"+7900123457{n}")
+    base = worker.client_for(a)
+    client = SyncClient(base.base_url, base.token, timeout=(2.0, 0.5))
+    proxy.mode = mode
+    with pytest.raises(SyncError):
+        worker.sync_once(a, client)
+    assert outbox.queued_count(a) == 4
+    time.sleep(1.6)  # let a hung request finish at the server, as it may in real life
+    proxy.mode = "pass"
+    worker.sync_once(a, client)
+    assert outbox.queued_count(a) == 0 and stored(srv) == 4
