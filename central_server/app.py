@@ -81,6 +81,31 @@ class CodeAnswer(BaseModel):
     code: str
 
 
+class ProductIn(_Body):
+    sku: str = Field(min_length=1, max_length=64)
+    barcode: str | None = Field(default=None, pattern=r"^[0-9A-Za-z\-]{4,32}$")
+    name: str = Field(min_length=1, max_length=200)
+    price: str = Field(pattern=r"^\d{1,10}(\.\d{1,2})?$")
+    category: str | None = Field(default=None, max_length=64)
+    brand: str | None = Field(default=None, max_length=64)
+    no_loyalty: bool = False
+
+
+class ProductsIn(_Body):
+    products: list[ProductIn] = Field(min_length=1, max_length=10000)
+
+
+class UserIn(_Body):
+    name: str = Field(min_length=1, max_length=80)
+    role: Literal["cashier", "senior_cashier", "manager", "administrator"]
+    pin: str | None = Field(default=None, pattern=r"^[0-9]{4,8}$")
+    active: bool = True
+
+
+class CountAnswer(BaseModel):
+    count: int
+
+
 class Problem(BaseModel):
     code: str
     message: str
@@ -174,6 +199,19 @@ def create_app(store: ServerStore, admin_token: str) -> FastAPI:
     )
     def program(document: dict[str, Any]) -> ProgramAnswer:
         return ProgramAnswer(version=store.publish_program(document).version)
+
+    @app.put(
+        "/v1/admin/products",
+        response_model=CountAnswer,
+        responses=refusals,
+        dependencies=[Depends(admin)],
+    )
+    def products(body: ProductsIn) -> CountAnswer:
+        return CountAnswer(count=store.put_products([p.model_dump() for p in body.products]))
+
+    @app.put("/v1/admin/users", status_code=204, responses=refusals, dependencies=[Depends(admin)])
+    def user(body: UserIn) -> None:
+        store.put_user(body.name, body.role, body.pin, body.active)
 
     @app.get("/v1/admin/reconciliation", responses=refusals, dependencies=[Depends(admin)])
     def reconciliation() -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from cashier_app.engine.errors import LoyaltyError
 from central_server.db import make_engine, migrate
 from central_server.store import ServerError, ServerStore
 
@@ -39,6 +40,19 @@ def main(argv: list[str] | None = None) -> int:
     prog_sub = prog.add_subparsers(dest="action", required=True)
     ps = prog_sub.add_parser("set", help="publish a new program version")
     ps.add_argument("file")
+    cat = sub.add_parser("catalogue", help="the product catalogue every till gets")
+    cat_sub = cat.add_subparsers(dest="action", required=True)
+    ci = cat_sub.add_parser(
+        "import", help="import products from CSV or XLSX (as cashier-app products-import)"
+    )
+    ci.add_argument("file")
+    us = sub.add_parser("user", help="staff every till gets, with their PINs hashed")
+    us.add_argument("name")
+    us.add_argument(
+        "--role", required=True, choices=["cashier", "senior_cashier", "manager", "administrator"]
+    )
+    us.add_argument("--pin", help="4 to 8 digits (required for a new user)")
+    us.add_argument("--inactive", action="store_true", help="the user may no longer log in")
     sub.add_parser("reconciliation-report", help="overdrafts and merged customers, as JSON lines")
     args = parser.parse_args(argv)
     try:
@@ -68,13 +82,32 @@ def main(argv: list[str] | None = None) -> int:
                 .version
             )
             print(f"published program version {version}")
+        elif args.command == "catalogue":
+            from cashier_app.service.catalogue import parse_rows, read_table
+
+            products, problems = parse_rows(read_table(Path(args.file)))
+            for p in problems:
+                print(f"row {p.row}, {p.column}: {p.message}", file=sys.stderr)
+            if problems:
+                print("nothing was imported", file=sys.stderr)
+                return 2
+            rows = [{**p._asdict(), "price": str(p.price)} for p in products]
+            print(f"{_store(args).put_products(rows)} products published")
+        elif args.command == "user":
+            if args.pin is not None and not (
+                args.pin.isascii() and args.pin.isdigit() and 4 <= len(args.pin) <= 8
+            ):
+                print("central-server: a PIN is 4 to 8 digits", file=sys.stderr)
+                return 2
+            _store(args).put_user(args.name, args.role, args.pin, active=not args.inactive)
+            print(f"user {args.name} published")
         elif args.command == "reconciliation-report":
             for line in _store(args).reconciliation():
                 print(json.dumps(line, ensure_ascii=False))
     except ServerError as exc:
         print(f"central-server: {exc.message} [{exc.code}]", file=sys.stderr)
         return 2
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, json.JSONDecodeError, LoyaltyError) as exc:
         print(f"central-server: {exc}", file=sys.stderr)
         return 2
     return 0

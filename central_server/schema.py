@@ -148,3 +148,22 @@ merges = Table(
     Column("phone", String(20), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+# Distributed to every till (migration s0002): the catalogue and the staff with PIN hashes.
+products = Table(
+    "products",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("pin_hash", Text, nullable=False),  # argon2, as the tills check it
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -438,6 +438,43 @@ class ServerStore:
             ],
         )
 
+    # -- catalogue and staff, distributed to every till ---------------------------------------
+    def put_products(self, products: list[dict[str, Any]]) -> int:
+        now = self.clock()
+        with self.engine.begin() as conn:
+            for p in products:
+                conn.execute(delete(s.products).where(s.products.c.sku == p["sku"]))
+                conn.execute(
+                    insert(s.products).values(
+                        sku=p["sku"], data=json.dumps(p, ensure_ascii=False), updated_at=now
+                    )
+                )
+            self._changes(conn, [("product", p["sku"], p) for p in products])
+        return len(products)
+
+    def put_user(self, name: str, role: str, pin: str | None, active: bool = True) -> None:
+        """Add or change a member of staff; the PIN is hashed here and only the hash travels."""
+        from argon2 import PasswordHasher
+
+        now = self.clock()
+        with self.engine.begin() as conn:
+            row = conn.execute(select(s.users).where(s.users.c.name == name)).first()
+            if pin is None and row is None:
+                raise ServerError(422, "pin_required", "a new user needs a PIN")
+            pin_hash = PasswordHasher().hash(pin) if pin is not None else row.pin_hash  # type: ignore[union-attr]
+            conn.execute(delete(s.users).where(s.users.c.name == name))
+            conn.execute(
+                insert(s.users).values(
+                    name=name, role=role, pin_hash=pin_hash, active=active, updated_at=now
+                )
+            )
+            self._change(
+                conn,
+                "user",
+                name,
+                {"name": name, "role": role, "pin_hash": pin_hash, "active": active},
+            )
+
     # -- pull --------------------------------------------------------------------------------
     def pull(self, after: int, limit: int) -> tuple[list[dict[str, Any]], int, bool]:
         with self.engine.connect() as conn:

@@ -206,7 +206,7 @@ def import_catalogue(
     for start in range(0, total, BATCH):
         batch = products[start : start + BATCH]
         with ledger.db.write() as conn:
-            _upsert(conn, batch, at)
+            upsert_products(conn, batch, at)
         report.imported += len(batch)
         if progress:
             progress(report.imported, total)
@@ -216,7 +216,7 @@ def import_catalogue(
     return report
 
 
-def _upsert(conn: Connection, batch: Iterable[Product], at: datetime) -> None:
+def upsert_products(conn: Connection, batch: Iterable[Product], at: datetime) -> None:
     stmt = sqlite_insert(t.products)
     stmt = stmt.on_conflict_do_update(
         index_elements=[t.products.c.sku],

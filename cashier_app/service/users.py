@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cashier_app.engine.errors import LoyaltyError
@@ -229,3 +229,23 @@ def close_shift(ledger: Ledger, *, actor: Actor, at: datetime | None = None) -> 
             conn, "shift_closed", at, {"shift_id": row.id, "user": actor.name}, actor=actor.name
         )
     return Shift(row.id, row.user_id, row.opened_at, at)
+
+
+def user_from_server(
+    conn: Connection, name: str, role: str, pin_hash: str, active: bool, at: datetime
+) -> None:
+    """A member of staff as the central server distributes them (only the PIN's hash)."""
+    Role(role)  # refuses an unknown role before anything is written
+    row = conn.execute(select(t.users.c.id).where(t.users.c.name == name)).first()
+    if row is None:
+        conn.execute(
+            insert(t.users).values(
+                id=new_id(), name=name, role=role, pin_hash=pin_hash, active=active, created_at=at
+            )
+        )
+    else:
+        conn.execute(
+            update(t.users)
+            .where(t.users.c.id == row.id)
+            .values(role=role, pin_hash=pin_hash, active=active)
+        )

@@ -173,4 +173,34 @@ def _merge(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> Non
     ledger.audit(conn, "merge_customer", into, "central server", {"merged": alias})
 
 
-_HANDLERS = {"program": _program, "customer": _customer, "account": _account, "merge": _merge}
+def _product(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> None:
+    from cashier_app.service.catalogue import Product, upsert_products
+
+    product = Product(
+        sku=p["sku"],
+        barcode=p.get("barcode"),
+        name=p["name"],
+        price=Decimal(p["price"]),
+        category=p.get("category"),
+        brand=p.get("brand"),
+        no_loyalty=bool(p.get("no_loyalty")),
+    )
+    upsert_products(conn, [product], ledger.clock())
+
+
+def _user(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> None:
+    from cashier_app.service.users import user_from_server
+
+    user_from_server(
+        conn, p["name"], p["role"], p["pin_hash"], bool(p.get("active", True)), ledger.clock()
+    )
+
+
+_HANDLERS = {
+    "program": _program,
+    "customer": _customer,
+    "account": _account,
+    "merge": _merge,
+    "product": _product,
+    "user": _user,
+}

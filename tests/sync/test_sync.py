@@ -308,3 +308,33 @@ def test_two_stores_offline_then_reconnected_agree_with_the_server(server, till)
     assert overdraft["customer_id"] == olga.customer.id and Decimal(overdraft["points"]) > 0
     assert service.get_customer(a, olga.customer.id).balance < 0  # paid off by her next purchases
     assert outbox.queued_count(a) == outbox.queued_count(b) == 0
+
+
+def test_the_catalogue_and_the_staff_come_from_the_server(sqlite_server, till, tmp_path):
+    import requests
+
+    from cashier_app.service import catalogue, users
+    from tests.sync.conftest import ADMIN
+
+    auth = {"Authorization": f"Bearer {ADMIN}"}
+    r = requests.put(sqlite_server.url + "/v1/admin/products", headers=auth, timeout=10, json={"products": [
+        {"sku": "latte", "barcode": "4600000000015", "name": "Латте", "price": "250.00", "category": "coffee"},
+        {"sku": "cigs", "name": "Сигареты", "price": "240.00", "category": "tobacco", "no_loyalty": True},
+    ]})  # fmt: skip
+    assert r.status_code == 200 and r.json() == {"count": 2}
+    r = requests.put(sqlite_server.url + "/v1/admin/users", headers=auth, timeout=10,
+                     json={"name": "Мария", "role": "manager", "pin": "4321"})  # fmt: skip
+    assert r.status_code == 204
+    bad = requests.put(
+        sqlite_server.url + "/v1/admin/users",
+        headers=auth,
+        timeout=10,
+        json={"name": "X", "role": "boss"},
+    )
+    assert bad.status_code == 422
+    a = till(sqlite_server, "A")
+    sync(a)
+    assert catalogue.find_product(a, "4600000000015").price == Decimal("250.00")
+    assert catalogue.find_product(a, "cigs").no_loyalty
+    maria = users.login(a, "Мария", "4321")  # the PIN hash travelled, never the PIN
+    assert maria.role.value == "manager"
