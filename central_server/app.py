@@ -218,3 +218,16 @@ def create_app(store: ServerStore, admin_token: str) -> FastAPI:
         return store.reconciliation()
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for ``uvicorn --factory`` with several worker processes: each process opens
+    its own connection pool from ``CENTRAL_SERVER_DB``; PostgreSQL carries the state."""
+    import os
+
+    from central_server.db import make_engine
+
+    return create_app(
+        ServerStore(make_engine(os.environ["CENTRAL_SERVER_DB"])),
+        os.environ["CENTRAL_SERVER_ADMIN_TOKEN"],
+    )

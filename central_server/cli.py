@@ -64,9 +64,22 @@ def main(argv: list[str] | None = None) -> int:
             admin = os.environ.get("CENTRAL_SERVER_ADMIN_TOKEN") or secrets.token_urlsafe(24)
             if not os.environ.get("CENTRAL_SERVER_ADMIN_TOKEN"):
                 print(f"admin token for this run: {admin} (CENTRAL_SERVER_ADMIN_TOKEN keeps one)")
-            uvicorn.run(
-                create_app(_store(args), admin), host=args.host, port=args.port, log_level="info"
-            )
+            store = _store(args)  # migrates once, before any worker starts
+            if args.workers > 1:
+                os.environ["CENTRAL_SERVER_DB"] = args.db
+                os.environ["CENTRAL_SERVER_ADMIN_TOKEN"] = admin
+                uvicorn.run(
+                    "central_server.app:app_from_env",
+                    factory=True,
+                    host=args.host,
+                    port=args.port,
+                    workers=args.workers,
+                    log_level="warning",
+                )
+            else:
+                uvicorn.run(
+                    create_app(store, admin), host=args.host, port=args.port, log_level="warning"
+                )
         elif args.command == "migrate":
             _store(args)
             print("database is up to date")
