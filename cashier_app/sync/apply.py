@@ -9,13 +9,14 @@ has none; if some were refused, the till keeps its own view until they are accep
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.program import parse_program
@@ -33,11 +34,109 @@ def _t(value: str | None) -> datetime | None:
 
 def apply_page(ledger: Ledger, changes: Sequence[Change], cursor: int) -> None:
     with ledger.db.write() as conn:
-        for change in changes:
-            handler = _HANDLERS.get(change.kind)
+        # Runs of customers and accounts (a first pull is a million of each) go in bulk;
+        # order between runs is kept, so a merge still follows the customers it names.
+        for kind, group in itertools.groupby(changes, key=lambda c: c.kind):
+            run = list(group)
+            bulk = _BULK.get(kind)
+            if bulk is not None:
+                bulk(ledger, conn, _last_per_key(run))
+                continue
+            handler = _HANDLERS.get(kind)
             if handler is not None:  # kinds this version does not know are skipped, not fatal
-                handler(ledger, conn, change.key, change.payload)
+                for change in run:
+                    handler(ledger, conn, change.key, change.payload)
         conn.execute(update(t.sync_state).where(t.sync_state.c.id == 1).values(cursor=cursor))
+
+
+def _last_per_key(run: list[Change]) -> list[Change]:
+    latest = {c.key: c for c in run}  # a later change of the same thing wins
+    return list(latest.values())
+
+
+def _customers_bulk(ledger: Ledger, conn: Connection, run: list[Change]) -> None:
+    keys = [c.key for c in run]
+    known = set(conn.execute(select(t.customers.c.id).where(t.customers.c.id.in_(keys))).scalars())
+    phones = [c.payload["phone"] for c in run]
+    taken = dict(
+        conn.execute(
+            select(t.customers.c.phone, t.customers.c.id).where(t.customers.c.phone.in_(phones))
+        ).all()
+    )
+    default = conn.execute(
+        select(t.customer_groups.c.id).where(t.customer_groups.c.is_default)
+    ).scalar()
+    now = ledger.clock()
+    new_rows, accounts, updates, cards = [], [], [], []
+    for c in run:
+        p = c.payload
+        values = {
+            "phone": p["phone"],
+            "phone_last4": p["phone"][-4:],
+            "name": p.get("name") or "",
+            "birthday": date.fromisoformat(p["birthday"]) if p.get("birthday") else None,
+            "group_id": p.get("group") or default,
+        }
+        if c.key in known:
+            updates.append({"cid": c.key, **values})
+        elif taken.get(p["phone"]) not in (None, c.key):
+            continue  # the same phone registered here too: the server's "merge" change follows
+        else:
+            registered = _t(p.get("registered_at")) or now
+            new_rows.append(
+                {
+                    "id": c.key,
+                    "registered_at": registered,
+                    "event_id": "server",
+                    "consent_at": None,
+                    "referrer_id": None,
+                    **values,
+                }
+            )
+            accounts.append(zero_account_values(c.key, registered))
+        cards += [(number, c.key) for number in p.get("cards") or []]
+    if new_rows:
+        conn.execute(insert(t.customers), new_rows)
+        conn.execute(insert(t.accounts), accounts)
+    if updates:
+        conn.execute(update(t.customers).where(t.customers.c.id == bindparam("cid")), updates)
+    if cards:
+        have = set(
+            conn.execute(
+                select(t.cards.c.number).where(t.cards.c.number.in_([n for n, _ in cards]))
+            ).scalars()
+        )
+        fresh = [
+            {"number": n, "customer_id": cid, "issued_at": now} for n, cid in cards if n not in have
+        ]
+        if fresh:
+            conn.execute(insert(t.cards), fresh)
+
+
+def _accounts_bulk(ledger: Ledger, conn: Connection, run: list[Change]) -> None:
+    keys = [c.key for c in run]
+    present = set(
+        conn.execute(select(t.customers.c.id).where(t.customers.c.id.in_(keys))).scalars()
+    )
+    unsent = set(
+        conn.execute(
+            select(t.events.c.customer_id)
+            .join(t.outbox, t.outbox.c.event_id == t.events.c.id)
+            .where(t.outbox.c.sent_at.is_(None), t.events.c.customer_id.in_(keys))
+            .distinct()
+        ).scalars()
+    )
+    targets = [c for c in run if c.key in present and c.key not in unsent]
+    if not targets:
+        return
+    conn.execute(delete(t.lots).where(t.lots.c.customer_id.in_([c.key for c in targets])))
+    lots = [_lot_row(c.key, lot) for c in targets for lot in c.payload.get("lots", [])]
+    if lots:
+        conn.execute(insert(t.lots), lots)
+    conn.execute(
+        update(t.accounts).where(t.accounts.c.customer_id == bindparam("cid")),
+        [_account_values(ledger, c.key, c.payload) for c in targets],
+    )
 
 
 def _program(ledger: Ledger, conn: Connection, key: str, doc: dict[str, Any]) -> None:
@@ -50,101 +149,41 @@ def _program(ledger: Ledger, conn: Connection, key: str, doc: dict[str, Any]) ->
             log.warning("program version %s not installed: %s", program.version, exc.message)
 
 
-def _customer(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> None:
-    known = conn.execute(select(t.customers.c.id).where(t.customers.c.id == key)).scalar()
-    group = (
-        p.get("group")
-        or conn.execute(
-            select(t.customer_groups.c.id).where(t.customer_groups.c.is_default)
-        ).scalar()
-    )
-    values = {
-        "phone": p["phone"],
-        "phone_last4": p["phone"][-4:],
-        "name": p.get("name") or "",
-        "birthday": date.fromisoformat(p["birthday"]) if p.get("birthday") else None,
-        "group_id": group,
+def _lot_row(customer_id: str, lot: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": lot["id"],
+        "customer_id": customer_id,
+        "kind": lot["kind"],
+        "points": Decimal(lot["points"]),
+        "remaining": Decimal(lot["remaining"]),
+        "credited_at": _t(lot["credited_at"]),
+        "available_at": _t(lot["available_at"]),
+        "expires_at": _t(lot.get("expires_at")),
+        "receipt_id": lot.get("receipt"),
+        "origin_lot_id": lot.get("origin_lot"),
+        "settled": bool(lot.get("settled")),
+        "warned": bool(lot.get("warned")),
+        "event_id": None,
     }
-    if known is None:
-        clash = conn.execute(
-            select(t.customers.c.id).where(t.customers.c.phone == p["phone"])
-        ).scalar()
-        if clash is not None:
-            return  # the same phone registered here too: the server's "merge" change follows
-        registered = _t(p.get("registered_at")) or ledger.clock()
-        conn.execute(
-            insert(t.customers).values(
-                id=key, registered_at=registered, event_id="server", **values
-            )
-        )
-        conn.execute(insert(t.accounts).values(zero_account_values(key, registered)))
-    else:
-        conn.execute(update(t.customers).where(t.customers.c.id == key).values(**values))
-    for number in p.get("cards") or []:
-        if not conn.execute(select(exists().where(t.cards.c.number == number))).scalar():
-            conn.execute(
-                insert(t.cards).values(number=number, customer_id=key, issued_at=ledger.clock())
-            )
 
 
-def _unsent_for(conn: Connection, customer_id: str) -> bool:
-    return bool(
-        conn.execute(
-            select(
-                exists().where(
-                    t.events.c.customer_id == customer_id,
-                    t.outbox.c.event_id == t.events.c.id,
-                    t.outbox.c.sent_at.is_(None),
-                )
-            )
-        ).scalar()
-    )
-
-
-def _account(ledger: Ledger, conn: Connection, key: str, snap: dict[str, Any]) -> None:
-    if conn.execute(select(t.customers.c.id).where(t.customers.c.id == key)).scalar() is None:
-        return
-    if _unsent_for(conn, key):
-        return
-    conn.execute(delete(t.lots).where(t.lots.c.customer_id == key))
-    rows = [
-        {
-            "id": lot["id"],
-            "customer_id": key,
-            "kind": lot["kind"],
-            "points": Decimal(lot["points"]),
-            "remaining": Decimal(lot["remaining"]),
-            "credited_at": _t(lot["credited_at"]),
-            "available_at": _t(lot["available_at"]),
-            "expires_at": _t(lot.get("expires_at")),
-            "receipt_id": lot.get("receipt"),
-            "origin_lot_id": lot.get("origin_lot"),
-            "settled": bool(lot.get("settled")),
-            "warned": bool(lot.get("warned")),
-            "event_id": None,
-        }
-        for lot in snap.get("lots", [])
-    ]
-    if rows:
-        conn.execute(insert(t.lots), rows)
+def _account_values(ledger: Ledger, customer_id: str, snap: dict[str, Any]) -> dict[str, Any]:
     prof = snap.get("profile", {})
-    conn.execute(
-        update(t.accounts)
-        .where(t.accounts.c.customer_id == key)
-        .values(
-            balance=Decimal(snap["balance"]),
-            pending=Decimal(snap["pending"]),
-            debt=Decimal(snap["debt"]),
-            tier_basis=Decimal(snap["tier_basis"]),
-            last_purchase_at=_t(prof.get("last_purchase_at")),
-            sales_count=int(prof.get("sales_count") or 0),
-            sales_net_total=Decimal(prof.get("sales_net_total") or "0"),
-            winback_stage=int(prof.get("winback_stage") or 0),
-            birthday_year_done=prof.get("birthday_year_done"),
-            next_due_at=ledger.clock(),
-            updated_at=_t(snap.get("as_of")) or ledger.clock(),
-        )
-    )
+    return {
+        "cid": customer_id,
+        "balance": Decimal(snap["balance"]),
+        "pending": Decimal(snap["pending"]),
+        "debt": Decimal(snap["debt"]),
+        "tier_basis": Decimal(snap["tier_basis"]),
+        "last_purchase_at": _t(prof.get("last_purchase_at")),
+        "sales_count": int(prof.get("sales_count") or 0),
+        "sales_net_total": Decimal(prof.get("sales_net_total") or "0"),
+        "winback_stage": int(prof.get("winback_stage") or 0),
+        "birthday_year_done": prof.get("birthday_year_done"),
+        # The till recomputes its own next automatic event at its next automation run.
+        "next_due_at": ledger.clock(),
+        "updated_at": _t(snap.get("as_of")) or ledger.clock(),
+    }
 
 
 def _merge(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> None:
@@ -196,10 +235,9 @@ def _user(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> None
     )
 
 
+_BULK = {"customer": _customers_bulk, "account": _accounts_bulk}
 _HANDLERS = {
     "program": _program,
-    "customer": _customer,
-    "account": _account,
     "merge": _merge,
     "product": _product,
     "user": _user,
