@@ -85,10 +85,11 @@ accounts = Table(
     "accounts",
     metadata,
     Column("customer_id", ForeignKey("customers.id"), primary_key=True),
-    Column(
-        "snapshot", Text, nullable=False
-    ),  # lots, debt, profile, tier basis: the replay's result
+    # Lots, debt, profile, tier basis: the replay's result, as tills receive it.
+    Column("snapshot", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The replay as of its last event, to resume from when new events come after it.
+    Column("replay_state", Text),
 )
 
 overdrafts = Table(

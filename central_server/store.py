@@ -15,7 +15,16 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from cashier_app.engine.errors import ProgramError
 from cashier_app.engine.program import Program, parse_program
-from cashier_app.engine.replay import RecordedEvent, replay_customer
+from cashier_app.engine.replay import (
+    CustomerReplay,
+    RecordedEvent,
+    advance,
+    last_order,
+    replay_customer,
+    resume,
+    state_from_dict,
+    state_to_dict,
+)
 from central_server import schema as s
 
 Clock = Callable[[], datetime]
@@ -230,9 +239,11 @@ class ServerStore:
                         for ev in accepted
                     ],
                 )
+            kept: set[str] = set()  # customers a registration in this push created or merged into
             for ev in accepted:
                 if ev["kind"] == "customer_registered":
-                    affected.add(self._register(conn, ev, device.id))
+                    kept.add(self._register(conn, ev, device.id))
+            affected |= kept
             others = {
                 ev["customer_id"]
                 for ev in accepted
@@ -247,7 +258,32 @@ class ServerStore:
             )
             affected |= {aliases.get(c, c) for c in others}
             conn.execute(update(s.devices).where(s.devices.c.id == device.id).values(last_seq=last))
-            self._rebuild_many(conn, sorted(affected))
+            registered = {
+                ev["customer_id"] for ev in accepted if ev["kind"] == "customer_registered"
+            }
+            fresh: dict[str, list[RecordedEvent]] = {}
+            for ev in accepted:
+                cid = ev.get("customer_id")
+                if (
+                    cid
+                    and ev["kind"] != "customer_registered"
+                    and cid not in registered
+                    and cid not in aliases
+                ):
+                    fresh.setdefault(cid, []).append(
+                        RecordedEvent(
+                            ev["id"],
+                            device.id,
+                            int(ev["device_seq"]),
+                            ev["kind"],
+                            _parse(ev["at"]),
+                            ev.get("program_version"),
+                            ev["payload"],
+                        )
+                    )
+            for customer_id in kept:
+                fresh.pop(customer_id, None)  # a new or merged customer is replayed in full
+            self._rebuild_many(conn, sorted(affected), fresh)
         return results
 
     def _canonical(self, conn: Connection, customer_id: str) -> str:
@@ -330,20 +366,44 @@ class ServerStore:
         self._change(conn, "merge", gone, {"alias": gone, "into": keep})
         return keep
 
-    def _rebuild_many(self, conn: Connection, customer_ids: list[str]) -> None:
-        """Replay each customer's events into the authoritative state, in bulk."""
+    def _rebuild_many(
+        self,
+        conn: Connection,
+        customer_ids: list[str],
+        fresh: Mapping[str, list[RecordedEvent]] | None = None,
+    ) -> None:
+        """Bring each customer's authoritative state up to date. When all of a customer's
+        new events come after the last one replayed, the stored replay resumes with just
+        them; otherwise (a late event from a till that was offline, a merge) the whole
+        history is replayed again."""
         if not customer_ids:
             return
         program = self._program(conn, None)
         if program is None:
             return  # no program published yet: the events wait, replayed once there is one
+        fresh = fresh or {}
+        stored = {
+            r.customer_id: r.replay_state
+            for r in conn.execute(
+                select(s.accounts.c.customer_id, s.accounts.c.replay_state).where(
+                    s.accounts.c.customer_id.in_(customer_ids)
+                )
+            )
+        }
+        resumable: dict[str, tuple[CustomerReplay, tuple[datetime, str, int] | None]] = {}
+        for c in customer_ids:
+            if stored.get(c) and fresh.get(c):
+                state, last = state_from_dict(json.loads(stored[c]))
+                if last is not None and min(e.order for e in fresh[c]) > last:
+                    resumable[c] = (state, last)
+        full = [c for c in customer_ids if c not in resumable]
         alias_rows = conn.execute(
             select(s.customer_aliases.c.alias, s.customer_aliases.c.customer_id).where(
-                s.customer_aliases.c.customer_id.in_(customer_ids)
+                s.customer_aliases.c.customer_id.in_(full)
             )
         ).all()
-        owner = {c: c for c in customer_ids} | {a: c for a, c in alias_rows}
-        grouped: dict[str, list[RecordedEvent]] = {c: [] for c in customer_ids}
+        owner = {c: c for c in full} | {a: c for a, c in alias_rows}
+        grouped: dict[str, list[RecordedEvent]] = {c: [] for c in full}
         for r in conn.execute(select(s.events).where(s.events.c.customer_id.in_(list(owner)))):
             canonical = owner[r.customer_id]
             if r.kind == "customer_registered" and r.customer_id != canonical:
@@ -372,10 +432,18 @@ class ServerStore:
         now = self.clock()
         snapshots = []
         overdrafts = []
+        states: list[tuple[str, CustomerReplay, tuple[datetime, str, int] | None]] = []
+        for customer_id, (state, _last) in resumable.items():
+            resume(fresh[customer_id], state, versions)
+            states.append((customer_id, state, last_order(fresh[customer_id])))
         for customer_id, recorded in grouped.items():
             if not any(e.kind == "customer_registered" for e in recorded):
                 continue  # the registration has not arrived yet
-            state = replay_customer(recorded, versions, until=now)
+            states.append((customer_id, replay_customer(recorded, versions), last_order(recorded)))
+        replays = {}
+        for customer_id, state, last in states:
+            replays[customer_id] = json.dumps(state_to_dict(state, last))
+            advance(state, versions(None), now)  # what tills are told: the state as of now
             snapshots.append((customer_id, _snapshot(customer_id, state, now)))
             overdrafts += [(customer_id, o) for o in state.overdrafts]
         if not snapshots:
@@ -385,7 +453,12 @@ class ServerStore:
         conn.execute(
             insert(s.accounts),
             [
-                {"customer_id": c, "snapshot": json.dumps(snap), "updated_at": now}
+                {
+                    "customer_id": c,
+                    "snapshot": json.dumps(snap),
+                    "updated_at": now,
+                    "replay_state": replays[c],
+                }
                 for c, snap in snapshots
             ],
         )

@@ -19,7 +19,15 @@ from cashier_app import service
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.program import parse_program
 from cashier_app.engine.receipt import LineInput
-from cashier_app.engine.replay import RecordedEvent, replay_customer
+from cashier_app.engine.replay import (
+    RecordedEvent,
+    advance,
+    last_order,
+    replay_customer,
+    resume,
+    state_from_dict,
+    state_to_dict,
+)
 from cashier_app.engine.returns import ReturnRequest
 from cashier_app.storage import schema as t
 from tests.shop import samosale_program
@@ -113,6 +121,22 @@ def test_replaying_the_events_rebuilds_the_ledgers_state(ops, birthday):
         )
         assert p.last_purchase_at == acc.last_purchase_at
         assert state.overdrafts == []  # one till alone never overdraws
+        # Resuming from a stored half-way state gives the same as replaying everything.
+        events = sorted(
+            recorded(ledger, cid), key=lambda e: (e.kind != "customer_registered", e.order)
+        )
+        half = max(1, len(events) // 2)
+        first = replay_customer(events[:half], lambda version: PROGRAM)
+        stored = json.loads(json.dumps(state_to_dict(first, last_order(events[:half]))))
+        back, _ = state_from_dict(stored)
+        resumed = resume(events[half:], back, lambda version: PROGRAM)
+        advance(resumed, PROGRAM, end)
+        assert {x.id: x.remaining for x in resumed.account.lots if x.remaining > 0} == lots
+        assert (resumed.account.debt, resumed.tier_basis, resumed.profile) == (
+            state.account.debt,
+            state.tier_basis,
+            state.profile,
+        )
         ledger.db.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

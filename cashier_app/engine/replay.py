@@ -196,8 +196,15 @@ def apply(state: CustomerReplay, event: RecordedEvent, program: Program) -> None
             group = program.group(state.group) or program.default_group
             bonus = program.bonus_program_of(group)
             expiry = bonus.expiry_days if bonus else None
-            lot = Lot(f"manual:{event.id}", LotKind.MANUAL, points, points, at, at,
-                      add_days(at, expiry, program.tz) if expiry is not None else None)  # fmt: skip
+            lot = Lot(
+                f"manual:{event.id}",
+                LotKind.MANUAL,
+                points,
+                points,
+                at,
+                at,
+                add_days(at, expiry, program.tz) if expiry is not None else None,
+            )
             state.account, _ = credit(state.account, lot, at)
         elif points < ZERO:
             state.account, moves = debit(state.account, -points, at, allow_debt=True)
@@ -225,3 +232,116 @@ def replay_customer(
     if until is not None:
         advance(state, program_at(None), until)
     return state
+
+
+def resume(
+    events: Iterable[RecordedEvent], state: CustomerReplay, program_at: ProgramAt
+) -> CustomerReplay:
+    """Apply events that all come after those already in ``state`` (the common case: a
+    till's new sales), instead of replaying the whole history again."""
+    for event in sorted(events, key=lambda e: e.order):
+        apply(state, event, program_at(event.program_version))
+    return state
+
+
+def last_order(events: Iterable[RecordedEvent]) -> tuple[datetime, str, int] | None:
+    keys = [e.order for e in events]
+    return max(keys) if keys else None
+
+
+def state_to_dict(state: CustomerReplay, last: tuple[datetime, str, int] | None) -> dict[str, Any]:
+    """The replay's state as plain JSON values, to resume from later."""
+
+    def when(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    p = state.profile
+    return {
+        "customer": state.customer,
+        "group": state.group,
+        "debt": str(state.account.debt),
+        "tier_basis": str(state.tier_basis),
+        "last": [last[0].isoformat(), last[1], last[2]] if last else None,
+        "profile": {
+            "registered_at": when(p.registered_at),
+            "birthday": p.birthday.isoformat() if p.birthday else None,
+            "last_purchase_at": when(p.last_purchase_at),
+            "winback_stage": p.winback_stage,
+            "birthday_year_done": p.birthday_year_done,
+            "sales_count": p.sales_count,
+            "sales_net_total": str(p.sales_net_total),
+        },
+        "lots": [
+            {
+                "id": lot.id,
+                "kind": lot.kind.value,
+                "points": str(lot.points),
+                "remaining": str(lot.remaining),
+                "credited_at": when(lot.credited_at),
+                "available_at": when(lot.available_at),
+                "expires_at": when(lot.expires_at),
+                "receipt": lot.receipt,
+                "origin_lot": lot.origin_lot,
+                "settled": lot.settled,
+                "warned": lot.warned,
+            }
+            for lot in state.account.lots
+            if lot.remaining > ZERO
+        ],
+        "receipts": {
+            rid: [
+                lot_id,
+                [
+                    [sp.lot, str(sp.points), when(sp.expires_at), str(sp.given_back)]
+                    for sp in spends
+                ],
+            ]
+            for rid, (lot_id, spends) in state.receipts.items()
+        },
+    }
+
+
+def state_from_dict(
+    d: Mapping[str, Any],
+) -> tuple[CustomerReplay, tuple[datetime, str, int] | None]:
+    p = d["profile"]
+    profile = Profile(
+        customer=d["customer"],
+        registered_at=datetime.fromisoformat(p["registered_at"]),
+        birthday=date.fromisoformat(p["birthday"]) if p["birthday"] else None,
+        last_purchase_at=_t(p["last_purchase_at"]),
+        winback_stage=p["winback_stage"],
+        birthday_year_done=p["birthday_year_done"],
+        sales_count=p["sales_count"],
+        sales_net_total=Decimal(p["sales_net_total"]),
+    )
+    lots = tuple(
+        Lot(
+            x["id"],
+            LotKind(x["kind"]),
+            Decimal(x["points"]),
+            Decimal(x["remaining"]),
+            datetime.fromisoformat(x["credited_at"]),
+            datetime.fromisoformat(x["available_at"]),
+            _t(x["expires_at"]),
+            x["receipt"],
+            x["origin_lot"],
+            x["settled"],
+            x["warned"],
+        )
+        for x in d["lots"]
+    )
+    receipts = {
+        rid: (lot_id, [Spend(a, Decimal(b), _t(c), Decimal(g)) for a, b, c, g in spends])
+        for rid, (lot_id, spends) in d["receipts"].items()
+    }
+    state = CustomerReplay(
+        customer=d["customer"],
+        group=d["group"],
+        account=Account(lots, Decimal(d["debt"])),
+        profile=profile,
+        tier_basis=Decimal(d["tier_basis"]),
+        receipts=receipts,
+    )
+    last = d.get("last")
+    return state, ((datetime.fromisoformat(last[0]), last[1], int(last[2])) if last else None)
