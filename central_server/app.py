@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from central_server.store import Device, ServerError, ServerStore
@@ -160,9 +160,9 @@ def create_app(store: ServerStore, admin_token: str) -> FastAPI:
         dev: Annotated[Device, Depends(device)],
         after: Annotated[int, Query(ge=0, le=2**62)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1000,
-    ) -> PullAnswer:
-        changes, cursor, more = store.pull(after, limit)
-        return PullAnswer(changes=[Change(**c) for c in changes], cursor=cursor, more=more)
+    ) -> Response:
+        # Stored payloads go out verbatim (see ServerStore.pull_json); the shape is PullAnswer.
+        return Response(content=store.pull_json(after, limit), media_type="application/json")
 
     @app.get("/v1/clock", response_model=ClockAnswer, responses=refusals)
     def clock(

@@ -549,6 +549,26 @@ class ServerStore:
             )
 
     # -- pull --------------------------------------------------------------------------------
+    def pull_json(self, after: int, limit: int) -> str:
+        """The page as JSON text, with each stored payload embedded as it is: a first pull
+        of a large network is millions of changes, and parsing and re-encoding each would
+        cost more than the rest of the exchange."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(s.changes)
+                .where(s.changes.c.cursor > after)
+                .order_by(s.changes.c.cursor)
+                .limit(limit + 1)
+            ).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = ",".join(
+            f'{{"cursor":{r.cursor},"kind":{json.dumps(r.kind)},"key":{json.dumps(r.key)},"payload":{r.payload}}}'
+            for r in rows
+        )
+        cursor = rows[-1].cursor if rows else after
+        return f'{{"changes":[{items}],"cursor":{cursor},"more":{"true" if more else "false"}}}'
+
     def pull(self, after: int, limit: int) -> tuple[list[dict[str, Any]], int, bool]:
         with self.engine.connect() as conn:
             rows = conn.execute(
