@@ -15,12 +15,10 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from bench.central import bench_server
 from cashier_app import service
 from cashier_app.engine.receipt import LineInput
-from cashier_app.paths import resource
 from cashier_app.sync import outbox, worker
-from central_server.db import make_engine, migrate
-from central_server.store import ServerStore
 
 
 def main() -> int:
@@ -28,24 +26,12 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
     args = parser.parse_args()
-    import json
 
     from tests.sync.conftest import RunningServer
 
     tmp = Path(tempfile.mkdtemp(prefix="sync-bench-"))
-    cluster = None
-    if args.db == "postgresql":
-        import pgserver
-
-        cluster = pgserver.get_server(str(tmp / "pg"), cleanup_mode="stop")
-        url = cluster.get_uri()
-    else:
-        url = str(tmp / "central.sqlite3")
-    engine = make_engine(url)
-    migrate(engine)
-    store = ServerStore(engine)
-    doc = json.loads(resource("programs", "samosale_default.json").read_text(encoding="utf-8"))
-    store.publish_program(doc)
+    central = bench_server(args.db, tmp)
+    store, doc = central.store, central.program
     srv = RunningServer(store).start()
     till = service.open_ledger(tmp / "till")
     service.install_program(till, doc)
@@ -84,9 +70,7 @@ def main() -> int:
     )
     srv.stop()
     till.db.close()
-    engine.dispose()
-    if cluster is not None:
-        cluster.cleanup()
+    central.close()
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

@@ -11,7 +11,6 @@ registrations and sales in the shape a real till records them.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -26,10 +25,8 @@ from pathlib import Path
 import requests
 from sqlalchemy import func, select
 
-from cashier_app.paths import resource
+from bench.central import bench_server
 from central_server import schema as s
-from central_server.db import make_engine, migrate
-from central_server.store import ServerStore
 from tests.sync.conftest import free_port
 
 ADMIN = "bench-admin"
@@ -96,20 +93,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="server processes")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tills-bench-"))
-    cluster = None
-    if args.db == "postgresql":
-        import pgserver
-
-        cluster = pgserver.get_server(str(tmp / "pg"), cleanup_mode="stop")
-        url = cluster.get_uri()
-    else:
-        url = str(tmp / "central.sqlite3")
-    engine = make_engine(url)
-    migrate(engine)
-    store = ServerStore(engine)
-    store.publish_program(
-        json.loads(resource("programs", "samosale_default.json").read_text(encoding="utf-8"))
-    )
+    central = bench_server(args.db, tmp)
+    url, engine, store = central.url, central.engine, central.store
     tokens = [store.enrol(store.issue_code(), f"till {n}")[1] for n in range(args.tills)]
     port = free_port()
     env = {**os.environ, "CENTRAL_SERVER_ADMIN_TOKEN": ADMIN}
@@ -199,9 +184,7 @@ def main() -> int:
     print(
         f"{'lost / duplicated':<48} {sent - distinct} / {stored - distinct} (target 0 / 0); retried requests: {len(errors)}"
     )
-    engine.dispose()
-    if cluster is not None:
-        cluster.cleanup()
+    central.close()
     return 0
 
 

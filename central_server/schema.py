@@ -18,13 +18,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from cashier_app.storage.schema import NAMING
+
+# The same constraint names as the till's ledger, so batch migrations find them.
 metadata = MetaData(naming_convention=NAMING)
 
 devices = Table(
