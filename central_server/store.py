@@ -28,6 +28,7 @@ from cashier_app.engine.replay import (
 from central_server import schema as s
 
 Clock = Callable[[], datetime]
+Feed = list[tuple[str, str, Mapping[str, Any]]]
 CODE_LIFETIME = timedelta(hours=24)
 
 
@@ -182,6 +183,7 @@ class ServerStore:
         nothing after it is taken, so the till sends the missing event first."""
         results: list[PushResult] = []
         affected: set[str] = set()
+        feed: Feed = []  # changes for the tills, appended to the feed at the end
         now = self.clock()
         with self.engine.begin() as conn:
             last = conn.execute(
@@ -242,7 +244,7 @@ class ServerStore:
             kept: set[str] = set()  # customers a registration in this push created or merged into
             for ev in accepted:
                 if ev["kind"] == "customer_registered":
-                    kept.add(self._register(conn, ev, device.id))
+                    kept.add(self._register(conn, ev, device.id, feed))
             affected |= kept
             others = {
                 ev["customer_id"]
@@ -283,7 +285,10 @@ class ServerStore:
                     )
             for customer_id in kept:
                 fresh.pop(customer_id, None)  # a new or merged customer is replayed in full
-            self._rebuild_many(conn, sorted(affected), fresh)
+            self._rebuild_many(conn, sorted(affected), fresh, feed)
+            # Last, so the feed's counter row stays locked only for the commit itself.
+            if feed:
+                self._changes(conn, feed)
         return results
 
     def _canonical(self, conn: Connection, customer_id: str) -> str:
@@ -294,7 +299,7 @@ class ServerStore:
         ).scalar()
         return found or customer_id
 
-    def _register(self, conn: Connection, ev: Mapping[str, Any], device_id: str) -> str:
+    def _register(self, conn: Connection, ev: Mapping[str, Any], device_id: str, feed: Feed) -> str:
         """Record a registration; the same phone registered elsewhere merges into the
         earliest registration (event time, then device, then sequence). Returns the id the
         customer's events now count for."""
@@ -320,7 +325,7 @@ class ServerStore:
                     registered_at=_parse(ev["at"]),
                 )
             )
-            self._change(conn, "customer", new_id, {"id": new_id, "phone": p["phone"], **data})
+            feed.append(("customer", new_id, {"id": new_id, "phone": p["phone"], **data}))
             return new_id
         old = conn.execute(
             select(s.events.c.at, s.events.c.device_id, s.events.c.device_seq).where(
@@ -362,15 +367,16 @@ class ServerStore:
         conn.execute(
             insert(s.merges).values(alias=gone, customer_id=keep, phone=p["phone"], at=now)
         )
-        self._change(conn, "customer", keep, {"id": keep, "phone": p["phone"], **merged})
-        self._change(conn, "merge", gone, {"alias": gone, "into": keep})
+        feed.append(("customer", keep, {"id": keep, "phone": p["phone"], **merged}))
+        feed.append(("merge", gone, {"alias": gone, "into": keep}))
         return keep
 
     def _rebuild_many(
         self,
         conn: Connection,
         customer_ids: list[str],
-        fresh: Mapping[str, list[RecordedEvent]] | None = None,
+        fresh: Mapping[str, list[RecordedEvent]],
+        feed: Feed,
     ) -> None:
         """Bring each customer's authoritative state up to date. When all of a customer's
         new events come after the last one replayed, the stored replay resumes with just
@@ -381,7 +387,6 @@ class ServerStore:
         program = self._program(conn, None)
         if program is None:
             return  # no program published yet: the events wait, replayed once there is one
-        fresh = fresh or {}
         stored = {
             r.customer_id: r.replay_state
             for r in conn.execute(
@@ -484,7 +489,7 @@ class ServerStore:
             ]
             if new:
                 conn.execute(insert(s.overdrafts), new)
-        self._changes(conn, [("account", c, snap) for c, snap in snapshots])
+        feed += [("account", c, snap) for c, snap in snapshots]
 
     def _change(self, conn: Connection, kind: str, key: str, payload: Mapping[str, Any]) -> None:
         self._changes(conn, [(kind, key, payload)])
