@@ -111,11 +111,39 @@ class Problem(BaseModel):
     message: str
 
 
+def _replayer(store: ServerStore):  # type: ignore[no-untyped-def]
+    """Replays pushed events in the background while the server runs (a push only stores
+    them), so balances are current within a fraction of a second."""
+    import contextlib
+    import logging
+    import threading
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+        stop = threading.Event()
+
+        def run() -> None:
+            while not stop.wait(0.2):
+                try:
+                    store.catch_up()
+                except Exception:  # logged and retried: the events are safe in their table
+                    logging.getLogger(__name__).exception("replay failed; will retry")
+
+        worker = threading.Thread(target=run, name="replayer", daemon=True)
+        worker.start()
+        yield
+        stop.set()
+        worker.join(5)
+
+    return lifespan
+
+
 def create_app(store: ServerStore, admin_token: str) -> FastAPI:
     app = FastAPI(
         title="Loyalty central server",
         version="1",
         description="Sync for the loyalty cashier workstations.",
+        lifespan=_replayer(store),
     )
 
     @app.exception_handler(ServerError)
@@ -162,6 +190,7 @@ def create_app(store: ServerStore, admin_token: str) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1000,
     ) -> Response:
         # Stored payloads go out verbatim (see ServerStore.pull_json); the shape is PullAnswer.
+        store.catch_up()  # a till pulls the replayed state of everything pushed before
         return Response(content=store.pull_json(after, limit), media_type="application/json")
 
     @app.get("/v1/clock", response_model=ClockAnswer, responses=refusals)

@@ -164,3 +164,14 @@ users = Table(
     Column("active", Boolean, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# Customers whose events arrived but are not replayed yet (migration s0004): a push only
+# stores events and marks customers here; the replayer catches up in the background and
+# before every pull. ``since`` is the order key of the earliest unreplayed event ("" means
+# replay the whole history: a new customer, a merge).
+dirty_customers = Table(
+    "dirty_customers",
+    metadata,
+    Column("customer_id", String(36), primary_key=True),
+    Column("since", String(96), nullable=False),
+)

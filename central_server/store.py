@@ -260,32 +260,14 @@ class ServerStore:
             )
             affected |= {aliases.get(c, c) for c in others}
             conn.execute(update(s.devices).where(s.devices.c.id == device.id).values(last_seq=last))
-            registered = {
-                ev["customer_id"] for ev in accepted if ev["kind"] == "customer_registered"
-            }
-            fresh: dict[str, list[RecordedEvent]] = {}
+            since: dict[str, str] = {c: "" for c in kept}  # new or merged: the whole history
             for ev in accepted:
                 cid = ev.get("customer_id")
-                if (
-                    cid
-                    and ev["kind"] != "customer_registered"
-                    and cid not in registered
-                    and cid not in aliases
-                ):
-                    fresh.setdefault(cid, []).append(
-                        RecordedEvent(
-                            ev["id"],
-                            device.id,
-                            int(ev["device_seq"]),
-                            ev["kind"],
-                            _parse(ev["at"]),
-                            ev.get("program_version"),
-                            ev["payload"],
-                        )
-                    )
-            for customer_id in kept:
-                fresh.pop(customer_id, None)  # a new or merged customer is replayed in full
-            self._rebuild_many(conn, sorted(affected), fresh, feed)
+                if cid and ev["kind"] != "customer_registered":
+                    owner = aliases.get(cid, cid)
+                    key = order_key(_parse(ev["at"]), device.id, int(ev["device_seq"]))
+                    since[owner] = min(since.get(owner, key), key)
+            self._mark_dirty(conn, since)
             # Last, so the feed's counter row stays locked only for the commit itself.
             if feed:
                 self._changes(conn, feed)
@@ -371,19 +353,57 @@ class ServerStore:
         feed.append(("merge", gone, {"alias": gone, "into": keep}))
         return keep
 
-    def _rebuild_many(
-        self,
-        conn: Connection,
-        customer_ids: list[str],
-        fresh: Mapping[str, list[RecordedEvent]],
-        feed: Feed,
-    ) -> None:
-        """Bring each customer's authoritative state up to date. When all of a customer's
-        new events come after the last one replayed, the stored replay resumes with just
-        them; otherwise (a late event from a till that was offline, a merge) the whole
-        history is replayed again."""
-        if not customer_ids:
+    def _mark_dirty(self, conn: Connection, since: Mapping[str, str]) -> None:
+        """Note the customers to replay, keeping the earliest unreplayed event's key."""
+        if not since:
             return
+        table = s.dirty_customers
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+
+            earliest = func.least
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+
+            earliest = func.min
+        stmt = upsert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.customer_id],
+            set_={"since": earliest(table.c.since, stmt.excluded.since)},
+        )
+        conn.execute(stmt, [{"customer_id": c, "since": k} for c, k in sorted(since.items())])
+
+    def catch_up(self, batch: int = 200) -> int:
+        """Replay every customer marked dirty; returns how many. Safe to run from several
+        processes at once: each takes its own rows (SKIP LOCKED on PostgreSQL)."""
+        done = 0
+        while True:
+            with self.engine.begin() as conn:
+                query = (
+                    select(s.dirty_customers).order_by(s.dirty_customers.c.customer_id).limit(batch)
+                )
+                if self.engine.dialect.name == "postgresql":
+                    query = query.with_for_update(skip_locked=True)
+                rows = conn.execute(query).all()
+                if not rows:
+                    return done
+                feed: Feed = []
+                self._replay(conn, {r.customer_id: r.since for r in rows}, feed)
+                conn.execute(
+                    delete(s.dirty_customers).where(
+                        s.dirty_customers.c.customer_id.in_([r.customer_id for r in rows])
+                    )
+                )
+                if feed:
+                    self._changes(conn, feed)
+                done += len(rows)
+
+    def _replay(self, conn: Connection, since: Mapping[str, str], feed: Feed) -> None:
+        """Bring each customer's authoritative state up to date. When all of a customer's
+        unreplayed events come after the last one replayed, the stored replay resumes with
+        just them; otherwise (a late event from a till that was offline, a new or merged
+        customer) the whole history is replayed again."""
+        customer_ids = sorted(since)
         program = self._program(conn, None)
         if program is None:
             return  # no program published yet: the events wait, replayed once there is one
@@ -395,35 +415,41 @@ class ServerStore:
                 )
             )
         }
-        resumable: dict[str, tuple[CustomerReplay, tuple[datetime, str, int] | None]] = {}
-        for c in customer_ids:
-            if stored.get(c) and fresh.get(c):
-                state, last = state_from_dict(json.loads(stored[c]))
-                if last is not None and min(e.order for e in fresh[c]) > last:
-                    resumable[c] = (state, last)
-        full = [c for c in customer_ids if c not in resumable]
         alias_rows = conn.execute(
             select(s.customer_aliases.c.alias, s.customer_aliases.c.customer_id).where(
-                s.customer_aliases.c.customer_id.in_(full)
+                s.customer_aliases.c.customer_id.in_(customer_ids)
             )
         ).all()
-        owner = {c: c for c in full} | {a: c for a, c in alias_rows}
-        grouped: dict[str, list[RecordedEvent]] = {c: [] for c in full}
-        for r in conn.execute(select(s.events).where(s.events.c.customer_id.in_(list(owner)))):
+        owner = {c: c for c in customer_ids} | {a: c for a, c in alias_rows}
+        resumable: dict[str, tuple[CustomerReplay, str]] = {}
+        for c in customer_ids:
+            if stored.get(c) and since[c]:
+                state, last = state_from_dict(json.loads(stored[c]))
+                if last is not None and since[c] > order_key(*last):
+                    resumable[c] = (state, order_key(*last))
+        earliest = min((since[c] for c in resumable), default=None)
+        grouped: dict[str, list[RecordedEvent]] = {c: [] for c in customer_ids}
+        query = select(s.events).where(s.events.c.customer_id.in_(list(owner)))
+        if earliest is not None and len(resumable) == len(customer_ids):
+            query = query.where(
+                s.events.c.at >= datetime.fromisoformat(earliest.split("|")[0]).replace(tzinfo=UTC)
+            )
+        for r in conn.execute(query):
             canonical = owner[r.customer_id]
             if r.kind == "customer_registered" and r.customer_id != canonical:
                 continue  # a merged-away registration brings no second welcome bonus
-            grouped[canonical].append(
-                RecordedEvent(
-                    r.id,
-                    r.device_id,
-                    int(r.device_seq),
-                    r.kind,
-                    _aware(r.at),
-                    r.program_version,
-                    json.loads(r.payload),
-                )
+            event = RecordedEvent(
+                r.id,
+                r.device_id,
+                int(r.device_seq),
+                r.kind,
+                _aware(r.at),
+                r.program_version,
+                json.loads(r.payload),
             )
+            if canonical in resumable and order_key(*event.order) <= resumable[canonical][1]:
+                continue  # already in the stored replay
+            grouped[canonical].append(event)
         latest = program.version
         cache: dict[int | None, Program] = {}
 
@@ -438,13 +464,16 @@ class ServerStore:
         snapshots = []
         overdrafts = []
         states: list[tuple[str, CustomerReplay, tuple[datetime, str, int] | None]] = []
-        for customer_id, (state, _last) in resumable.items():
-            resume(fresh[customer_id], state, versions)
-            states.append((customer_id, state, last_order(fresh[customer_id])))
         for customer_id, recorded in grouped.items():
-            if not any(e.kind == "customer_registered" for e in recorded):
-                continue  # the registration has not arrived yet
-            states.append((customer_id, replay_customer(recorded, versions), last_order(recorded)))
+            if customer_id in resumable:
+                state = resume(recorded, resumable[customer_id][0], versions)
+                previous = state_from_dict(json.loads(stored[customer_id]))[1]
+                states.append((customer_id, state, last_order(recorded) or previous))
+            elif any(e.kind == "customer_registered" for e in recorded):
+                states.append(
+                    (customer_id, replay_customer(recorded, versions), last_order(recorded))
+                )
+            # else: the registration has not arrived yet
         replays = {}
         for customer_id, state, last in states:
             replays[customer_id] = json.dumps(state_to_dict(state, last))
@@ -632,6 +661,11 @@ def _new_id() -> str:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def order_key(at: datetime, device_id: str, seq: int) -> str:
+    """The replay order (event time, then device, then sequence) as a sortable string."""
+    return f"{_aware(at).astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%f')}|{device_id}|{seq:015d}"
 
 
 def _parse(value: str | datetime) -> datetime:
