@@ -4,15 +4,23 @@ a SQLite file, migrated, with the demo program published."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import requests
 from sqlalchemy import Engine
 
 from cashier_app.paths import resource
 from central_server.db import make_engine, migrate
 from central_server.store import ServerStore
+from tests.sync.conftest import free_port
+
+ADMIN = "bench-admin"
 
 
 @dataclass
@@ -27,6 +35,37 @@ class BenchServer:
         self.engine.dispose()
         if self.cluster is not None:
             self.cluster.cleanup()
+
+
+def serve(url: str, workers: int = 2) -> tuple[subprocess.Popen[bytes], str]:
+    """``central-server serve`` as its own process(es), as in production; returns it and
+    its base URL once it answers."""
+    port = free_port()
+    env = {**os.environ, "CENTRAL_SERVER_ADMIN_TOKEN": ADMIN}
+    cmd = [
+        sys.executable,
+        "-m",
+        "central_server.cli",
+        "--db",
+        url,
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(base + "/openapi.json", timeout=1)
+            return proc, base
+        except requests.RequestException:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("the central server did not start") from None
+            time.sleep(0.2)
 
 
 def bench_server(kind: str, folder: Path) -> BenchServer:

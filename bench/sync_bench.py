@@ -15,7 +15,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from bench.central import bench_server
+from bench.central import bench_server, serve
 from cashier_app import service
 from cashier_app.engine.receipt import LineInput
 from cashier_app.sync import outbox, worker
@@ -25,14 +25,13 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
     args = parser.parse_args()
-
-    from tests.sync.conftest import RunningServer
 
     tmp = Path(tempfile.mkdtemp(prefix="sync-bench-"))
     central = bench_server(args.db, tmp)
     store, doc = central.store, central.program
-    srv = RunningServer(store).start()
+    server, base = serve(central.url, args.workers)
     till = service.open_ledger(tmp / "till")
     service.install_program(till, doc)
     rng = random.Random(5)
@@ -46,7 +45,7 @@ def main() -> int:
             till, [LineInput("x", price, Decimal(1))], customer_id=rng.choice(customers)
         )
     queued = outbox.queued_count(till)
-    worker.enrol(till, srv.url, store.issue_code(), "bench till")
+    worker.enrol(till, base, store.issue_code(), "bench till")
     client = worker.client_for(till)
     assert client is not None
     t0 = time.perf_counter()
@@ -68,7 +67,8 @@ def main() -> int:
     print(
         f"{'pull of what that push changed':<48} {done.pulled} changes in {time.perf_counter() - t0:.2f} s"
     )
-    srv.stop()
+    server.terminate()
+    server.wait(10)
     till.db.close()
     central.close()
     shutil.rmtree(tmp, ignore_errors=True)

@@ -11,9 +11,7 @@ registrations and sales in the shape a real till records them.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -25,9 +23,8 @@ from pathlib import Path
 import requests
 from sqlalchemy import func, select
 
-from bench.central import bench_server
+from bench.central import bench_server, serve
 from central_server import schema as s
-from tests.sync.conftest import free_port
 
 ADMIN = "bench-admin"
 
@@ -96,35 +93,7 @@ def main() -> int:
     central = bench_server(args.db, tmp)
     url, engine, store = central.url, central.engine, central.store
     tokens = [store.enrol(store.issue_code(), f"till {n}")[1] for n in range(args.tills)]
-    port = free_port()
-    env = {**os.environ, "CENTRAL_SERVER_ADMIN_TOKEN": ADMIN}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "central_server.cli",
-            "--db",
-            url,
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(base + "/openapi.json", timeout=1)
-            break
-        except requests.RequestException:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+    server, base = serve(url, args.workers)
     work = [till_events(n, args.batches, args.batch_size) for n in range(args.tills)]
     latencies: list[float] = []
     errors: list[str] = []

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from central_server.store import Device, ServerError, ServerStore
 
-MAX_BATCH = 1000
+MAX_BATCH = 5000
 MAX_PAGE = 5000
 
 

@@ -22,7 +22,7 @@ from cashier_app.sync import outbox
 from cashier_app.sync.apply import apply_page
 from cashier_app.sync.client import SyncClient, SyncError
 
-PUSH_BATCH = 500
+PUSH_BATCH = 2000
 PULL_PAGE = 1000
 BACKOFF_START, BACKOFF_CAP = 2.0, 300.0
 CLOCK_WARNING_SECONDS = 180
