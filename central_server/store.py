@@ -603,22 +603,6 @@ class ServerStore:
         cursor = rows[-1].cursor if rows else after
         return f'{{"changes":[{items}],"cursor":{cursor},"more":{"true" if more else "false"}}}'
 
-    def pull(self, after: int, limit: int) -> tuple[list[dict[str, Any]], int, bool]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(s.changes)
-                .where(s.changes.c.cursor > after)
-                .order_by(s.changes.c.cursor)
-                .limit(limit + 1)
-            ).all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        page = [
-            {"cursor": r.cursor, "kind": r.kind, "key": r.key, "payload": json.loads(r.payload)}
-            for r in rows
-        ]
-        return page, (rows[-1].cursor if rows else after), more
-
     # -- reports -----------------------------------------------------------------------------
     def reconciliation(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
