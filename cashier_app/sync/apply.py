@@ -2,13 +2,15 @@
 local transaction (Anki's media sync shape): a crash between the two cannot skip or
 repeat a page.
 
-The server's account snapshot replaces the till's own projection of that customer only
-when the till has no unsent events for them: the sync cycle pushes first, so normally it
-has none; if some were refused, the till keeps its own view until they are accepted.
+The server's account snapshot replaces the till's own projection of a customer; when the
+till has events for that customer it has not sent yet (a sale recorded while the sync was
+under way), they are applied again on top of the server's state, like a rebase, so the
+till never counts its own sales twice nor loses them.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -140,6 +142,9 @@ def _accounts_bulk(ledger: Ledger, conn: Connection, run: list[Change]) -> None:
             .distinct()
         ).scalars()
     )
+    for c in run:
+        if c.key in present and c.key in unsent:
+            _rebase(ledger, conn, c.key, c.payload)
     targets = [c for c in run if c.key in present and c.key not in unsent]
     if not targets:
         return
@@ -150,6 +155,127 @@ def _accounts_bulk(ledger: Ledger, conn: Connection, run: list[Change]) -> None:
     conn.execute(
         update(t.accounts).where(t.accounts.c.customer_id == bindparam("cid")),
         [_account_values(ledger, c.key, c.payload) for c in targets],
+    )
+
+
+def _rebase(ledger: Ledger, conn: Connection, key: str, snap: dict[str, Any]) -> None:
+    """The server's state of a customer who also has events this till has not sent yet
+    (recorded while the sync was under way): take the server's state and apply this till's
+    own unsent events on top, with the engine's replay, so they count exactly once."""
+    from cashier_app.engine.automation import Profile, next_due
+    from cashier_app.engine.lots import Account, Lot, LotKind
+    from cashier_app.engine.replay import CustomerReplay, RecordedEvent, advance, apply
+    from cashier_app.engine.returns import Spend
+
+    program = ledger.program(conn)
+    row = conn.execute(select(t.customers).where(t.customers.c.id == key)).one()
+    group = program.group(row.group_id) or program.default_group
+    prof = snap.get("profile", {})
+    lots = tuple(
+        Lot(
+            x["id"],
+            LotKind(x["kind"]),
+            Decimal(x["points"]),
+            Decimal(x["remaining"]),
+            _t(x["credited_at"]) or row.registered_at,
+            _t(x["available_at"]) or row.registered_at,
+            _t(x.get("expires_at")),
+            x.get("receipt"),
+            x.get("origin_lot"),
+            bool(x.get("settled")),
+            bool(x.get("warned")),
+        )
+        for x in snap.get("lots", [])
+    )
+    state = CustomerReplay(
+        customer=key,
+        group=group.id,
+        account=Account(lots, Decimal(snap["debt"])),
+        profile=Profile(
+            customer=key,
+            registered_at=row.registered_at,
+            birthday=row.birthday,
+            last_purchase_at=_t(prof.get("last_purchase_at")),
+            winback_stage=int(prof.get("winback_stage") or 0),
+            birthday_year_done=prof.get("birthday_year_done"),
+            sales_count=int(prof.get("sales_count") or 0),
+            sales_net_total=Decimal(prof.get("sales_net_total") or "0"),
+        ),
+        tier_basis=Decimal(snap["tier_basis"]),
+    )
+    events = conn.execute(
+        select(t.events)
+        .join(t.outbox, t.outbox.c.event_id == t.events.c.id)
+        .where(t.outbox.c.sent_at.is_(None), t.events.c.customer_id == key)
+        .order_by(t.events.c.device_seq)
+    ).all()
+    for e in events:
+        payload = json.loads(e.payload)
+        receipt = payload.get("receipt_id")
+        if e.kind == "return" and receipt not in state.receipts:
+            # The sale went up already: its accrual lot and what its redemption spent are here.
+            sale = conn.execute(select(t.receipts).where(t.receipts.c.id == receipt)).first()
+            spends = conn.execute(
+                select(t.lot_movements.c.lot_id, t.lot_movements.c.points, t.lots.c.expires_at)
+                .join(t.lots, t.lots.c.id == t.lot_movements.c.lot_id)
+                .where(
+                    t.lot_movements.c.event_id == (sale.event_id if sale else None),
+                    t.lot_movements.c.kind == "spend",
+                )
+                .order_by(t.lot_movements.c.id)
+            ).all()
+            state.receipts[receipt] = (
+                sale.accrual_lot_id if sale else None,
+                [Spend(m.lot_id, m.points, m.expires_at) for m in spends],
+            )
+        recorded = RecordedEvent(
+            e.id, e.device_id, e.device_seq, e.kind, e.at, e.program_version, payload
+        )
+        apply(state, recorded, program)
+    now = ledger.clock()
+    advance(state, program, now)
+    conn.execute(delete(t.lots).where(t.lots.c.customer_id == key))
+    kept = [lot for lot in state.account.lots if lot.remaining > 0]
+    if kept:
+        conn.execute(
+            insert(t.lots),
+            [
+                {
+                    "id": lot.id,
+                    "customer_id": key,
+                    "kind": lot.kind.value,
+                    "points": lot.points,
+                    "remaining": lot.remaining,
+                    "credited_at": lot.credited_at,
+                    "available_at": lot.available_at,
+                    "expires_at": lot.expires_at,
+                    "receipt_id": lot.receipt,
+                    "origin_lot_id": lot.origin_lot,
+                    "settled": lot.settled,
+                    "warned": lot.warned,
+                    "event_id": None,
+                }
+                for lot in kept
+            ],
+        )
+    due = next_due(program, program.bonus_program_of(group), state.account, state.profile)
+    p = state.profile
+    conn.execute(
+        update(t.accounts)
+        .where(t.accounts.c.customer_id == key)
+        .values(
+            balance=state.account.balance(now),
+            pending=state.account.pending(now),
+            debt=state.account.debt,
+            tier_basis=state.tier_basis,
+            last_purchase_at=p.last_purchase_at,
+            sales_count=p.sales_count,
+            sales_net_total=p.sales_net_total,
+            winback_stage=p.winback_stage,
+            birthday_year_done=p.birthday_year_done,
+            next_due_at=due.at if due else None,
+            updated_at=now,
+        )
     )
 
 

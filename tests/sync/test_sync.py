@@ -338,3 +338,31 @@ def test_the_catalogue_and_the_staff_come_from_the_server(sqlite_server, till, t
     assert catalogue.find_product(a, "cigs").no_loyalty
     maria = users.login(a, "Мария", "4321")  # the PIN hash travelled, never the PIN
     assert maria.role.value == "manager"
+
+
+def test_a_sale_recorded_during_the_sync_is_rebased_on_the_pulled_state(server, till):
+    from cashier_app.sync.apply import apply_page
+
+    a, b = till(server, "A"), till(server, "B")
+    olga = service.register_customer(a, "+79005550009")
+    service.record_sale(a, BIG, customer_id=olga.customer.id)  # 100 + 300
+    sync(a)
+    sync(b)
+    service.record_sale(a, LATTE, customer_id=olga.customer.id, redeem="100")  # A: -100 +20
+    sync(a)
+    # B records a sale with points, then pulls before it has pushed (the sync thread was
+    # between its push and its pull when the cashier paid).
+    sale = service.record_sale(b, LATTE, customer_id=olga.customer.id, redeem="50")  # B: -50 +22
+    client = worker.client_for(b)
+    with b.db.read() as conn:
+        from cashier_app.storage import schema as t
+
+        cursor = conn.execute(select(t.sync_state.c.cursor)).scalar_one()
+    page = client.pull(cursor)
+    apply_page(b, page.changes, page.cursor)
+    # The server's 320 (A's sale included) with B's own unsent sale on top, counted once.
+    assert service.get_customer(b, olga.customer.id).balance == Decimal("320") - Decimal("50") + sale.quote.accrued
+    sync(b)
+    sync(a)
+    assert service.get_customer(a, olga.customer.id).balance == service.get_customer(b, olga.customer.id).balance
+    assert service.get_customer(b, olga.customer.id).balance == Decimal("320") - Decimal("50") + sale.quote.accrued
