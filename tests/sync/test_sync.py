@@ -361,8 +361,17 @@ def test_a_sale_recorded_during_the_sync_is_rebased_on_the_pulled_state(server, 
     page = client.pull(cursor)
     apply_page(b, page.changes, page.cursor)
     # The server's 320 (A's sale included) with B's own unsent sale on top, counted once.
-    assert service.get_customer(b, olga.customer.id).balance == Decimal("320") - Decimal("50") + sale.quote.accrued
+    assert (
+        service.get_customer(b, olga.customer.id).balance
+        == Decimal("320") - Decimal("50") + sale.quote.accrued
+    )
     sync(b)
     sync(a)
-    assert service.get_customer(a, olga.customer.id).balance == service.get_customer(b, olga.customer.id).balance
-    assert service.get_customer(b, olga.customer.id).balance == Decimal("320") - Decimal("50") + sale.quote.accrued
+    assert (
+        service.get_customer(a, olga.customer.id).balance
+        == service.get_customer(b, olga.customer.id).balance
+    )
+    assert (
+        service.get_customer(b, olga.customer.id).balance
+        == Decimal("320") - Decimal("50") + sale.quote.accrued
+    )
