@@ -180,7 +180,8 @@ def login(ledger: Ledger, name: str, pin: str, *, at: datetime | None = None) ->
             ledger.audit(conn, "user_locked", row.id, row.name, {"failed_pins": failed})
     if failed >= MAX_FAILED_PINS:
         raise LoyaltyError("user_locked", "too many wrong PINs: the user is locked for 5 minutes")
-    raise LoyaltyError("wrong_pin", f"wrong PIN ({MAX_FAILED_PINS - failed} tries left)")
+    left = MAX_FAILED_PINS - failed
+    raise LoyaltyError("wrong_pin", f"wrong PIN ({left} tries left)", tries_left=left)
 
 
 @dataclass(frozen=True, slots=True)

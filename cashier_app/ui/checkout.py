@@ -32,6 +32,7 @@ from cashier_app.engine.receipt import ReceiptQuote
 from cashier_app.service.catalogue import Product
 from cashier_app.service.results import CustomerView, SaleResult
 from cashier_app.service.users import Permission
+from cashier_app.ui.messages import explain
 from cashier_app.ui.receipt_model import CartLine, ReceiptModel, money_text, qty_text
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.theme import set_prop
@@ -266,7 +267,7 @@ class CheckoutScreen(QWidget):
 
     def refuse(self, error: BaseException) -> None:
         if isinstance(error, LoyaltyError):
-            self.say(error.message, "error")
+            self.say(explain(error), "error")
         else:
             self.say(self.tr("Something went wrong; the operation was not recorded."), "error")
             raise error
@@ -455,7 +456,7 @@ class CheckoutScreen(QWidget):
                 "invalid_redeem",
             ):
                 set_prop(self.redeem_input, "invalid", True)
-                self.say(error.message, "error")
+                self.say(explain(error), "error")
                 self._set_pay_enabled(False)
                 return
             self.refuse(error)

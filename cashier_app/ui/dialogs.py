@@ -38,6 +38,7 @@ from cashier_app.service.history import CustomerHistory, customer_history
 from cashier_app.service.phones import normalise_phone
 from cashier_app.service.results import CustomerView, Registration, ReturnResult
 from cashier_app.service.users import Actor, Permission
+from cashier_app.ui.messages import explain
 from cashier_app.ui.receipt_model import money_text, qty_text
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.theme import set_prop
@@ -109,7 +110,7 @@ class LoginDialog(QDialog):
         try:
             self.actor = self._login(self.user.currentText(), self.pin.text())  # type: ignore[operator]
         except LoyaltyError as exc:
-            self.error.setText(exc.message)
+            self.error.setText(explain(exc))
             self.pin.clear()
             return
         self.accept()
@@ -281,7 +282,7 @@ class RegistrationDialog(QDialog):
             self.ok.setEnabled(True)
             if not isinstance(error, LoyaltyError):
                 raise error
-            self.error.setText(error.message)
+            self.error.setText(explain(error))
 
         self.tasks.write(lambda: self.ws.register(*args), done, failed, name="register")
 
@@ -459,7 +460,7 @@ class ReturnDialog(QDialog):
         def failed(error: BaseException) -> None:
             if not isinstance(error, LoyaltyError):
                 raise error
-            self.error.setText(error.message)
+            self.error.setText(explain(error))
 
         self.tasks.read(lambda: self.ws.receipt_lines(number), show, failed)
 
@@ -493,7 +494,7 @@ class ReturnDialog(QDialog):
         def failed(error: BaseException) -> None:
             if not isinstance(error, LoyaltyError):
                 raise error
-            self.error.setText(error.message)
+            self.error.setText(explain(error))
 
         self.tasks.write(lambda: self.ws.give_back(number, items), done, failed, name="return")
 
@@ -689,7 +690,7 @@ class ImportDialog(QDialog):
             self.start.setEnabled(True)
             if not isinstance(error, LoyaltyError):
                 raise error
-            self.summary.setText(error.message)
+            self.summary.setText(explain(error))
 
         self.tasks.write(
             lambda: self.ws.import_catalogue(path, skip, progress), finished, failed, name="import"

@@ -33,7 +33,8 @@ class JsonTranslator(QTranslator):
     def translate(
         self, context: str, source: str, disambiguation: str | None = None, n: int = -1
     ) -> str:
-        return self.table.get(source, "")  # "" lets Qt fall back to the source text
+        # None (a null QString) lets Qt fall back to the source text; "" would blank it.
+        return self.table.get(source)  # type: ignore[return-value]
 
     def isEmpty(self) -> bool:
         return not self.table

@@ -31,7 +31,7 @@ def test_log_in_with_a_pin(qtbot, store):
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.pin, "0000")
     qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
-    assert "wrong PIN" in dialog.error.text() and dialog.actor is None
+    assert dialog.error.text() == "Wrong PIN: 4 tries left." and dialog.actor is None
     qtbot.keyClicks(dialog.pin, "1111")
     qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
     assert dialog.actor is not None and dialog.actor.name == "Анна"

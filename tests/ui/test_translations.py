@@ -17,7 +17,9 @@ UI = Path(__file__).resolve().parents[2] / "cashier_app" / "ui"
 
 
 def sources() -> set[str]:
-    found = set(ReceiptModel.HEADERS)
+    from cashier_app.ui.messages import MESSAGES
+
+    found = set(ReceiptModel.HEADERS) | set(MESSAGES.values())
     for path in UI.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if (
@@ -43,7 +45,7 @@ def test_every_string_is_translated_with_the_same_placeholders(lang):
 
 def test_a_translation_with_other_placeholders_is_refused():
     t = i18n.JsonTranslator("ru", {"Receipt {number}": "Чек {nomer}", "Total": "Итого"})
-    assert t.translate("CheckoutScreen", "Receipt {number}") == ""  # falls back to English
+    assert t.translate("CheckoutScreen", "Receipt {number}") is None  # falls back to English
     assert t.translate("CheckoutScreen", "Total") == "Итого"
 
 
@@ -53,5 +55,23 @@ def test_the_window_speaks_russian(qapp, open_window):
         window = open_window()
         assert window.checkout.cash_button.text() == "F9 Наличные"
         assert window.checkout.customer_name.text() == "Без клиента"
+    finally:
+        i18n.install(qapp, "en")
+
+
+def test_refusals_are_explained_in_the_cashiers_language(qapp):
+    from decimal import Decimal
+
+    from cashier_app.engine.errors import LoyaltyError
+    from cashier_app.ui.messages import explain
+
+    error = LoyaltyError("redeem_above_max", "at most 430 points", max_redeem=Decimal("430"))
+    assert explain(error) == "At most 430 points can be paid on this receipt."
+    i18n.install(qapp, "ru")
+    try:
+        assert explain(error) == "Баллами можно оплатить не больше 430 в этом чеке."
+        assert (
+            explain(LoyaltyError("something_new", "as the service said")) == "as the service said"
+        )
     finally:
         i18n.install(qapp, "en")
