@@ -89,10 +89,7 @@ def seed_demo(ledger: Ledger, customers: int = 300, seed: int = 7) -> None:
     with contextlib.suppress(LoyaltyError):  # a program may be installed already
         service.install_program(ledger, doc, at=start)
     catalogue.import_catalogue(ledger, resource("demo_catalogue.csv"), at=start)
-    products = catalogue.search_products(ledger, "а", limit=100) + catalogue.search_products(
-        ledger, "о", limit=100
-    )
-    by_sku = {p.sku: p for p in products}
+    by_sku = {p.sku: p for p in catalogue.list_products(ledger)}
     admin = None
     for u in reversed(DEMO_USERS):
         actor = users.create_user(ledger, u.name, u.role, u.pin, actor=admin or OPERATOR, at=start)

@@ -273,14 +273,6 @@ class ServerStore:
                 self._changes(conn, feed)
         return results
 
-    def _canonical(self, conn: Connection, customer_id: str) -> str:
-        found = conn.execute(
-            select(s.customer_aliases.c.customer_id).where(
-                s.customer_aliases.c.alias == customer_id
-            )
-        ).scalar()
-        return found or customer_id
-
     def _register(self, conn: Connection, ev: Mapping[str, Any], device_id: str, feed: Feed) -> str:
         """Record a registration; the same phone registered elsewhere merges into the
         earliest registration (event time, then device, then sequence). Returns the id the
