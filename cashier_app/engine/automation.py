@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import IntEnum
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from cashier_app.engine.calendar import add_days, birthday_in_year, local_date, local_midnight
 from cashier_app.engine.lots import Account, Lot, LotKind, Movement, credit, expire, settle
@@ -120,25 +122,46 @@ def _next_winback(program: Program, bonus: BonusProgram, profile: Profile) -> Du
 def _warning_at(program: Program, bonus: BonusProgram | None, lot: Lot) -> datetime | None:
     if bonus is None or bonus.expiry_warning_days is None or lot.expires_at is None or lot.warned:
         return None
-    at = max(lot.available_at, add_days(lot.expires_at, -bonus.expiry_warning_days, program.tz))
-    return at if at < lot.expires_at else None
+    return _warning_moment(lot.available_at, lot.expires_at, bonus.expiry_warning_days, program.tz)
+
+
+@lru_cache(maxsize=65536)
+def _warning_moment(
+    available_at: datetime, expires_at: datetime, days: int, tz: ZoneInfo
+) -> datetime | None:
+    # Memoised: a replay asks for every open lot's warning moment after every event, and
+    # the store-time arithmetic is the costly part (a pure function of its arguments).
+    at = max(available_at, add_days(expires_at, -days, tz))
+    return at if at < expires_at else None
 
 
 def next_due(
     program: Program, bonus: BonusProgram | None, account: Account, profile: Profile
 ) -> Due | None:
     """The earliest automatic event still to happen for this customer, if any."""
-    candidates: list[Due] = []
+    # Runs after every event of a replay over every open lot, so it finds each lot's own
+    # earliest moment (pending before its warning before its expiry) and compares plain
+    # values, building only the winning Due.
+    warn_days = bonus.expiry_warning_days if bonus is not None else None
+    best: tuple[datetime, Occasion, str] | None = None
     for lot in account.lots:
         if lot.remaining <= ZERO:
             continue
-        if not lot.settled:
-            candidates.append(Due(lot.available_at, Occasion.AVAILABLE, lot=lot.id))
-        if lot.expires_at is not None:
-            candidates.append(Due(lot.expires_at, Occasion.EXPIRY, lot=lot.id))
-        warn = _warning_at(program, bonus, lot)
-        if warn is not None:
-            candidates.append(Due(warn, Occasion.EXPIRY_WARNING, lot=lot.id))
+        expires = lot.expires_at
+        if not lot.settled and (expires is None or lot.available_at <= expires):
+            at, occasion = lot.available_at, Occasion.AVAILABLE
+        elif expires is None:
+            continue
+        else:
+            warn = None
+            if warn_days is not None and not lot.warned:
+                warn = _warning_moment(lot.available_at, expires, warn_days, program.tz)
+            at, occasion = (
+                (expires, Occasion.EXPIRY) if warn is None else (warn, Occasion.EXPIRY_WARNING)
+            )
+        if best is None or at < best[0] or (at == best[0] and (occasion, lot.id) < best[1:]):
+            best = (at, occasion, lot.id)
+    candidates: list[Due] = [] if best is None else [Due(best[0], best[1], lot=best[2])]
     if bonus is not None:
         for due in (
             _next_birthday(program, bonus, profile),
