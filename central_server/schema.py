@@ -174,4 +174,8 @@ dirty_customers = Table(
     metadata,
     Column("customer_id", String(36), primary_key=True),
     Column("since", String(96), nullable=False),
+    # When the customer was first and last marked since their last replay: the background
+    # replayer waits for a customer's events to settle (see ServerStore.catch_up).
+    Column("first_marked_at", DateTime(timezone=True), nullable=True),
+    Column("last_marked_at", DateTime(timezone=True), nullable=True),
 )

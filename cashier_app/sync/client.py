@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+import orjson
 import requests
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -78,8 +79,16 @@ class SyncClient:
             self.session = requests.Session()
         return self.session
 
-    def _call(self, method: str, path: str, model: type[_Answer], **kw: Any) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        model: type[_Answer],
+        extra_headers: dict[str, str] | None = None,
+        **kw: Any,
+    ) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        headers |= extra_headers or {}
         try:
             response = self._session().request(
                 method,
@@ -100,7 +109,7 @@ class SyncClient:
             retry = response.status_code in (408, 429)
             raise SyncError(message, retry=retry, status=response.status_code)
         try:
-            return model.model_validate(response.json())
+            return model.model_validate_json(response.content)
         except (ValueError, ValidationError) as exc:
             raise SyncError(f"the server's answer is malformed: {str(exc)[:200]}") from exc
 
@@ -111,8 +120,16 @@ class SyncClient:
         return answer
 
     def push(self, events: Sequence[OutboxEvent]) -> PushAnswer:
-        body = {"events": [_wire(e) for e in events]}
-        answer: PushAnswer = self._call("POST", "/v1/events", PushAnswer, json=body)
+        # orjson, with each recorded payload embedded as it is: a backlog is thousands of
+        # events, and encoding them was a third of the till's share of a push.
+        body = orjson.dumps({"events": [_wire(e) for e in events]})
+        answer: PushAnswer = self._call(
+            "POST",
+            "/v1/events",
+            PushAnswer,
+            data=body,
+            extra_headers={"Content-Type": "application/json"},
+        )
         sent = {e.id for e in events}
         if {r.id for r in answer.results} != sent:
             raise SyncError("the server answered about other events than those sent")
@@ -143,7 +160,7 @@ def _wire(e: OutboxEvent) -> dict[str, Any]:
         "at": e.at.isoformat(),
         "customer_id": e.customer_id,
         "program_version": e.program_version,
-        "payload": e.payload,
+        "payload": orjson.Fragment(e.payload_json),
     }
 
 

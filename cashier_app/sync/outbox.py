@@ -28,7 +28,12 @@ class OutboxEvent:
     at: datetime
     customer_id: str | None
     program_version: int | None
-    payload: dict[str, Any]
+    payload_json: str  # as recorded: sent as it is, without parsing and encoding it again
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.payload_json)
+        return value
 
 
 def queued_count(ledger: Ledger) -> int:
@@ -59,7 +64,7 @@ def next_batch(ledger: Ledger, limit: int = 500) -> list[OutboxEvent]:
             r.at,
             r.customer_id,
             r.program_version,
-            json.loads(r.payload),
+            r.payload,
         )
         for r in rows
     ]
