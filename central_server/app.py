@@ -1,7 +1,10 @@
 """The HTTP API (FastAPI): enrolment, push, pull, clock, and the admin operations.
 Every request body is validated; bad input is answered 4xx with a message, never 500."""
 
+import contextlib
 import hmac
+import logging
+import threading
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -112,41 +115,109 @@ class Problem(BaseModel):
     message: str
 
 
-def _replayer(store: ServerStore):  # type: ignore[no-untyped-def]
-    """Replays pushed events in the background while the server runs (a push only stores
-    them), a customer once their events settle (see ``ServerStore.catch_up``), so
-    balances are current within a second when pushes are calm and within ``MOST_LAG``
-    during a rush; a pull replays what is left first."""
-    import contextlib
-    import logging
-    import threading
+class GroupCommit:
+    """Pushes from many tills go through one writer thread per server process, which
+    takes every push waiting at that moment into one transaction (``push_many``): one
+    commit and one round of statements for a group instead of for each till. Under light
+    load a group is a single push, so nothing waits for company."""
 
+    MOST = 100  # pushes in one transaction
+
+    def __init__(self, store: ServerStore) -> None:
+        import queue
+        import threading
+
+        self.store = store
+        self._queue: queue.Queue[_Waiting] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="push-writer", daemon=True)
+        self._thread.start()
+
+    def push(self, device: Device, events: list[dict[str, Any]]) -> tuple[list[Any], int]:
+        waiting = _Waiting(device, events)
+        self._queue.put(waiting)
+        waiting.done.wait()
+        if isinstance(waiting.outcome, BaseException):
+            raise waiting.outcome
+        assert waiting.outcome is not None
+        return waiting.outcome
+
+    def _run(self) -> None:
+        import queue
+
+        while True:
+            group = [self._queue.get()]
+            later: list[_Waiting] = []
+            devices = {group[0].device.id}
+            while len(group) < self.MOST:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                # one push per device in a group: a till's retry waits for its first try
+                (later if item.device.id in devices else group).append(item)
+                devices.add(item.device.id)
+            for item in later:
+                self._queue.put(item)
+            try:
+                outcomes = self.store.push_many([(w.device, w.events) for w in group])
+            except Exception:
+                # One push's fault (say an event id reused across tills) must not fail the
+                # others: each goes alone, and only the faulty one gets the error.
+                outcomes = []
+                for w in group:
+                    try:
+                        outcomes += self.store.push_many([(w.device, w.events)])
+                    except Exception as exc:  # answered 500; the till retries
+                        outcomes.append(exc)  # type: ignore[arg-type]
+            for w, outcome in zip(group, outcomes, strict=True):
+                w.outcome = outcome
+                w.done.set()
+
+
+class _Waiting:
+    def __init__(self, device: Device, events: list[dict[str, Any]]) -> None:
+        import threading
+
+        self.device, self.events = device, events
+        self.done = threading.Event()
+        self.outcome: tuple[list[Any], int] | BaseException | None = None
+
+
+def replay_until(store: ServerStore, stop: threading.Event) -> None:
+    """The background replayer's loop: a customer once their events settle (see
+    ``ServerStore.catch_up``), so balances are current within a few seconds when pushes
+    are calm and within ``MOST_LAG`` during a rush; a pull replays what is left first."""
+    while not stop.wait(REPLAY_EVERY):
+        try:
+            store.catch_up(settled=True)
+        except Exception:  # logged and retried: the events are safe in their table
+            logging.getLogger(__name__).exception("replay failed; will retry")
+
+
+def _replayer(store: ServerStore, replay: bool):  # type: ignore[no-untyped-def]
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
         stop = threading.Event()
-
-        def run() -> None:
-            while not stop.wait(REPLAY_EVERY):
-                try:
-                    store.catch_up(settled=True)
-                except Exception:  # logged and retried: the events are safe in their table
-                    logging.getLogger(__name__).exception("replay failed; will retry")
-
-        worker = threading.Thread(target=run, name="replayer", daemon=True)
-        worker.start()
+        worker = threading.Thread(target=replay_until, args=(store, stop), name="replayer")
+        if replay:
+            worker.start()
         yield
         stop.set()
-        worker.join(5)
+        if replay:
+            worker.join(5)
 
     return lifespan
 
 
-def create_app(store: ServerStore, admin_token: str) -> FastAPI:
+def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> FastAPI:
+    """``replay``: run the background replayer in this process. ``central-server serve
+    --workers N`` runs it in its own process instead, so the replay's CPU does not hold
+    the web workers' interpreter lock while they answer pushes."""
     app = FastAPI(
         title="Loyalty central server",
         version="1",
         description="Sync for the loyalty cashier workstations.",
-        lifespan=_replayer(store),
+        lifespan=_replayer(store, replay),
     )
 
     @app.exception_handler(ServerError)
@@ -158,6 +229,14 @@ def create_app(store: ServerStore, admin_token: str) -> FastAPI:
     def device(authorization: Annotated[str | None, Header()] = None) -> Device:
         token = authorization.removeprefix("Bearer ").strip() if authorization else None
         return store.device_for(token)
+
+    def pushing_device(authorization: Annotated[str | None, Header()] = None) -> Device:
+        # A push checks revocation again under the device's row lock, so the token's
+        # device may come from the store's cache.
+        token = authorization.removeprefix("Bearer ").strip() if authorization else None
+        return store.device_for(token, cached=True)
+
+    writer = GroupCommit(store)
 
     def admin(authorization: Annotated[str | None, Header()] = None) -> None:
         token = authorization.removeprefix("Bearer ").strip() if authorization else ""
@@ -178,8 +257,8 @@ def create_app(store: ServerStore, admin_token: str) -> FastAPI:
         return EnrolAnswer(device_id=dev.id, token=token, card_prefix=dev.card_prefix)
 
     @app.post("/v1/events", response_model=PushAnswer, responses=refusals)
-    def push(body: PushRequest, dev: Annotated[Device, Depends(device)]) -> PushAnswer:
-        results, last = store.push(dev, [e.model_dump() for e in body.events])
+    def push(body: PushRequest, dev: Annotated[Device, Depends(pushing_device)]) -> PushAnswer:
+        results, last = writer.push(dev, [e.model_dump() for e in body.events])
         return PushAnswer(
             results=[PushResultOut(id=r.id, status=r.status, reason=r.reason) for r in results],
             last_seq=last,
@@ -261,4 +340,5 @@ def app_from_env() -> FastAPI:
     return create_app(
         ServerStore(make_engine(os.environ["CENTRAL_SERVER_DB"])),
         os.environ["CENTRAL_SERVER_ADMIN_TOKEN"],
+        replay=os.environ.get("CENTRAL_SERVER_REPLAY_IN_WORKERS", "1") == "1",
     )

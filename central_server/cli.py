@@ -66,8 +66,20 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"admin token for this run: {admin} (CENTRAL_SERVER_ADMIN_TOKEN keeps one)")
             store = _store(args)  # migrates once, before any worker starts
             if args.workers > 1:
+                import threading
+
+                from central_server.app import replay_until
+
                 os.environ["CENTRAL_SERVER_DB"] = args.db
                 os.environ["CENTRAL_SERVER_ADMIN_TOKEN"] = admin
+                # The replayer runs here, in the process that supervises the workers.
+                os.environ["CENTRAL_SERVER_REPLAY_IN_WORKERS"] = "0"
+                threading.Thread(
+                    target=replay_until,
+                    args=(store, threading.Event()),
+                    name="replayer",
+                    daemon=True,
+                ).start()
                 uvicorn.run(
                     "central_server.app:app_from_env",
                     factory=True,

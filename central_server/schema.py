@@ -165,17 +165,18 @@ users = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-# Customers whose events arrived but are not replayed yet (migration s0004): a push only
-# stores events and marks customers here; the replayer catches up in the background and
-# before every pull. ``since`` is the order key of the earliest unreplayed event ("" means
-# replay the whole history: a new customer, a merge).
-dirty_customers = Table(
-    "dirty_customers",
+# Customers whose events arrived but are not replayed yet (migration s0005): a push only
+# stores events and adds a mark here per customer; the replayer catches up in the
+# background and before every pull, deleting exactly the marks it read (see
+# ServerStore.catch_up), so marks are never updated and a push never waits for a replay.
+# ``since`` is the order key of the earliest new event ("" means replay the whole history:
+# a new customer, a merge).
+dirty_marks = Table(
+    "dirty_marks",
     metadata,
-    Column("customer_id", String(36), primary_key=True),
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("customer_id", String(36), nullable=False),
     Column("since", String(96), nullable=False),
-    # When the customer was first and last marked since their last replay: the background
-    # replayer waits for a customer's events to settle (see ServerStore.catch_up).
-    Column("first_marked_at", DateTime(timezone=True), nullable=True),
-    Column("last_marked_at", DateTime(timezone=True), nullable=True),
+    Column("marked_at", DateTime(timezone=True), nullable=False),
 )
+Index("ix_dirty_marks_customer", dirty_marks.c.customer_id)

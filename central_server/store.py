@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -85,6 +85,7 @@ class ServerStore:
         self.engine = engine
         self.clock = clock
         self._programs: dict[int, Program] = {}
+        self._tokens: dict[str, Device] = {}  # token hash -> device (ids never change)
 
     # -- enrolment ---------------------------------------------------------------------------
     def issue_code(self) -> str:
@@ -129,9 +130,14 @@ class ServerStore:
             )
         return Device(device_id, name, prefix, 0), token
 
-    def device_for(self, token: str | None) -> Device:
+    def device_for(self, token: str | None, cached: bool = False) -> Device:
+        """The device a token belongs to. ``cached``: a device seen before is answered
+        from memory (a token never changes hands), for callers that check revocation
+        themselves under a lock, as a push does."""
         if not token:
             raise ServerError(401, "no_token", "a device token is required")
+        if cached and (known := self._tokens.get(_hash(token))) is not None:
+            return known
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(s.devices).where(s.devices.c.token_hash == _hash(token))
@@ -142,7 +148,9 @@ class ServerStore:
             raise ServerError(
                 403, "revoked", "this device was revoked; its unsent events stay on it"
             )
-        return Device(row.id, row.name, row.card_prefix, row.last_seq)
+        device = Device(row.id, row.name, row.card_prefix, row.last_seq)
+        self._tokens[row.token_hash] = device
+        return device
 
     def device_for_id(self, device_id: str) -> Device:
         with self.engine.connect() as conn:
@@ -201,15 +209,32 @@ class ServerStore:
         """Store each event once (by UUID), in device-sequence order; a gap is reported and
         nothing after it is taken, so the till sends the missing event first. Returns the
         per-event results and the device's last stored sequence number."""
-        results: list[PushResult] = []
+        outcome = self.push_many([(device, list(batch))])[0]
+        if isinstance(outcome, ServerError):
+            raise outcome
+        return outcome
+
+    def push_many(
+        self, pushes: Sequence[tuple[Device, Sequence[Mapping[str, Any]]]]
+    ) -> list[tuple[list[PushResult], int] | ServerError]:
+        """Several devices' pushes (one each) in one transaction: one commit for a whole
+        group of tills, which is what lets the server keep up with hundreds of them. The
+        devices' rows are locked in id order, so concurrent groups cannot deadlock."""
         feed: Feed = []  # changes for the tills, appended to the feed at the end
         now = self.clock()
+        outcomes: list[tuple[list[PushResult], int] | ServerError] = []
         with self.engine.begin() as conn:
-            last = conn.execute(
-                select(s.devices.c.last_seq).where(s.devices.c.id == device.id).with_for_update()
-            ).scalar_one()
-            ordered = sorted(batch, key=lambda e: e["device_seq"])
-            ids = [ev["id"] for ev in ordered]
+            d = s.devices.c
+            locked = {
+                r.id: r
+                for r in conn.execute(
+                    select(d.id, d.last_seq, d.revoked_at)
+                    .where(_among(conn, d.id, sorted({dev.id for dev, _ in pushes})))
+                    .order_by(d.id)
+                    .with_for_update()
+                )
+            }
+            ids = [ev["id"] for _, batch in pushes for ev in batch]
             known = {
                 r.id: r
                 for r in conn.execute(
@@ -218,56 +243,47 @@ class ServerStore:
                     )
                 )
             }
-            accepted: list[Mapping[str, Any]] = []
-            stop = False
-            for ev in ordered:
-                seen = known.get(ev["id"])
-                if stop:
-                    results.append(PushResult(ev["id"], "refused", "after_gap"))
-                elif seen is not None:
-                    same = seen.device_id == device.id and seen.device_seq == ev["device_seq"]
-                    results.append(
-                        PushResult(
-                            ev["id"],
-                            "duplicate" if same else "refused",
-                            None if same else "id_reused",
+            accepted: list[tuple[str, Mapping[str, Any]]] = []
+            lasts: list[dict[str, Any]] = []
+            for device, batch in pushes:
+                row = locked.get(device.id)
+                if row is None or row.revoked_at is not None:
+                    outcomes.append(
+                        ServerError(
+                            403, "revoked", "this device was revoked; its unsent events stay on it"
                         )
                     )
-                elif ev["device_seq"] <= last:
-                    results.append(PushResult(ev["id"], "refused", "sequence_reused"))
-                elif ev["device_seq"] != last + 1:
-                    results.append(PushResult(ev["id"], "refused", f"gap: expected {last + 1}"))
-                    stop = True
-                else:
-                    accepted.append(ev)
-                    last = ev["device_seq"]
-                    results.append(PushResult(ev["id"], "accepted"))
-            if accepted:
-                _bulk_insert(
-                    conn,
-                    s.events,
-                    [
-                        {
-                            "id": ev["id"],
-                            "device_id": device.id,
-                            "device_seq": ev["device_seq"],
-                            "kind": ev["kind"],
-                            "at": _parse(ev["at"]),
-                            "customer_id": ev.get("customer_id"),
-                            "program_version": ev.get("program_version"),
-                            "payload": _dumps(ev["payload"]),
-                            "received_at": now,
-                        }
-                        for ev in accepted
-                    ],
-                )
+                    continue
+                results, mine, last = _sort_out(device.id, row.last_seq, batch, known)
+                accepted += [(device.id, ev) for ev in mine]
+                if mine:
+                    lasts.append({"device": device.id, "last": last})
+                outcomes.append((results, last))
+            _bulk_insert(
+                conn,
+                s.events,
+                [
+                    {
+                        "id": ev["id"],
+                        "device_id": device_id,
+                        "device_seq": ev["device_seq"],
+                        "kind": ev["kind"],
+                        "at": _parse(ev["at"]),
+                        "customer_id": ev.get("customer_id"),
+                        "program_version": ev.get("program_version"),
+                        "payload": _dumps(ev["payload"]),
+                        "received_at": now,
+                    }
+                    for device_id, ev in accepted
+                ],
+            )
             # customers a registration in this push created or merged into
             kept = self._register_all(
-                conn, [ev for ev in accepted if ev["kind"] == "customer_registered"], device, feed
+                conn, [(dv, ev) for dv, ev in accepted if ev["kind"] == "customer_registered"], feed
             )
             others = {
                 ev["customer_id"]
-                for ev in accepted
+                for _, ev in accepted
                 if ev.get("customer_id") and ev["kind"] != "customer_registered"
             }
             aliases: dict[str, str] = {}
@@ -279,28 +295,34 @@ class ServerStore:
                         )
                     ).all()
                 )
-            conn.execute(update(s.devices).where(s.devices.c.id == device.id).values(last_seq=last))
+            if lasts:
+                conn.execute(
+                    update(s.devices)
+                    .where(d.id == bindparam("device"))
+                    .values(last_seq=bindparam("last")),
+                    lasts,
+                )
             since: dict[str, str] = {c: "" for c in kept}  # new or merged: the whole history
-            for ev in accepted:
+            for device_id, ev in accepted:
                 cid = ev.get("customer_id")
                 if cid and ev["kind"] != "customer_registered":
                     owner = aliases.get(cid, cid)
-                    key = order_key(_parse(ev["at"]), device.id, int(ev["device_seq"]))
+                    key = order_key(_parse(ev["at"]), device_id, int(ev["device_seq"]))
                     since[owner] = min(since.get(owner, key), key)
             self._mark_dirty(conn, since)
             # Last, so the feed's counter row stays locked only for the commit itself.
             if feed:
                 self._changes(conn, feed)
-        return results, last
+        return outcomes
 
     def _register_all(
-        self, conn: Connection, registrations: list[Mapping[str, Any]], device: Device, feed: Feed
+        self, conn: Connection, registrations: list[tuple[str, Mapping[str, Any]]], feed: Feed
     ) -> set[str]:
         """Registrations of phones the server has not seen go in with one insert; a phone
         already known (or twice in this batch) goes through the merge rules one by one."""
         if not registrations:
             return set()
-        phones = [ev["payload"]["phone"] for ev in registrations]
+        phones = [ev["payload"]["phone"] for _, ev in registrations]
         known = set(
             conn.execute(
                 select(s.customers.c.phone).where(_among(conn, s.customers.c.phone, phones))
@@ -309,10 +331,13 @@ class ServerStore:
             .all()
         )
         fresh: list[Mapping[str, Any]] = []
-        later: list[Mapping[str, Any]] = []
-        for ev in registrations:
+        later: list[tuple[str, Mapping[str, Any]]] = []
+        for device_id, ev in registrations:
             phone = ev["payload"]["phone"]
-            (later if phone in known else fresh).append(ev)
+            if phone in known:
+                later.append((device_id, ev))
+            else:
+                fresh.append(ev)
             known.add(phone)
         kept: set[str] = set()
         rows = []
@@ -337,8 +362,8 @@ class ServerStore:
             kept.add(p["customer_id"])
         if rows:
             conn.execute(insert(s.customers), rows)
-        for ev in later:
-            kept.add(self._register(conn, ev, device.id, feed))
+        for device_id, ev in later:
+            kept.add(self._register(conn, ev, device_id, feed))
         return kept
 
     def _register(self, conn: Connection, ev: Mapping[str, Any], device_id: str, feed: Feed) -> str:
@@ -408,72 +433,82 @@ class ServerStore:
         return keep
 
     def _mark_dirty(self, conn: Connection, since: Mapping[str, str]) -> None:
-        """Note the customers to replay, keeping the earliest unreplayed event's key."""
+        """Note the customers to replay with the earliest new event's key. Marks are only
+        ever inserted, never updated, so a push never waits for a replay in progress."""
         if not since:
             return
-        table = s.dirty_customers
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-
-            earliest = func.least
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-
-            earliest = func.min
-        stmt = upsert(table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[table.c.customer_id],
-            set_={
-                "since": earliest(table.c.since, stmt.excluded.since),
-                "last_marked_at": stmt.excluded.last_marked_at,
-            },
-        )
         now = self.clock()
-        conn.execute(
-            stmt,
-            [
-                {"customer_id": c, "since": k, "first_marked_at": now, "last_marked_at": now}
-                for c, k in sorted(since.items())
-            ],
+        _bulk_insert(
+            conn,
+            s.dirty_marks,
+            [{"customer_id": c, "since": k, "marked_at": now} for c, k in sorted(since.items())],
         )
 
     def catch_up(self, batch: int = 200, settled: bool = False) -> int:
         """Replay every customer marked dirty; returns how many. Safe to run from several
-        processes at once: each takes its own rows (SKIP LOCKED on PostgreSQL).
+        processes at once: on PostgreSQL each takes customers no other replayer holds (a
+        transaction-scoped advisory lock per customer), and only the marks it read are
+        removed, so a mark added during the replay is replayed next time.
 
         ``settled`` (the background replayer) takes only customers with no new events for
         ``QUIET`` or waiting longer than ``MOST_LAG``: during a rush, a customer's events
         from many pushes then go into one replay, and a till uploading its backlog is not
-        slowed by replays of what it is still sending. A pull replays everything first."""
+        slowed by replays of what it is still sending. A pull replays what is left first."""
         done = 0
-        d = s.dirty_customers.c
+        m = s.dirty_marks.c
+        postgres = self.engine.dialect.name == "postgresql"
         while True:
             with self.engine.begin() as conn:
-                query = select(s.dirty_customers).order_by(d.customer_id).limit(batch)
+                marks = (
+                    select(
+                        m.customer_id,
+                        func.min(m.since).label("since"),
+                        func.min(m.marked_at).label("first"),
+                        func.max(m.marked_at).label("last"),
+                    )
+                    .group_by(m.customer_id)
+                    .order_by(m.customer_id)
+                )
                 if settled:
                     now = self.clock()
-                    query = query.where(
+                    marks = marks.having(
                         or_(
-                            d.last_marked_at.is_(None),
-                            d.last_marked_at <= now - QUIET,
-                            d.first_marked_at <= now - MOST_LAG,
+                            func.max(m.marked_at) <= now - QUIET,
+                            func.min(m.marked_at) <= now - MOST_LAG,
                         )
                     )
-                if self.engine.dialect.name == "postgresql":
-                    query = query.with_for_update(skip_locked=True)
-                rows = conn.execute(query).all()
-                if not rows:
-                    return done
-                feed: Feed = []
-                self._replay(conn, {r.customer_id: r.since for r in rows}, feed)
-                conn.execute(
-                    delete(s.dirty_customers).where(
-                        _among(conn, s.dirty_customers.c.customer_id, [r.customer_id for r in rows])
+                if postgres:
+                    grouped = marks.subquery()
+                    query = (
+                        select(grouped.c.customer_id, grouped.c.since)
+                        .where(func.pg_try_advisory_xact_lock(func.hashtext(grouped.c.customer_id)))
+                        .limit(batch)
                     )
+                else:
+                    query = marks.limit(batch)
+                chosen = {r.customer_id: r.since for r in conn.execute(query)}
+                if not chosen:
+                    return done
+                ids = list(
+                    conn.execute(
+                        select(m.id).where(_among(conn, m.customer_id, list(chosen)))
+                    ).scalars()
                 )
+                # Marks committed after that read are not in ``ids`` and stay for next time.
+                since = {
+                    r.customer_id: r.since
+                    for r in conn.execute(
+                        select(m.customer_id, func.min(m.since).label("since"))
+                        .where(_among(conn, m.id, ids))
+                        .group_by(m.customer_id)
+                    )
+                }
+                feed: Feed = []
+                self._replay(conn, since, feed)
+                conn.execute(delete(s.dirty_marks).where(_among(conn, m.id, ids)))
                 if feed:
                     self._changes(conn, feed)
-                done += len(rows)
+                done += len(since)
 
     def _replay(self, conn: Connection, since: Mapping[str, str], feed: Feed) -> None:
         """Bring each customer's authoritative state up to date. When all of a customer's
@@ -721,6 +756,37 @@ class ServerStore:
             for m in merges
         ]
         return report
+
+
+def _sort_out(
+    device_id: str, last: int, batch: Sequence[Mapping[str, Any]], known: Mapping[str, Any]
+) -> tuple[list[PushResult], list[Mapping[str, Any]], int]:
+    """One device's batch against what is stored: the results, the events to store (in
+    sequence, none after a gap) and the new last sequence number."""
+    results: list[PushResult] = []
+    accepted: list[Mapping[str, Any]] = []
+    stop = False
+    for ev in sorted(batch, key=lambda e: e["device_seq"]):
+        seen = known.get(ev["id"])
+        if stop:
+            results.append(PushResult(ev["id"], "refused", "after_gap"))
+        elif seen is not None:
+            same = seen.device_id == device_id and seen.device_seq == ev["device_seq"]
+            results.append(
+                PushResult(
+                    ev["id"], "duplicate" if same else "refused", None if same else "id_reused"
+                )
+            )
+        elif ev["device_seq"] <= last:
+            results.append(PushResult(ev["id"], "refused", "sequence_reused"))
+        elif ev["device_seq"] != last + 1:
+            results.append(PushResult(ev["id"], "refused", f"gap: expected {last + 1}"))
+            stop = True
+        else:
+            accepted.append(ev)
+            last = ev["device_seq"]
+            results.append(PushResult(ev["id"], "accepted"))
+    return results, accepted, last
 
 
 def _among(conn: Connection, column: Any, values: Iterable[Any]) -> Any:
