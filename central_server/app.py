@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from central_server.store import Device, ServerError, ServerStore
@@ -273,6 +273,20 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
         # Stored payloads go out verbatim (see ServerStore.pull_json); the shape is PullAnswer.
         store.catch_up()  # a till pulls the replayed state of everything pushed before
         return Response(content=store.pull_json(after, limit), media_type="application/json")
+
+    @app.get(
+        "/v1/snapshot",
+        responses={
+            **refusals,
+            200: {
+                "description": "gzip-compressed JSON lines: the cursor, then the program, "
+                "products, users and customers with their account snapshots",
+                "content": {"application/gzip": {}},
+            },
+        },
+    )
+    def snapshot(dev: Annotated[Device, Depends(device)]) -> StreamingResponse:
+        return StreamingResponse(store.snapshot(), media_type="application/gzip")
 
     @app.get("/v1/clock", response_model=ClockAnswer, responses=refusals)
     def clock(

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, update
 
 from cashier_app.service.ledger import Ledger
 from cashier_app.storage import schema as t
-from cashier_app.sync import outbox
+from cashier_app.sync import outbox, snapshot
 from cashier_app.sync.apply import apply_page
 from cashier_app.sync.client import SyncClient, SyncError
 
@@ -111,6 +111,12 @@ def sync_once(
                 raise SyncError(
                     f"the server refused {len(refused)} event(s): {refused[0].reason}", retry=False
                 )
+        if snapshot.wants_snapshot(ledger):
+            try:
+                pulled += snapshot.load_snapshot(ledger, client.snapshot(), pull_progress)
+            except SyncError as exc:
+                if exc.status != 404:  # a server without snapshots: the feed does it all
+                    raise
         with ledger.db.read() as conn:
             cursor = conn.execute(select(t.sync_state.c.cursor)).scalar_one()
         while True:
