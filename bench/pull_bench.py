@@ -16,12 +16,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.central import serve
 from cashier_app import service
 from cashier_app.paths import resource
 from cashier_app.sync import worker
 from central_server.db import make_engine, migrate
 from central_server.store import ServerStore
-from bench.central import serve
 
 
 def main() -> int:

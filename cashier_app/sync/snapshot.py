@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Table, select, update
 
 from cashier_app.service.ledger import Ledger, zero_account_values
 from cashier_app.storage import schema as t
+from cashier_app.storage.types import bulk_converter
 from cashier_app.sync.apply import _HANDLERS, _account_values, _lot_row, _t
 from cashier_app.sync.client import SyncError
 
@@ -158,8 +159,7 @@ class _Loader:
         present = set().union(*rows)
         columns = [c.name for c in table.columns if c.name in present]
         dialect = self.conn.dialect
-        # the dialect's own converters, exactly as SQLAlchemy stores these columns
-        convert = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in columns]
+        convert = [bulk_converter(table.c[n].type, dialect) for n in columns]
         sql = (
             f"INSERT INTO {table.name} ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)})"
