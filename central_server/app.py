@@ -4,6 +4,8 @@ Every request body is validated; bad input is answered 4xx with a message, never
 import contextlib
 import hmac
 import logging
+import os
+import queue
 import threading
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -124,9 +126,6 @@ class GroupCommit:
     MOST = 100  # pushes in one transaction
 
     def __init__(self, store: ServerStore) -> None:
-        import queue
-        import threading
-
         self.store = store
         self._queue: queue.Queue[_Waiting] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="push-writer", daemon=True)
@@ -142,8 +141,6 @@ class GroupCommit:
         return waiting.outcome
 
     def _run(self) -> None:
-        import queue
-
         while True:
             group = [self._queue.get()]
             later: list[_Waiting] = []
@@ -176,17 +173,21 @@ class GroupCommit:
 
 class _Waiting:
     def __init__(self, device: Device, events: list[dict[str, Any]]) -> None:
-        import threading
-
         self.device, self.events = device, events
         self.done = threading.Event()
         self.outcome: tuple[list[Any], int] | BaseException | None = None
 
 
-def replay_until(store: ServerStore, stop: threading.Event) -> None:
+def replay_until(store: ServerStore, stop: threading.Event, nice: int = 0) -> None:
     """The background replayer's loop: a customer once their events settle (see
     ``ServerStore.catch_up``), so balances are current within a few seconds when pushes
-    are calm and within ``MOST_LAG`` during a rush; a pull replays what is left first."""
+    are calm and within ``MOST_LAG`` during a rush; a pull replays what is left first.
+
+    ``nice``: run this thread at a lower scheduling priority (Linux), so that when the
+    cores are busy, answering pushes comes first and the replay takes the rest."""
+    if nice and hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
     while not stop.wait(REPLAY_EVERY):
         try:
             store.catch_up(settled=True)
@@ -347,8 +348,6 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
 def app_from_env() -> FastAPI:
     """The app for ``uvicorn --factory`` with several worker processes: each process opens
     its own connection pool from ``CENTRAL_SERVER_DB``; PostgreSQL carries the state."""
-    import os
-
     from central_server.db import make_engine
 
     return create_app(

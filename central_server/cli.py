@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                 os.environ["CENTRAL_SERVER_REPLAY_IN_WORKERS"] = "0"
                 threading.Thread(
                     target=replay_until,
-                    args=(store, threading.Event()),
+                    args=(store, threading.Event(), 10),
                     name="replayer",
                     daemon=True,
                 ).start()

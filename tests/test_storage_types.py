@@ -35,6 +35,11 @@ def sqlalchemy_stores(column, value):
 def test_moments_are_stored_as_sqlalchemy_stores_them(column):
     for moment in MOMENTS:
         assert bulk_converter(column.type, DIALECT)(moment) == sqlalchemy_stores(column, moment)
+        if moment is not None:  # and as the ISO text the server sends
+            text = moment.isoformat()
+            assert bulk_converter(column.type, DIALECT)(text) == sqlalchemy_stores(column, moment)
+    with pytest.raises(ValueError):
+        bulk_converter(column.type, DIALECT)("2026-13-45T10:00:00.000000+00:00")
 
 
 @pytest.mark.parametrize(

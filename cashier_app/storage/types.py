@@ -93,10 +93,16 @@ def bulk_converter(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] |
     return processor
 
 
-def _stored_moment(value: datetime | None) -> str | None:
+def _stored_moment(value: datetime | str | None) -> str | None:
     if value is None:
         return None
+    if isinstance(value, str):  # ISO 8601 text, as the server sends it
+        parsed = datetime.fromisoformat(value)  # validates it, whatever the shape
+        if len(value) == 32 and value[10] == "T" and value[19] == "." and value[26:] == "+00:00":
+            return f"{value[:10]} {value[11:26]}"  # UTC with microseconds: already the text
+        value = parsed
     if value.tzinfo is None:
         raise ValueError("moments stored in the ledger must carry a time zone")
     # SQLAlchemy's SQLite DATETIME text: "YYYY-MM-DD HH:MM:SS.ffffff", naive UTC
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+    return utc.replace(tzinfo=None).isoformat(" ", "microseconds")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -289,16 +289,19 @@ def _program(ledger: Ledger, conn: Connection, key: str, doc: dict[str, Any]) ->
             log.warning("program version %s not installed: %s", program.version, exc.message)
 
 
-def _lot_row(customer_id: str, lot: dict[str, Any]) -> dict[str, Any]:
+Moment = Callable[[str | None], Any]
+
+
+def _lot_row(customer_id: str, lot: dict[str, Any], moment: Moment = _t) -> dict[str, Any]:
     return {
         "id": lot["id"],
         "customer_id": customer_id,
         "kind": lot["kind"],
         "points": Decimal(lot["points"]),
         "remaining": Decimal(lot["remaining"]),
-        "credited_at": _t(lot["credited_at"]),
-        "available_at": _t(lot["available_at"]),
-        "expires_at": _t(lot.get("expires_at")),
+        "credited_at": moment(lot["credited_at"]),
+        "available_at": moment(lot["available_at"]),
+        "expires_at": moment(lot.get("expires_at")),
         "receipt_id": lot.get("receipt"),
         "origin_lot_id": lot.get("origin_lot"),
         "settled": bool(lot.get("settled")),
@@ -307,7 +310,14 @@ def _lot_row(customer_id: str, lot: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _account_values(ledger: Ledger, customer_id: str, snap: dict[str, Any]) -> dict[str, Any]:
+def _account_values(
+    ledger: Ledger,
+    customer_id: str,
+    snap: dict[str, Any],
+    moment: Moment = _t,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    now = now or ledger.clock()
     prof = snap.get("profile", {})
     return {
         "cid": customer_id,
@@ -315,14 +325,14 @@ def _account_values(ledger: Ledger, customer_id: str, snap: dict[str, Any]) -> d
         "pending": Decimal(snap["pending"]),
         "debt": Decimal(snap["debt"]),
         "tier_basis": Decimal(snap["tier_basis"]),
-        "last_purchase_at": _t(prof.get("last_purchase_at")),
+        "last_purchase_at": moment(prof.get("last_purchase_at")),
         "sales_count": int(prof.get("sales_count") or 0),
         "sales_net_total": Decimal(prof.get("sales_net_total") or "0"),
         "winback_stage": int(prof.get("winback_stage") or 0),
         "birthday_year_done": prof.get("birthday_year_done"),
         # The till recomputes its own next automatic event at its next automation run.
-        "next_due_at": ledger.clock(),
-        "updated_at": _t(snap.get("as_of")) or ledger.clock(),
+        "next_due_at": now,
+        "updated_at": moment(snap.get("as_of")) or now,
     }
 
 

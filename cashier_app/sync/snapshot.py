@@ -29,6 +29,7 @@ from cashier_app.sync.client import SyncError
 
 BATCH = 5000
 NAME_TRIGGER = "customer_names_ai"
+LOADED = ("customers", "accounts", "lots", "cards")
 
 
 def wants_snapshot(ledger: Ledger) -> bool:
@@ -54,7 +55,7 @@ def load_snapshot(
         with ledger.db.write() as conn:
             loader = _Loader(ledger, conn, progress)
             for number, line in enumerate(lines, start=2):  # noqa: B007 (named in errors)
-                if line.strip():
+                if line:
                     loader.take(orjson.loads(line))
             loader.finish()
             if loader.count != expected:
@@ -77,6 +78,7 @@ class _Loader:
         self.count = 0
         self.now = ledger.clock()
         self.trigger: str | None = None
+        self.indexes: list[tuple[str, str]] = []
         self.groups: set[str] = set()
         self.default_group: str | None = None
 
@@ -105,6 +107,15 @@ class _Loader:
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (NAME_TRIGGER,)
         ).fetchone()[0]
         self.raw.execute(f"DROP TRIGGER {NAME_TRIGGER}")
+        # Secondary indexes are built once at the end, from sorted data, instead of being
+        # updated row by row (constraints' own indexes stay: they have no SQL to drop).
+        self.indexes = self.raw.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({', '.join('?' for _ in LOADED)})",
+            LOADED,
+        ).fetchall()
+        for name, _ in self.indexes:
+            self.raw.execute(f'DROP INDEX "{name}"')
 
     def _flush(self) -> None:
         customers, accounts, lots, cards = [], [], [], []
@@ -136,10 +147,10 @@ class _Loader:
                 accounts.append(zero_account_values(customer_id, registered))
             else:
                 snap = _object(snap)
-                values = _account_values(self.ledger, customer_id, snap)
+                values = _account_values(self.ledger, customer_id, snap, _text, self.now)
                 values["customer_id"] = values.pop("cid")
                 accounts.append(values)
-                lots += [_lot_row(customer_id, _object(lot)) for lot in snap.get("lots", [])]
+                lots += [_lot_row(customer_id, _object(lot), _text) for lot in snap.get("lots", [])]
             cards += [
                 {"number": str(n), "customer_id": customer_id, "issued_at": self.now}
                 for n in data.get("cards") or []
@@ -181,6 +192,15 @@ class _Loader:
         if self.trigger is not None:
             self.raw.execute("INSERT INTO customer_names(customer_names) VALUES ('rebuild')")
             self.raw.execute(self.trigger)
+            for _, sql in self.indexes:
+                self.raw.execute(sql)
+
+
+def _text(value: str | None) -> str | None:
+    # Moments stay ISO text here; the column's bulk converter parses and stores them.
+    if value is not None and not isinstance(value, str):
+        raise TypeError("a moment is not text")
+    return value or None
 
 
 def _object(value: Any) -> dict[str, Any]:
