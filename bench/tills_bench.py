@@ -10,7 +10,7 @@ its own. A till whose push is slow simply sends a bigger batch next time, so a s
 cannot keep up shows it as latency and as a backlog at the end, not as a lower offered
 rate. ``--burst`` instead sends every till's whole outbox at once, to find the ceiling.
 
-    python -m bench.tills_bench [--tills 200] [--rate 1000] [--seconds 30]
+    python -m bench.tills_bench [--tills 200] [--rate 1100] [--seconds 30]
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class SimulatedTill:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tills", type=int, default=200)
-    parser.add_argument("--rate", type=float, default=1000, help="events/s offered, all tills")
+    parser.add_argument("--rate", type=float, default=1100, help="events/s offered, all tills")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between pushes")
     parser.add_argument("--burst", type=int, default=0, help="instead: N events per till at once")
