@@ -149,12 +149,19 @@ def _accounts_bulk(ledger: Ledger, conn: Connection, run: list[Change]) -> None:
     if not targets:
         return
     conn.execute(delete(t.lots).where(t.lots.c.customer_id.in_([c.key for c in targets])))
-    lots = [_lot_row(c.key, lot) for c in targets for lot in c.payload.get("lots", [])]
+    lots = [
+        dict(zip(LOT_COLUMNS, _lot_row(c.key, lot), strict=True))
+        for c in targets
+        for lot in c.payload.get("lots", [])
+    ]
     if lots:
         conn.execute(insert(t.lots), lots)
     conn.execute(
         update(t.accounts).where(t.accounts.c.customer_id == bindparam("cid")),
-        [_account_values(ledger, c.key, c.payload) for c in targets],
+        [
+            dict(zip(FEED_ACCOUNT_KEYS, _account_values(ledger, c.key, c.payload), strict=True))
+            for c in targets
+        ],
     )
 
 
@@ -292,22 +299,58 @@ def _program(ledger: Ledger, conn: Connection, key: str, doc: dict[str, Any]) ->
 Moment = Callable[[str | None], Any]
 
 
-def _lot_row(customer_id: str, lot: dict[str, Any], moment: Moment = _t) -> dict[str, Any]:
-    return {
-        "id": lot["id"],
-        "customer_id": customer_id,
-        "kind": lot["kind"],
-        "points": Decimal(lot["points"]),
-        "remaining": Decimal(lot["remaining"]),
-        "credited_at": moment(lot["credited_at"]),
-        "available_at": moment(lot["available_at"]),
-        "expires_at": moment(lot.get("expires_at")),
-        "receipt_id": lot.get("receipt"),
-        "origin_lot_id": lot.get("origin_lot"),
-        "settled": bool(lot.get("settled")),
-        "warned": bool(lot.get("warned")),
-        "event_id": None,
-    }
+LOT_COLUMNS = (
+    "id",
+    "customer_id",
+    "kind",
+    "points",
+    "remaining",
+    "credited_at",
+    "available_at",
+    "expires_at",
+    "receipt_id",
+    "origin_lot_id",
+    "settled",
+    "warned",
+)
+
+
+def _lot_row(customer_id: str, lot: dict[str, Any], moment: Moment = _t) -> tuple[Any, ...]:
+    """A lot of a server snapshot as the ``lots`` row in LOT_COLUMNS (a tuple: a first
+    pull builds a million of them)."""
+    return (
+        lot["id"],
+        customer_id,
+        lot["kind"],
+        Decimal(lot["points"]),
+        Decimal(lot["remaining"]),
+        moment(lot["credited_at"]),
+        moment(lot["available_at"]),
+        moment(lot.get("expires_at")),
+        lot.get("receipt"),
+        lot.get("origin_lot"),
+        bool(lot.get("settled")),
+        bool(lot.get("warned")),
+    )
+
+
+ACCOUNT_COLUMNS = (
+    "customer_id",
+    "balance",
+    "pending",
+    "debt",
+    "tier_basis",
+    "last_purchase_at",
+    "sales_count",
+    "sales_net_total",
+    "winback_stage",
+    "birthday_year_done",
+    "next_due_at",
+    "updated_at",
+)
+
+
+FEED_ACCOUNT_KEYS = ("cid", *ACCOUNT_COLUMNS[1:])  # "customer_id" is the UPDATE's key
 
 
 def _account_values(
@@ -315,25 +358,26 @@ def _account_values(
     customer_id: str,
     snap: dict[str, Any],
     moment: Moment = _t,
-    now: datetime | None = None,
-) -> dict[str, Any]:
+    now: datetime | str | None = None,
+) -> tuple[Any, ...]:
+    """A server account snapshot as the ``accounts`` row in ACCOUNT_COLUMNS."""
     now = now or ledger.clock()
     prof = snap.get("profile", {})
-    return {
-        "cid": customer_id,
-        "balance": Decimal(snap["balance"]),
-        "pending": Decimal(snap["pending"]),
-        "debt": Decimal(snap["debt"]),
-        "tier_basis": Decimal(snap["tier_basis"]),
-        "last_purchase_at": moment(prof.get("last_purchase_at")),
-        "sales_count": int(prof.get("sales_count") or 0),
-        "sales_net_total": Decimal(prof.get("sales_net_total") or "0"),
-        "winback_stage": int(prof.get("winback_stage") or 0),
-        "birthday_year_done": prof.get("birthday_year_done"),
+    return (
+        customer_id,
+        Decimal(snap["balance"]),
+        Decimal(snap["pending"]),
+        Decimal(snap["debt"]),
+        Decimal(snap["tier_basis"]),
+        moment(prof.get("last_purchase_at")),
+        int(prof.get("sales_count") or 0),
+        Decimal(prof.get("sales_net_total") or "0"),
+        int(prof.get("winback_stage") or 0),
+        prof.get("birthday_year_done"),
         # The till recomputes its own next automatic event at its next automation run.
-        "next_due_at": now,
-        "updated_at": moment(snap.get("as_of")) or now,
-    }
+        now,
+        moment(snap.get("as_of")) or now,
+    )
 
 
 def _merge(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> None:

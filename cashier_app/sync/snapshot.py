@@ -14,7 +14,7 @@ each inserted name cost more than everything else together).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date
 from decimal import InvalidOperation
 from typing import Any
 
@@ -24,12 +24,30 @@ from sqlalchemy import Connection, Table, select, update
 from cashier_app.service.ledger import Ledger, zero_account_values
 from cashier_app.storage import schema as t
 from cashier_app.storage.types import bulk_converter
-from cashier_app.sync.apply import _HANDLERS, _account_values, _lot_row, _t
+from cashier_app.sync.apply import (
+    _HANDLERS,
+    ACCOUNT_COLUMNS,
+    LOT_COLUMNS,
+    _account_values,
+    _lot_row,
+    _t,
+)
 from cashier_app.sync.client import SyncError
 
 BATCH = 5000
 NAME_TRIGGER = "customer_names_ai"
 LOADED = ("customers", "accounts", "lots", "cards")
+CUSTOMER_COLUMNS = (
+    "id",
+    "phone",
+    "phone_last4",
+    "name",
+    "birthday",
+    "group_id",
+    "registered_at",
+    "event_id",
+)
+CARD_COLUMNS = ("number", "customer_id", "issued_at")
 
 
 def wants_snapshot(ledger: Ledger) -> bool:
@@ -77,6 +95,8 @@ class _Loader:
         self.batch: list[list[Any]] = []
         self.count = 0
         self.now = ledger.clock()
+        # As the server's ISO text: the moment converter's shortest path.
+        self.now_text = self.now.astimezone(UTC).isoformat(timespec="microseconds")
         self.trigger: str | None = None
         self.indexes: list[tuple[str, str]] = []
         self.groups: set[str] = set()
@@ -125,66 +145,55 @@ class _Loader:
             if not isinstance(phone, str) or not phone.startswith("+"):
                 raise ValueError(f"customer {customer_id} has no phone")
             data = _object(data)
-            registered = _t(data.get("registered_at")) or self.now
+            registered = _text(data.get("registered_at")) or self.now_text
             group = data.get("group")
+            birthday = data.get("birthday")
             customers.append(
-                {
-                    "id": customer_id,
-                    "phone": phone,
-                    "phone_last4": phone[-4:],
-                    "name": str(data.get("name") or ""),
-                    "birthday": date.fromisoformat(data["birthday"])
-                    if data.get("birthday")
-                    else None,
-                    "group_id": group if group in self.groups else self.default_group,
-                    "registered_at": registered,
-                    "consent_at": None,
-                    "referrer_id": None,
-                    "event_id": "server",
-                }
+                (
+                    customer_id,
+                    phone,
+                    phone[-4:],
+                    str(data.get("name") or ""),
+                    date.fromisoformat(birthday) if birthday else None,
+                    group if group in self.groups else self.default_group,
+                    registered,
+                    "server",
+                )
             )
             if snap is None:  # registered, not replayed yet: its account change follows
-                accounts.append(zero_account_values(customer_id, registered))
+                zero = zero_account_values(customer_id, _t(registered) or self.now)
+                accounts.append(tuple(zero.get(c) for c in ACCOUNT_COLUMNS))
             else:
                 snap = _object(snap)
-                values = _account_values(self.ledger, customer_id, snap, _text, self.now)
-                values["customer_id"] = values.pop("cid")
-                accounts.append(values)
+                accounts.append(
+                    _account_values(self.ledger, customer_id, snap, _text, self.now_text)
+                )
                 lots += [_lot_row(customer_id, _object(lot), _text) for lot in snap.get("lots", [])]
-            cards += [
-                {"number": str(n), "customer_id": customer_id, "issued_at": self.now}
-                for n in data.get("cards") or []
-            ]
-        self._insert(t.customers, customers)
-        self._insert(t.accounts, accounts)
-        self._insert(t.lots, lots)
-        self._insert(t.cards, cards)
+            cards += [(str(n), customer_id, self.now_text) for n in data.get("cards") or []]
+        self._insert(t.customers, CUSTOMER_COLUMNS, customers)
+        self._insert(t.accounts, ACCOUNT_COLUMNS, accounts)
+        self._insert(t.lots, LOT_COLUMNS, lots)
+        self._insert(t.cards, CARD_COLUMNS, cards)
         self.count += len(self.batch)
         self.batch = []
         if self.progress:
             self.progress(self.count)
 
-    def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+    def _insert(self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
-        present = set().union(*rows)
-        columns = [c.name for c in table.columns if c.name in present]
         dialect = self.conn.dialect
         convert = [bulk_converter(table.c[n].type, dialect) for n in columns]
         sql = (
             f"INSERT INTO {table.name} ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)})"
         )
-        self.raw.executemany(
-            sql,
-            [
-                tuple(
-                    value if fn is None else fn(value)
-                    for fn, value in zip(convert, (row.get(c) for c in columns), strict=True)
-                )
-                for row in rows
-            ],
-        )
+        # Column by column (map and zip run in C): per-value Python was half the load.
+        values = [
+            column if fn is None else list(map(fn, column))
+            for fn, column in zip(convert, zip(*rows, strict=True), strict=True)
+        ]
+        self.raw.executemany(sql, zip(*values, strict=True))
 
     def finish(self) -> None:
         if self.batch:
