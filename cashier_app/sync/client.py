@@ -4,6 +4,9 @@ refused with ``SyncError``; nothing is marked sent on the strength of it."""
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -168,19 +171,45 @@ class SyncClient:
                     retry=response.status_code >= 500,
                     status=response.status_code,
                 )
-            gzip = zlib.decompressobj(31)
+            # A reader thread downloads and decompresses ahead (the socket and zlib release
+            # the interpreter lock), so the server keeps sending while the till loads.
+            chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=64)
+            stop = threading.Event()
+
+            def read() -> None:
+                gzip = zlib.decompressobj(31)
+                try:
+                    for chunk in response.iter_content(1 << 16):
+                        if stop.is_set():
+                            return
+                        chunks.put(gzip.decompress(chunk))
+                    chunks.put(gzip.flush())
+                    if not gzip.eof:
+                        raise SyncError("the snapshot download was cut short")
+                    chunks.put(None)
+                except (requests.RequestException, zlib.error) as exc:
+                    chunks.put(SyncError(f"the snapshot download broke: {type(exc).__name__}"))
+                except SyncError as exc:
+                    chunks.put(exc)
+
+            reader = threading.Thread(target=read, name="snapshot-download", daemon=True)
+            reader.start()
             rest = b""
             try:
-                for chunk in response.iter_content(1 << 16):
-                    *lines, rest = (rest + gzip.decompress(chunk)).split(b"\n")
+                while (data := chunks.get()) is not None:
+                    if isinstance(data, BaseException):
+                        raise data
+                    *lines, rest = (rest + data).split(b"\n")
                     yield from lines
-                rest += gzip.flush()
-            except (requests.RequestException, zlib.error) as exc:
-                raise SyncError(f"the snapshot download broke: {type(exc).__name__}") from exc
-            if not gzip.eof:
-                raise SyncError("the snapshot download was cut short")
-            if rest.strip():
-                yield rest
+                if rest.strip():
+                    yield rest
+            finally:
+                stop.set()
+                response.close()  # a reader waiting on the network gets an error and ends
+                while reader.is_alive():  # unblock a reader waiting on a full queue
+                    with contextlib.suppress(queue.Empty):
+                        chunks.get_nowait()
+                    reader.join(0.05)
 
     def clock(self, now: datetime) -> ClockAnswer:
         answer: ClockAnswer = self._call(
