@@ -88,6 +88,9 @@ def test_a_broken_snapshot_is_refused_and_changes_nothing(sqlite_server, till, b
         def iter_content(self, size):
             yield body
 
+        def close(self):
+            pass
+
     client.session = type("S", (), {"get": lambda self, *a, **k: Answer()})()
     with pytest.raises(SyncError):
         snapshot.load_snapshot(fresh, client.snapshot())
