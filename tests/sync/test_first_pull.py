@@ -68,8 +68,20 @@ def test_a_snapshot_gives_a_new_till_what_the_feed_gives(server, till, monkeypat
         gzip.compress(b'{"cursor": 5, "customers": 2}\n')[:-6],  # cut before its trailer
         gzip.compress(b'{"cursor": 5, "customers": 2}\n'),  # fewer customers than it says
         gzip.compress(b'{"cursor": -1, "customers": 0}\n'),
+        gzip.compress(
+            b'{"cursor": 5, "customers": 2}\n'
+            b'["customer", "00000000-0000-7000-8000-000000000001", "+79001112233", {}, null]\n'
+            b'["customer", "00000000-0000-7000-8000-000000000002", "+79001112233", {}, null]\n'
+        ),
     ],
-    ids=["garbage", "short line", "cut short", "missing customers", "bad cursor"],
+    ids=[
+        "garbage",
+        "short line",
+        "cut short",
+        "missing customers",
+        "bad cursor",
+        "one phone twice",
+    ],
 )
 def test_a_broken_snapshot_is_refused_and_changes_nothing(sqlite_server, till, body):
     shop_with_customers(sqlite_server, till)
