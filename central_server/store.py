@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -731,6 +732,18 @@ class ServerStore:
         customer with their account snapshot, as gzip-compressed JSON lines. The till
         then pulls the feed after that cursor.
 
+        Format 2 (``SNAPSHOT_FORMAT``), one line each: a header ``{"cursor", "customers",
+        "format"}``; ``["program", version, document]``; ``["product", sku, product]``;
+        ``["user", name, user]``; and per customer ``["customer", id, phone, name,
+        birthday, group, registered_at, cards, account, lots]`` where ``account`` is
+        ``[balance, pending, debt, tier_basis, last_purchase_at, sales_count,
+        sales_net_total, winback_stage, birthday_year_done, as_of]`` or null (not replayed
+        yet) and each lot is ``[id, kind, points, remaining, credited_at, available_at,
+        expires_at, receipt, origin_lot, settled, warned]``. Amounts are integers of
+        hundredths; moments are UTC as ``YYYY-MM-DD HH:MM:SS.ffffff``. Compact and ready to
+        store: a till loads a million of these, and parsing decimals and time zones there
+        was most of its work.
+
         Read in one snapshot transaction (REPEATABLE READ on PostgreSQL; on SQLite the
         read transaction is a snapshot already) that starts by reading the feed's counter:
         changes up to that value were committed and are in the data, later ones are not
@@ -742,7 +755,7 @@ class ServerStore:
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             cursor = conn.execute(select(s.cursor_counter.c.value)).scalar_one()
             customers = conn.execute(select(func.count()).select_from(s.customers)).scalar_one()
-            lines = [_dumps({"cursor": cursor, "customers": customers})]
+            lines = [_dumps({"cursor": cursor, "customers": customers, "format": SNAPSHOT_FORMAT})]
             program = conn.execute(
                 select(s.program_versions.c.version, s.program_versions.c.document)
                 .order_by(s.program_versions.c.version.desc())
@@ -763,12 +776,11 @@ class ServerStore:
                 .order_by(c.id)
             )
             for part in rows.partitions():
-                text = "".join(
-                    f'["customer",{_dumps(r.id)},{_dumps(r.phone)},'
-                    f"{r.data},{r.snapshot or 'null'}]\n"
+                text = b"".join(
+                    orjson.dumps(_snapshot_customer(r.id, r.phone, r.data, r.snapshot)) + b"\n"
                     for r in part
                 )
-                yield gzip.compress(text.encode())
+                yield gzip.compress(text)
         yield gzip.flush()
 
     # -- reports -----------------------------------------------------------------------------
@@ -860,6 +872,73 @@ def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
     with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([row[c] for c in columns])
+
+
+SNAPSHOT_FORMAT = 2
+
+
+def _snapshot_customer(
+    customer_id: str, phone: str, data_json: str, snapshot_json: str | None
+) -> list[Any]:
+    """One customer's line of a format-2 snapshot (see ``ServerStore.snapshot``)."""
+    data = orjson.loads(data_json)
+    account = lots = None
+    if snapshot_json:
+        snap = orjson.loads(snapshot_json)
+        prof = snap.get("profile", {})
+        account = [
+            _hundredths(snap["balance"]),
+            _hundredths(snap["pending"]),
+            _hundredths(snap["debt"]),
+            _hundredths(snap["tier_basis"]),
+            _utc_text(prof.get("last_purchase_at")),
+            int(prof.get("sales_count") or 0),
+            _hundredths(prof.get("sales_net_total") or "0"),
+            int(prof.get("winback_stage") or 0),
+            prof.get("birthday_year_done"),
+            _utc_text(snap.get("as_of")),
+        ]
+        lots = [
+            [
+                lot["id"],
+                lot["kind"],
+                _hundredths(lot["points"]),
+                _hundredths(lot["remaining"]),
+                _utc_text(lot["credited_at"]),
+                _utc_text(lot["available_at"]),
+                _utc_text(lot.get("expires_at")),
+                lot.get("receipt"),
+                lot.get("origin_lot"),
+                bool(lot.get("settled")),
+                bool(lot.get("warned")),
+            ]
+            for lot in snap.get("lots", [])
+        ]
+    return [
+        "customer",
+        customer_id,
+        phone,
+        data.get("name") or "",
+        data.get("birthday"),
+        data.get("group"),
+        _utc_text(data.get("registered_at")),
+        data.get("cards") or [],
+        account,
+        lots or [],
+    ]
+
+
+def _hundredths(amount: str) -> int:
+    scaled = Decimal(amount).scaleb(2)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} has more than two decimal places")
+    return int(scaled)
+
+
+def _utc_text(moment: str | None) -> str | None:
+    if not moment:
+        return None
+    return datetime.fromisoformat(moment).astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
 def _dumps(value: Any) -> str:

@@ -98,6 +98,8 @@ def _stored_moment(value: datetime | str | None) -> str | None:
         return None
     if isinstance(value, str):  # ISO 8601 text, as the server sends it
         parsed = datetime.fromisoformat(value)  # validates it, whatever the shape
+        if len(value) == 26 and value[10] == " " and value[19] == ".":
+            return value  # the stored form itself (naive UTC), as a first-pull snapshot has it
         if len(value) == 32 and value[10] == "T" and value[19] == "." and value[26:] == "+00:00":
             return f"{value[:10]} {value[11:26]}"  # UTC with microseconds: already the text
         value = parsed

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -296,9 +296,6 @@ def _program(ledger: Ledger, conn: Connection, key: str, doc: dict[str, Any]) ->
             log.warning("program version %s not installed: %s", program.version, exc.message)
 
 
-Moment = Callable[[str | None], Any]
-
-
 LOT_COLUMNS = (
     "id",
     "customer_id",
@@ -315,18 +312,17 @@ LOT_COLUMNS = (
 )
 
 
-def _lot_row(customer_id: str, lot: dict[str, Any], moment: Moment = _t) -> tuple[Any, ...]:
-    """A lot of a server snapshot as the ``lots`` row in LOT_COLUMNS (a tuple: a first
-    pull builds a million of them)."""
+def _lot_row(customer_id: str, lot: dict[str, Any]) -> tuple[Any, ...]:
+    """A lot of a server account snapshot as the ``lots`` row in LOT_COLUMNS."""
     return (
         lot["id"],
         customer_id,
         lot["kind"],
         Decimal(lot["points"]),
         Decimal(lot["remaining"]),
-        moment(lot["credited_at"]),
-        moment(lot["available_at"]),
-        moment(lot.get("expires_at")),
+        _t(lot["credited_at"]),
+        _t(lot["available_at"]),
+        _t(lot.get("expires_at")),
         lot.get("receipt"),
         lot.get("origin_lot"),
         bool(lot.get("settled")),
@@ -357,11 +353,9 @@ def _account_values(
     ledger: Ledger,
     customer_id: str,
     snap: dict[str, Any],
-    moment: Moment = _t,
-    now: datetime | str | None = None,
 ) -> tuple[Any, ...]:
     """A server account snapshot as the ``accounts`` row in ACCOUNT_COLUMNS."""
-    now = now or ledger.clock()
+    now = ledger.clock()
     prof = snap.get("profile", {})
     return (
         customer_id,
@@ -369,14 +363,14 @@ def _account_values(
         Decimal(snap["pending"]),
         Decimal(snap["debt"]),
         Decimal(snap["tier_basis"]),
-        moment(prof.get("last_purchase_at")),
+        _t(prof.get("last_purchase_at")),
         int(prof.get("sales_count") or 0),
         Decimal(prof.get("sales_net_total") or "0"),
         int(prof.get("winback_stage") or 0),
         prof.get("birthday_year_done"),
         # The till recomputes its own next automatic event at its next automation run.
         now,
-        moment(snap.get("as_of")) or now,
+        _t(snap.get("as_of")) or now,
     )
 
 

@@ -22,21 +22,19 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Table, select, update
 
-from cashier_app.service.ledger import Ledger, zero_account_values
+from cashier_app.service.ledger import Ledger
 from cashier_app.storage import schema as t
-from cashier_app.storage.types import bulk_converter
+from cashier_app.storage.types import Scaled, bulk_converter
 from cashier_app.sync.apply import (
     _HANDLERS,
     ACCOUNT_COLUMNS,
     LOT_COLUMNS,
-    _account_values,
-    _lot_row,
-    _t,
 )
 from cashier_app.sync.client import SyncError
 
 BATCH = 5000
 NAME_TRIGGER = "customer_names_ai"
+FORMAT = 2  # of the snapshot's lines: see central_server.store.ServerStore.snapshot
 LOAD_CACHE_KIB = -524288  # 512 MiB, for the length of a first pull
 LOADED = ("customers", "accounts", "lots", "cards")
 CUSTOMER_COLUMNS = (
@@ -72,6 +70,8 @@ def load_snapshot(
         if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
             raise ValueError("the cursor is not a count")
         expected = header["customers"]
+        if header.get("format") != FORMAT:
+            raise ValueError(f"snapshot format {header.get('format')!r}, this till reads {FORMAT}")
         with ledger.db.write() as conn:
             loader = _Loader(ledger, conn, progress)
             try:
@@ -156,37 +156,32 @@ class _Loader:
 
     def _flush(self) -> None:
         customers, accounts, lots, cards = [], [], [], []
-        for _, customer_id, phone, data, snap in self.batch:
-            if not isinstance(customer_id, str) or not 8 <= len(customer_id) <= 36:
+        now = self.now_text
+        for line in self.batch:
+            _, cid, phone, name, birthday, group, registered, numbers, account, its_lots = line
+            if not isinstance(cid, str) or not 8 <= len(cid) <= 36:
                 raise ValueError("a customer id is missing")
             if not isinstance(phone, str) or not phone.startswith("+"):
-                raise ValueError(f"customer {customer_id} has no phone")
-            data = _object(data)
-            registered = _text(data.get("registered_at")) or self.now_text
-            group = data.get("group")
-            birthday = data.get("birthday")
+                raise ValueError(f"customer {cid} has no phone")
+            registered = registered or now
             customers.append(
                 (
-                    customer_id,
+                    cid,
                     phone,
                     phone[-4:],
-                    str(data.get("name") or ""),
+                    str(name or ""),
                     date.fromisoformat(birthday) if birthday else None,
                     group if group in self.groups else self.default_group,
                     registered,
                     "server",
                 )
             )
-            if snap is None:  # registered, not replayed yet: its account change follows
-                zero = zero_account_values(customer_id, _t(registered) or self.now)
-                accounts.append(tuple(zero.get(c) for c in ACCOUNT_COLUMNS))
+            if account is None:  # registered, not replayed yet: its account change follows
+                accounts.append((cid, 0, 0, 0, 0, None, 0, 0, 0, None, now, registered))
             else:
-                snap = _object(snap)
-                accounts.append(
-                    _account_values(self.ledger, customer_id, snap, _text, self.now_text)
-                )
-                lots += [_lot_row(customer_id, _object(lot), _text) for lot in snap.get("lots", [])]
-            cards += [(str(n), customer_id, self.now_text) for n in data.get("cards") or []]
+                accounts.append((cid, *account[:9], now, account[9] or now))
+            lots += [(lot[0], cid, *lot[1:]) for lot in its_lots]
+            cards += [(str(n), cid, now) for n in numbers]
         self._insert(t.customers, CUSTOMER_COLUMNS, customers)
         self._insert(t.accounts, ACCOUNT_COLUMNS, accounts)
         self._insert(t.lots, LOT_COLUMNS, lots)
@@ -200,7 +195,10 @@ class _Loader:
         if not rows:
             return
         dialect = self.conn.dialect
-        convert = [bulk_converter(table.c[n].type, dialect) for n in columns]
+        convert = [
+            _hundredths if isinstance(table.c[n].type, Scaled) else _checked(table, n, dialect)
+            for n in columns
+        ]
         sql = (
             f"INSERT INTO {table.name} ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)})"
@@ -228,11 +226,44 @@ class _Loader:
                 self.raw.execute(sql)
 
 
-def _text(value: str | None) -> str | None:
-    # Moments stay ISO text here; the column's bulk converter parses and stores them.
-    if value is not None and not isinstance(value, str):
-        raise TypeError("a moment is not text")
-    return value or None
+def _hundredths(value: Any) -> int:
+    # Amounts come as integers of hundredths, which is how the ledger stores them.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"an amount is not a whole number of hundredths: {value!r}")
+    return value
+
+
+def _checked(table: Table, name: str, dialect: Any) -> Callable[[Any], Any]:
+    convert = bulk_converter(table.c[name].type, dialect)
+    python_type = _PYTHON_TYPES.get(name)
+
+    def check(value: Any) -> Any:
+        if value is not None and python_type is not None and not isinstance(value, python_type):
+            raise TypeError(f"{table.name}.{name} is not {python_type.__name__}: {value!r}")
+        return convert(value) if convert is not None else value
+
+    return check
+
+
+# What the JSON of a snapshot must hold for columns that are not amounts: text and whole
+# numbers are checked here, moments by their converter (which parses them).
+_PYTHON_TYPES: dict[str, type] = {
+    "id": str,
+    "phone": str,
+    "name": str,
+    "group_id": str,
+    "event_id": str,
+    "customer_id": str,
+    "kind": str,
+    "receipt_id": str,
+    "origin_lot_id": str,
+    "number": str,
+    "sales_count": int,
+    "winback_stage": int,
+    "birthday_year_done": int,
+    "settled": bool,
+    "warned": bool,
+}
 
 
 def _object(value: Any) -> dict[str, Any]:

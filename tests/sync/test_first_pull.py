@@ -64,15 +64,23 @@ def test_a_snapshot_gives_a_new_till_what_the_feed_gives(server, till, monkeypat
     "body",
     [
         b"not gzip at all",
-        gzip.compress(b'{"cursor": 5, "customers": 1}\n["customer", "x"]\n'),
-        gzip.compress(b'{"cursor": 5, "customers": 2}\n')[:-6],  # cut before its trailer
-        gzip.compress(b'{"cursor": 5, "customers": 2}\n'),  # fewer customers than it says
-        gzip.compress(b'{"cursor": -1, "customers": 0}\n'),
+        gzip.compress(b'{"cursor": 5, "customers": 1, "format": 2}\n["customer", "x"]\n'),
+        gzip.compress(b'{"cursor": 5, "customers": 2, "format": 2}\n')[:-6],
+        gzip.compress(b'{"cursor": 5, "customers": 2, "format": 2}\n'),
+        gzip.compress(b'{"cursor": -1, "customers": 0, "format": 2}\n'),
         gzip.compress(
-            b'{"cursor": 5, "customers": 2}\n'
-            b'["customer", "00000000-0000-7000-8000-000000000001", "+79001112233", {}, null]\n'
-            b'["customer", "00000000-0000-7000-8000-000000000002", "+79001112233", {}, null]\n'
+            b'{"cursor": 5, "customers": 2, "format": 2}\n'
+            b'["customer", "00000000-0000-7000-8000-000000000001", "+79001112233", "", null,'
+            b" null, null, [], null, []]\n"
+            b'["customer", "00000000-0000-7000-8000-000000000002", "+79001112233", "", null,'
+            b" null, null, [], null, []]\n"
         ),
+        gzip.compress(
+            b'{"cursor": 5, "customers": 1, "format": 2}\n'
+            b'["customer", "00000000-0000-7000-8000-000000000001", "+79001112233", "", null,'
+            b" null, null, [], [1.5, 0, 0, 0, null, 0, 0, 0, null, null], []]\n"
+        ),
+        gzip.compress(b'{"cursor": 5, "customers": 0, "format": 1}\n'),
     ],
     ids=[
         "garbage",
@@ -81,6 +89,8 @@ def test_a_snapshot_gives_a_new_till_what_the_feed_gives(server, till, monkeypat
         "missing customers",
         "bad cursor",
         "one phone twice",
+        "float amount",
+        "other format",
     ],
 )
 def test_a_broken_snapshot_is_refused_and_changes_nothing(sqlite_server, till, body):
