@@ -154,11 +154,6 @@ class ServerStore:
         self._tokens[row.token_hash] = device
         return device
 
-    def device_for_id(self, device_id: str) -> Device:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(s.devices).where(s.devices.c.id == device_id)).one()
-        return Device(row.id, row.name, row.card_prefix, row.last_seq)
-
     def revoke(self, device_id: str) -> None:
         with self.engine.begin() as conn:
             done = conn.execute(

@@ -149,19 +149,12 @@ def _accounts_bulk(ledger: Ledger, conn: Connection, run: list[Change]) -> None:
     if not targets:
         return
     conn.execute(delete(t.lots).where(t.lots.c.customer_id.in_([c.key for c in targets])))
-    lots = [
-        dict(zip(LOT_COLUMNS, _lot_row(c.key, lot), strict=True))
-        for c in targets
-        for lot in c.payload.get("lots", [])
-    ]
+    lots = [_lot_row(c.key, lot) for c in targets for lot in c.payload.get("lots", [])]
     if lots:
         conn.execute(insert(t.lots), lots)
     conn.execute(
         update(t.accounts).where(t.accounts.c.customer_id == bindparam("cid")),
-        [
-            dict(zip(FEED_ACCOUNT_KEYS, _account_values(ledger, c.key, c.payload), strict=True))
-            for c in targets
-        ],
+        [_account_values(ledger, c.key, c.payload) for c in targets],
     )
 
 
@@ -296,82 +289,41 @@ def _program(ledger: Ledger, conn: Connection, key: str, doc: dict[str, Any]) ->
             log.warning("program version %s not installed: %s", program.version, exc.message)
 
 
-LOT_COLUMNS = (
-    "id",
-    "customer_id",
-    "kind",
-    "points",
-    "remaining",
-    "credited_at",
-    "available_at",
-    "expires_at",
-    "receipt_id",
-    "origin_lot_id",
-    "settled",
-    "warned",
-)
+def _lot_row(customer_id: str, lot: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": lot["id"],
+        "customer_id": customer_id,
+        "kind": lot["kind"],
+        "points": Decimal(lot["points"]),
+        "remaining": Decimal(lot["remaining"]),
+        "credited_at": _t(lot["credited_at"]),
+        "available_at": _t(lot["available_at"]),
+        "expires_at": _t(lot.get("expires_at")),
+        "receipt_id": lot.get("receipt"),
+        "origin_lot_id": lot.get("origin_lot"),
+        "settled": bool(lot.get("settled")),
+        "warned": bool(lot.get("warned")),
+        "event_id": None,
+    }
 
 
-def _lot_row(customer_id: str, lot: dict[str, Any]) -> tuple[Any, ...]:
-    """A lot of a server account snapshot as the ``lots`` row in LOT_COLUMNS."""
-    return (
-        lot["id"],
-        customer_id,
-        lot["kind"],
-        Decimal(lot["points"]),
-        Decimal(lot["remaining"]),
-        _t(lot["credited_at"]),
-        _t(lot["available_at"]),
-        _t(lot.get("expires_at")),
-        lot.get("receipt"),
-        lot.get("origin_lot"),
-        bool(lot.get("settled")),
-        bool(lot.get("warned")),
-    )
-
-
-ACCOUNT_COLUMNS = (
-    "customer_id",
-    "balance",
-    "pending",
-    "debt",
-    "tier_basis",
-    "last_purchase_at",
-    "sales_count",
-    "sales_net_total",
-    "winback_stage",
-    "birthday_year_done",
-    "next_due_at",
-    "updated_at",
-)
-
-
-FEED_ACCOUNT_KEYS = ("cid", *ACCOUNT_COLUMNS[1:])  # "customer_id" is the UPDATE's key
-
-
-def _account_values(
-    ledger: Ledger,
-    customer_id: str,
-    snap: dict[str, Any],
-) -> tuple[Any, ...]:
-    """A server account snapshot as the ``accounts`` row in ACCOUNT_COLUMNS."""
-    now = ledger.clock()
+def _account_values(ledger: Ledger, customer_id: str, snap: dict[str, Any]) -> dict[str, Any]:
     prof = snap.get("profile", {})
-    return (
-        customer_id,
-        Decimal(snap["balance"]),
-        Decimal(snap["pending"]),
-        Decimal(snap["debt"]),
-        Decimal(snap["tier_basis"]),
-        _t(prof.get("last_purchase_at")),
-        int(prof.get("sales_count") or 0),
-        Decimal(prof.get("sales_net_total") or "0"),
-        int(prof.get("winback_stage") or 0),
-        prof.get("birthday_year_done"),
+    return {
+        "cid": customer_id,
+        "balance": Decimal(snap["balance"]),
+        "pending": Decimal(snap["pending"]),
+        "debt": Decimal(snap["debt"]),
+        "tier_basis": Decimal(snap["tier_basis"]),
+        "last_purchase_at": _t(prof.get("last_purchase_at")),
+        "sales_count": int(prof.get("sales_count") or 0),
+        "sales_net_total": Decimal(prof.get("sales_net_total") or "0"),
+        "winback_stage": int(prof.get("winback_stage") or 0),
+        "birthday_year_done": prof.get("birthday_year_done"),
         # The till recomputes its own next automatic event at its next automation run.
-        now,
-        _t(snap.get("as_of")) or now,
-    )
+        "next_due_at": ledger.clock(),
+        "updated_at": _t(snap.get("as_of")) or ledger.clock(),
+    }
 
 
 def _merge(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> None:

@@ -25,11 +25,7 @@ from sqlalchemy import Connection, Table, select, update
 from cashier_app.service.ledger import Ledger
 from cashier_app.storage import schema as t
 from cashier_app.storage.types import Scaled, bulk_converter
-from cashier_app.sync.apply import (
-    _HANDLERS,
-    ACCOUNT_COLUMNS,
-    LOT_COLUMNS,
-)
+from cashier_app.sync.apply import _HANDLERS
 from cashier_app.sync.client import SyncError
 
 BATCH = 5000
@@ -48,6 +44,35 @@ CUSTOMER_COLUMNS = (
     "event_id",
 )
 CARD_COLUMNS = ("number", "customer_id", "issued_at")
+# In the order of a format-2 snapshot's account and lot arrays (with the ids put first).
+ACCOUNT_COLUMNS = (
+    "customer_id",
+    "balance",
+    "pending",
+    "debt",
+    "tier_basis",
+    "last_purchase_at",
+    "sales_count",
+    "sales_net_total",
+    "winback_stage",
+    "birthday_year_done",
+    "next_due_at",
+    "updated_at",
+)
+LOT_COLUMNS = (
+    "id",
+    "customer_id",
+    "kind",
+    "points",
+    "remaining",
+    "credited_at",
+    "available_at",
+    "expires_at",
+    "receipt_id",
+    "origin_lot_id",
+    "settled",
+    "warned",
+)
 
 
 def wants_snapshot(ledger: Ledger) -> bool:
@@ -106,9 +131,8 @@ class _Loader:
         self.raw: Any = conn.connection.driver_connection
         self.batch: list[list[Any]] = []
         self.count = 0
-        self.now = ledger.clock()
         # As the server's ISO text: the moment converter's shortest path.
-        self.now_text = self.now.astimezone(UTC).isoformat(timespec="microseconds")
+        self.now_text = ledger.clock().astimezone(UTC).isoformat(timespec="microseconds")
         self.trigger: str | None = None
         self.indexes: list[tuple[str, str]] = []
         self.cache: int | None = None
