@@ -12,6 +12,12 @@ def normalise_phone(text: str, region: str) -> str:
     raw = (text or "").strip()
     if not raw or len(raw) > 40:
         raise LoyaltyError("invalid_phone", f"{raw[:40]!r} is not a phone number")
+    if any(ch.isalpha() for ch in raw):
+        # phonenumbers reads letters as keypad digits (8-800-FLOWERS gives +78003569377) and
+        # drops an extension ("доб. 5", "x12"): a customer's phone has digits only.
+        raise LoyaltyError(
+            "invalid_phone", f"{raw!r} has letters: a phone number may contain only digits"
+        )
     candidates = [raw]
     digits = "".join(ch for ch in raw if ch.isdigit())
     # Russian habit: a leading 8 instead of +7 (phonenumbers knows it as the trunk prefix,
@@ -52,6 +58,7 @@ def quick_candidates(text: str, region: str) -> list[str]:
 
 
 def looks_like_phone(text: str) -> bool:
+    """Seven digits or more and nothing but digits, spaces and ``+-().``: never a letter."""
     digits = sum(ch.isdigit() for ch in text)
     return digits >= 7 and all(ch.isdigit() or ch in " +-()." for ch in text.strip())
 
