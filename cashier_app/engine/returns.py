@@ -66,6 +66,11 @@ class ReturnQuote:
     basis_decrease: Decimal
 
 
+def _named(req: ReturnRequest) -> str:
+    """The line a request names, as a person counts receipt lines: from 1."""
+    return f"line {req.line + 1}" if req.line is not None else str(req.sku)
+
+
 def _allocate(receipt: SoldReceipt, requests: Sequence[ReturnRequest]) -> dict[int, Decimal]:
     """Which line each returned quantity comes from: an sku fills its lines in order."""
     left = {i: line.qty - line.returned_qty for i, line in enumerate(receipt.lines)}
@@ -91,7 +96,7 @@ def _allocate(receipt: SoldReceipt, requests: Sequence[ReturnRequest]) -> dict[i
         if need > ZERO:
             raise LoyaltyError(
                 "return_exceeds_sale",
-                f"cannot return {req.qty} of {req.sku or f'line {req.line}'}: "
+                f"cannot return {req.qty} of {_named(req)}: "
                 "more than was sold and not yet returned",
             )
     return taken
