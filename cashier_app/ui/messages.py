@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from PySide6.QtCore import QCoreApplication
@@ -9,25 +10,79 @@ from PySide6.QtCore import QCoreApplication
 from cashier_app.engine.errors import LoyaltyError
 
 # English source texts (translated through Qt like every visible string); the service's
-# own message, in English, is used for a code not listed here.
+# own message, in English, is used for a code not listed here. Every code the service
+# raises has an entry (tests/test_error_codes.py holds this table to docs/errors.md).
+#
+# A message that counts something holds its plural forms separated by PLURAL_SEPARATOR,
+# with %n for the number: English gives two forms (one, other), Russian and Ukrainian three
+# (one, few, many) — see plural(). PLURAL_COUNT names the error detail that holds the number.
 MESSAGES = {
-    "wrong_pin": "Wrong PIN: {left} tries left.",
+    "wrong_pin": "Wrong PIN: %n try left.|Wrong PIN: %n tries left.",
     "user_locked": "Too many wrong PINs: try again in a few minutes.",
-    "redeem_above_max": "At most {max} points can be paid on this receipt.",
-    "invalid_redeem": "Points to pay must be a whole number of points.",
+    "invalid_pin": "A PIN is 4 to 8 digits.",
+    "unknown_user": "There is no such user.",
+    "duplicate_user": "There is already a user with this name.",
+    "first_user_admin": "The first user must be an administrator.",
+    "not_allowed": "Your role may not do this.",
+    "shift_already_open": "Your shift is already open.",
+    "no_open_shift": "Open your shift first.",
+    "no_program": "No loyalty program is installed yet.",
+    "invalid_program": "The loyalty program document is invalid.",
+    "stale_program": "This program version is not newer than the installed one.",
+    "group_in_use": "The new program drops a customer group that still has customers.",
     "invalid_phone": "This is not a valid phone number.",
     "duplicate_phone": "A customer with this phone is already registered.",
-    "unknown_referrer": "Nobody has that phone or card.",
+    "invalid_name": "The name is empty or too long.",
     "invalid_birthday": "A birthday cannot be in the future.",
-    "not_allowed": "Your role may not do this.",
-    "unknown_receipt": "There is no such receipt.",
-    "return_exceeds_sale": "That is more than was sold and not yet returned.",
-    "no_open_shift": "Open your shift first.",
-    "insufficient_points": "The customer does not have that many points.",
+    "unknown_group": "There is no such customer group.",
+    "unknown_referrer": "Nobody has that phone or card.",
+    "invalid_card": "This is not a valid card number.",
+    "duplicate_card": "This card already belongs to a customer.",
+    "unknown_customer": "There is no such customer.",
+    "duplicate_customer": "This customer name is already used in the scenario.",
     "empty_receipt": "The receipt has no lines.",
+    "invalid_payment": "Payment must be cash, card or other.",
+    "invalid_receipt_number": "A receipt number has 1 to 40 characters.",
+    "duplicate_receipt": "A receipt with this number is already recorded.",
+    "redeem_above_max": "At most {max} points can be paid on this receipt.",
+    "invalid_redeem": "Points to pay must be a whole number of points.",
+    "insufficient_points": "The customer does not have that many points.",
+    "unknown_receipt": "There is no such receipt.",
+    "unknown_line": "The receipt has no such line.",
+    "return_exceeds_sale": "That is more than was sold and not yet returned.",
+    "return_before_sale": "A return cannot be dated before its sale.",
+    "invalid_quantity": "A returned quantity must be above zero.",
+    "empty_return": "Choose at least one line to return.",
+    "invalid_points": "The adjustment must be a non-zero number of whole points.",
+    "reason_required": "Say why the balance changes (at most 500 characters).",
+    "no_bonus_program": "This customer's group does not collect points.",
+    "unreadable_file": "The file cannot be read.",
     "ledger_busy": "The till is busy with another operation; try again.",
     "ledger_disk_full": "The disk is full: nothing was recorded.",
 }
+
+PLURAL_SEPARATOR = "|"
+PLURAL_COUNT = {"wrong_pin": "tries_left"}
+
+
+def plural(n: int, forms: Sequence[str]) -> str:
+    """The form of ``forms`` that fits ``n``, with %n replaced by it.
+
+    Two forms are English's (one, other); three are Russian's and Ukrainian's (one, few,
+    many: 1 попытка, 2 попытки, 5 попыток, 11 попыток, 21 попытка). A single form is used
+    for every number.
+    """
+    if len(forms) >= 3:
+        tail, tens = n % 10, n % 100
+        if tail == 1 and tens != 11:
+            index = 0
+        elif 2 <= tail <= 4 and not 12 <= tens <= 14:
+            index = 1
+        else:
+            index = 2
+    else:
+        index = 0 if n == 1 else len(forms) - 1
+    return forms[index].replace("%n", str(n))
 
 
 def explain(error: LoyaltyError) -> str:
@@ -35,6 +90,11 @@ def explain(error: LoyaltyError) -> str:
     if template is None:
         return error.message
     text = QCoreApplication.translate("Errors", template)
+    if PLURAL_SEPARATOR in template:
+        count = error.details.get(PLURAL_COUNT.get(error.code, ""))
+        if not isinstance(count, int):
+            return error.message
+        return plural(count, text.split(PLURAL_SEPARATOR))
     value = error.details.get("max_redeem", Decimal(0))
     shown = f"{value:.0f}" if value == value.to_integral_value() else f"{value:.2f}"
-    return text.format(max=shown, left=error.details.get("tries_left", ""))
+    return text.format(max=shown)
