@@ -1,12 +1,16 @@
 """Running the time rules for every customer up to a moment (expiry, birthdays, win-back,
-pending points, warnings). The till calls it on a timer; simulate before every step."""
+pending points, warnings). The window runs them at start and on a timer, one batch per
+writer task (cashier_app/ui/automations.py); the ``automations`` command and simulate run
+them all at once. Who runs them once tills are enrolled: docs/automations.md."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
+from cashier_app.engine import automation
 from cashier_app.engine.automation import AutoEvent
 from cashier_app.service.ledger import Ledger
 from cashier_app.storage import schema as t
@@ -14,28 +18,63 @@ from cashier_app.storage import schema as t
 BATCH = 200  # customers per transaction: short write locks, the till keeps selling
 
 
+@dataclass(frozen=True, slots=True)
+class AutomationBatch:
+    events: list[AutoEvent]  # what happened, in time order
+    more: bool  # customers may still be due by the same moment: run another batch
+
+
+def run_automation_batch(ledger: Ledger, until: datetime, limit: int = BATCH) -> AutomationBatch:
+    """One transaction: the automatic events of at most ``limit`` customers due by
+    ``until``, the soonest due first."""
+    a = t.accounts.c
+    happened: list[AutoEvent] = []
+    with ledger.db.write() as conn:
+        program = ledger.program(conn)
+        due = (
+            conn.execute(
+                select(a.customer_id)
+                .where(a.next_due_at <= until)
+                .order_by(a.next_due_at, a.customer_id)
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+        for customer_id in due:
+            state = ledger.load_state(conn, program, customer_id)
+            _, events = ledger.catch_up(conn, program, state, until)
+            if events:
+                happened += events
+                continue
+            # Nothing was due after all: the moment stored was only "look again" (an account
+            # pulled from the server, a new program). Store the real one, or this customer
+            # would be picked again and again.
+            nxt = automation.next_due(program, state.bonus, state.account, state.profile)
+            conn.execute(
+                update(t.accounts)
+                .where(a.customer_id == customer_id)
+                .values(next_due_at=nxt.at if nxt else None)
+            )
+    happened.sort(key=lambda e: (e.at, e.customer))
+    return AutomationBatch(happened, more=len(due) == limit)
+
+
+def next_automation_at(ledger: Ledger) -> datetime | None:
+    """The moment the next automatic event falls due at this till, if any."""
+    with ledger.db.read() as conn:
+        moment: datetime | None = conn.execute(select(func.min(t.accounts.c.next_due_at))).scalar()
+    return moment
+
+
 def run_automations(ledger: Ledger, until: datetime | None = None) -> list[AutoEvent]:
     """Carry out everything due by ``until``; returns the events in time order."""
     until = until or ledger.clock()
     happened: list[AutoEvent] = []
     while True:
-        with ledger.db.write() as conn:
-            program = ledger.program(conn)
-            due = (
-                conn.execute(
-                    select(t.accounts.c.customer_id)
-                    .where(t.accounts.c.next_due_at <= until)
-                    .order_by(t.accounts.c.next_due_at, t.accounts.c.customer_id)
-                    .limit(BATCH)
-                )
-                .scalars()
-                .all()
-            )
-            for customer_id in due:
-                state = ledger.load_state(conn, program, customer_id)
-                _, events = ledger.catch_up(conn, program, state, until)
-                happened += events
-        if len(due) < BATCH:
+        batch = run_automation_batch(ledger, until)
+        happened += batch.events
+        if not batch.more:
             break
     happened.sort(key=lambda e: (e.at, e.customer))
     return happened
