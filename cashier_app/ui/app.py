@@ -106,6 +106,9 @@ def open_window(ws: Workstation, app: QApplication) -> MainWindow:
     scanner.install(app)
     window = MainWindow(ws, tasks, scanner)
     start_sync(ws, tasks, window, app)
+    from cashier_app.ui.automations import AutomationTimer  # birthdays, expiry: on a timer
+
+    AutomationTimer(ws, tasks, window).start()
     window.show()
     # Once the checkout is up and idle, not while the cashier waits for it.
     QTimer.singleShot(1500, freeze_startup_heap)
