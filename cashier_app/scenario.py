@@ -1,5 +1,5 @@
-"""The scenario file of ``cashier-app simulate`` (RULES.md, "The scenario format"):
-parsed and checked as a whole before anything runs, so a bad file changes nothing."""
+"""The scenario file of ``cashier-app simulate`` (docs/scenarios.md): parsed and checked
+as a whole before anything runs, so a bad file changes nothing."""
 
 from __future__ import annotations
 
@@ -174,13 +174,41 @@ def load_scenario(path: Path) -> Scenario:
     return parse_scenario(raw)
 
 
+COMMENT = "comment"
+
+
+def _without_comments(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The scenario less its ``"comment"`` strings (at the top and in each step: people
+    document their scenarios, the run ignores them), and the comments that are not text."""
+    problems = []
+
+    def strip(obj: dict[str, Any], where: str) -> dict[str, Any]:
+        if COMMENT not in obj:
+            return obj
+        if not isinstance(obj[COMMENT], str):
+            problems.append(f"{where}{COMMENT}: a comment is a string")
+        return {k: v for k, v in obj.items() if k != COMMENT}
+
+    doc = strip(raw, "")
+    steps = doc.get("steps")
+    if isinstance(steps, list):
+        doc = {
+            **doc,
+            "steps": [
+                strip(step, f"steps[{i}].") if isinstance(step, dict) else step
+                for i, step in enumerate(steps)
+            ],
+        }
+    return doc, problems
+
+
 def parse_scenario(raw: Any) -> Scenario:
     if not isinstance(raw, dict):
         raise ScenarioError('a scenario is a JSON object with "program" and "steps"')
+    raw, problems = _without_comments(raw)
     try:
         doc = _Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = []
         for err in exc.errors(include_url=False):
             loc = [
                 p
@@ -190,6 +218,8 @@ def parse_scenario(raw: Any) -> Scenario:
             msg = "unknown key" if err["type"] == "extra_forbidden" else str(err["msg"])
             problems.append(f"{key_path(loc)}: {msg.removeprefix('Value error, ')}")
         raise ScenarioError("invalid scenario: " + "; ".join(problems)) from None
+    if problems:
+        raise ScenarioError("invalid scenario: " + "; ".join(problems))
     try:
         program = parse_program(doc.program)
     except ProgramError as exc:
