@@ -1,4 +1,4 @@
-"""Returns, whole or partial (RULES.md, "Returns").
+"""Returns, whole or partial (docs/rules-decisions.md, "Returns").
 
 Every share is computed cumulatively (what the returns so far should total, less what the
 earlier returns already gave), so a receipt returned in several parts ends exactly where a
