@@ -449,6 +449,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     from cashier_app.storage import schema as t
     from cashier_app.sync.outbox import queued_count
+    from cashier_app.sync.worker import CLOCK_WARNING_SECONDS
 
     ledger = _ledger(args)
     with ledger.db.read() as conn:
@@ -456,13 +457,26 @@ def cmd_status(args: argparse.Namespace) -> int:
         version = conn.execute(select(func.max(t.program_versions.c.version))).scalar()
         customers = conn.execute(select(func.count()).select_from(t.customers)).scalar_one()
         receipts = conn.execute(select(func.count()).select_from(t.receipts)).scalar_one()
+        enrolment = conn.execute(select(t.sync_state)).first()  # none: never enrolled
+        tz = ledger.program(conn, fresh=False).tz if version is not None else None
+    queued = queued_count(ledger)
     print(f"ledger     {ledger.db.path}")
     print(f"device     {device.name} ({device.device_id}), card prefix {device.card_prefix}")
     print(f"program    version {version if version is not None else '- (run init)'}")
     print(f"customers  {customers}, receipts {receipts}")
-    print(
-        f"sync       offline (no central server enrolled); {queued_count(ledger)} event(s) queued"
-    )
+    if enrolment is None:
+        print("sync       standalone: no central server enrolled, this till works on its own")
+        print(f"           and keeps every sale here; {queued} event(s) kept to send if enrolled")
+        return 0
+    last = enrolment.last_success
+    print(f"sync       enrolled with {enrolment.server_url} as device {enrolment.device_id}")
+    print(f"last sync  {last.astimezone(tz).isoformat(' ', 'seconds') if last else 'never'}")
+    print(f"queued     {queued} event(s) waiting to be sent")
+    if enrolment.last_error:
+        print(f"last error {enrolment.last_error}")
+    skew = enrolment.clock_skew_seconds
+    if skew is not None and abs(skew) > CLOCK_WARNING_SECONDS:
+        print(f"clock      this till's clock is off by {skew} s")
     return 0
 
 
