@@ -182,6 +182,8 @@ def replay_until(store: ServerStore, stop: threading.Event, nice: int = 0) -> No
     """The background replayer's loop: a customer once their events settle (see
     ``ServerStore.catch_up``), so balances are current within a few seconds when pushes
     are calm and within ``MOST_LAG`` during a rush; a pull replays what is left first.
+    Every round also carries out one batch of automatic events fallen due by the store's
+    clock (``ServerStore.run_automations``), for customers nobody serves.
 
     ``nice``: run this thread at a lower scheduling priority (Linux), so that when the
     cores are busy, answering pushes comes first and the replay takes the rest."""
@@ -193,6 +195,10 @@ def replay_until(store: ServerStore, stop: threading.Event, nice: int = 0) -> No
             store.catch_up(settled=True)
         except Exception:  # logged and retried: the events are safe in their table
             logging.getLogger(__name__).exception("replay failed; will retry")
+        try:  # birthdays, expiry... of customers with no new events (docs/automations.md)
+            store.run_automations()
+        except Exception:
+            logging.getLogger(__name__).exception("automatic events failed; will retry")
 
 
 def _replayer(store: ServerStore, replay: bool):  # type: ignore[no-untyped-def]

@@ -86,7 +86,11 @@ accounts = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # The replay as of its last event, to resume from when new events come after it.
     Column("replay_state", Text),
+    # When the customer's next automatic event falls due (migration s0006): the replayer
+    # replays customers whose moment has passed, events or not (docs/automations.md).
+    Column("next_due_at", DateTime(timezone=True)),
 )
+Index("ix_accounts_next_due_at", accounts.c.next_due_at)
 
 overdrafts = Table(
     "overdrafts",

@@ -23,6 +23,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     delete,
+    exists,
     func,
     insert,
     or_,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     update,
 )
 
+from cashier_app.engine.automation import next_due
 from cashier_app.engine.errors import ProgramError
 from cashier_app.engine.program import Program, parse_program
 from cashier_app.engine.replay import (
@@ -507,6 +509,55 @@ class ServerStore:
                     self._changes(conn, feed)
                 done += len(since)
 
+    def run_automations(self, batch: int = 200) -> int:
+        """The automatic events (birthday and win-back bonuses, points becoming available,
+        expiry and its warnings) fallen due by the server's clock, for customers with no
+        new events too: the customers nobody serves. One transaction of at most ``batch``
+        customers, the soonest due first; returns how many (the background replayer calls
+        it every round). Each is a replay with no new event, resumed from the stored one
+        and advanced to now, so it derives the very lots a till derives (docs/automations.md).
+
+        A customer with events waiting is left to ``catch_up``, which advances them anyway.
+        A look that changes nothing the tills see (after migration s0006 every account is
+        looked at once) sends no change to the tills."""
+        now = self.clock().astimezone(UTC)  # as the moments are stored (see _next_due)
+        a, m = s.accounts.c, s.dirty_marks.c
+        with self.engine.begin() as conn:
+            query = (
+                select(a.customer_id)
+                .where(a.next_due_at <= now, ~exists().where(m.customer_id == a.customer_id))
+                .order_by(a.next_due_at)
+                .limit(batch)
+            )
+            if conn.dialect.name == "postgresql":  # as catch_up: one replayer per customer
+                due = query.subquery()
+                query = select(due.c.customer_id).where(
+                    func.pg_try_advisory_xact_lock(func.hashtext(due.c.customer_id))
+                )
+            ids = list(conn.execute(query).scalars())
+            if not ids:
+                return 0
+            before = self._account_snapshots(conn, ids)
+            feed: Feed = []
+            self._replay(conn, dict.fromkeys(ids, TIME_ONLY), feed)
+            after = self._account_snapshots(conn, ids)
+            feed = [
+                f
+                for f in feed
+                if _seen_by_tills(before.get(f[1])) != _seen_by_tills(after.get(f[1]))
+            ]
+            if feed:
+                self._changes(conn, feed)
+        return len(ids)
+
+    def _account_snapshots(self, conn: Connection, ids: list[str]) -> dict[str, str]:
+        a = s.accounts.c
+        return dict(
+            conn.execute(
+                select(a.customer_id, a.snapshot).where(_among(conn, a.customer_id, ids))
+            ).all()
+        )
+
     def _replay(self, conn: Connection, since: Mapping[str, str], feed: Feed) -> None:
         """Bring each customer's authoritative state up to date. When all of a customer's
         unreplayed events come after the last one replayed, the stored replay resumes with
@@ -584,10 +635,12 @@ class ServerStore:
                 )
             # else: the registration has not arrived yet
         replays = {}
+        due: dict[str, datetime | None] = {}
         for customer_id, state, last in states:
             replays[customer_id] = _dumps(state_to_dict(state, last))
             advance(state, versions(None), now)  # what tills are told: the state as of now
             snapshots.append((customer_id, _snapshot(customer_id, state, now)))
+            due[customer_id] = _next_due(versions(None), state)
             overdrafts += [(customer_id, o) for o in state.overdrafts]
         if not snapshots:
             return
@@ -602,6 +655,7 @@ class ServerStore:
                     "snapshot": _dumps(snap),
                     "updated_at": now,
                     "replay_state": replays[c],
+                    "next_due_at": due[c],
                 }
                 for c, snap in snapshots
             ],
@@ -966,6 +1020,28 @@ def _aware(moment: datetime) -> datetime:
 def order_key(at: datetime, device_id: str, seq: int) -> str:
     """The replay order (event time, then device, then sequence) as a sortable string."""
     return f"{_aware(at).astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%f')}|{device_id}|{seq:015d}"
+
+
+# The ``since`` of a replay with no new event, only time gone by: after every event's key,
+# so the stored replay resumes and no event is read again.
+TIME_ONLY = order_key(datetime.max.replace(tzinfo=UTC), "", 0)
+
+
+def _next_due(program: Program, state: CustomerReplay) -> datetime | None:
+    """In UTC, as the server's clock: SQLite keeps a moment's wall time without its zone,
+    and the engine's moments are in the shop's (a birthday at its local midnight)."""
+    group = program.group(state.group) or program.default_group
+    due = next_due(program, program.bonus_program_of(group), state.account, state.profile)
+    return due.at.astimezone(UTC) if due is not None else None
+
+
+def _seen_by_tills(snapshot: str | None) -> dict[str, Any] | None:
+    """An account snapshot without the moment it was made."""
+    if snapshot is None:
+        return None
+    snap: dict[str, Any] = orjson.loads(snapshot)
+    snap.pop("as_of", None)
+    return snap
 
 
 def _parse(value: str | datetime) -> datetime:
