@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, bindparam, select, text
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cashier_app.engine.errors import LoyaltyError
@@ -26,6 +26,7 @@ from cashier_app.engine.money import parse_amount
 from cashier_app.engine.receipt import LineInput
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.users import OPERATOR, Actor, Permission
+from cashier_app.storage import queries
 from cashier_app.storage import schema as t
 
 COLUMNS = ("sku", "barcode", "name", "price", "category", "brand", "no_loyalty")
@@ -260,18 +261,13 @@ def find_product(ledger: Ledger, code: str) -> Product | None:
 
 
 def search_products(ledger: Ledger, query: str, limit: int = 50) -> list[Product]:
-    words = re.findall(r"\w+", query)
-    if not words:
+    """Active products whose name has every word typed as a prefix, best match first. The
+    rows come through the typed columns: a price of 250.00 reads as 250.00, never 25000."""
+    stmt = queries.by_name(t.products, query)
+    if stmt is None:
         return []
-    match = " ".join(f'"{w}"*' for w in words)
     with ledger.db.read() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT p.* FROM product_names n JOIN products p ON p.rowid = n.rowid "
-                "WHERE product_names MATCH :m AND p.active ORDER BY rank LIMIT :lim"
-            ),
-            {"m": match, "lim": limit},
-        ).all()
+        rows = conn.execute(stmt.where(t.products.c.active).limit(limit)).all()
     return [_product(r) for r in rows]
 
 

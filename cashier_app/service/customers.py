@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, exists, insert, select, text
+from sqlalchemy import Connection, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from cashier_app.engine.automation import run_until
@@ -23,6 +23,7 @@ from cashier_app.service.ledger import CustomerState, Ledger, new_id, zero_accou
 from cashier_app.service.phones import normalise_phone, quick_candidates
 from cashier_app.service.results import CustomerView, Registration
 from cashier_app.service.users import OPERATOR, Actor, Permission
+from cashier_app.storage import queries
 from cashier_app.storage import schema as t
 
 MAX_NAME = 120
@@ -204,17 +205,10 @@ def search_customers(
                 select(t.customers.c.id).where(t.customers.c.phone_last4 == q).limit(SEARCH_LIMIT)
             ).scalars()
         else:
-            words = re.findall(r"\w+", q)
-            if not words:
+            by_name = queries.by_name(t.customers, q, t.customers.c.id)  # words as prefixes
+            if by_name is None:
                 return []
-            match = " ".join(f'"{w}"*' for w in words)  # every word, as a prefix
-            ids = conn.execute(
-                text(
-                    "SELECT c.id FROM customer_names n JOIN customers c ON c.rowid = n.rowid "
-                    "WHERE customer_names MATCH :m ORDER BY rank LIMIT :lim"
-                ),
-                {"m": match, "lim": SEARCH_LIMIT},
-            ).scalars()
+            ids = conn.execute(by_name.limit(SEARCH_LIMIT)).scalars()
         return [customer_view(ledger, conn, program, cid, at) for cid in list(ids)]
 
 

@@ -7,11 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, select, text
+from sqlalchemy import Row, select
 
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service.ledger import Ledger
 from cashier_app.storage import schema as t
+from cashier_app.storage.queries import open_lots
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ def customer_history(ledger: Ledger, customer_id: str, limit: int = 200) -> Cust
         ).all()
         lots = conn.execute(
             select(t.lots)
-            .where(lot.customer_id == customer_id, text("lots.remaining > 0"))
+            .where(lot.customer_id == customer_id, open_lots())
             .order_by(lot.expires_at.is_(None), lot.expires_at, lot.credited_at)
         ).all()
     return CustomerHistory(

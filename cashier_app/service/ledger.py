@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import uuid6
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from cashier_app.engine import automation
 from cashier_app.engine.automation import AutoEvent, Profile
@@ -23,6 +23,7 @@ from cashier_app.engine.money import ZERO
 from cashier_app.engine.program import BonusProgram, Group, Program, parse_program
 from cashier_app.storage import schema as t
 from cashier_app.storage.db import Database
+from cashier_app.storage.queries import open_lots
 
 Clock = Callable[[], datetime]
 
@@ -110,10 +111,8 @@ _LOAD_CUSTOMER = (
     .join(t.accounts, t.accounts.c.customer_id == t.customers.c.id)
     .where(t.customers.c.id == bindparam("cid"))
 )
-# The literal lets SQLite use the partial index of open lots.
-_OPEN_LOTS = select(t.lots).where(
-    t.lots.c.customer_id == bindparam("cid"), text("lots.remaining > 0")
-)
+# open_lots() lets SQLite use the partial index of open lots.
+_OPEN_LOTS = select(t.lots).where(t.lots.c.customer_id == bindparam("cid"), open_lots())
 
 
 class Ledger:
