@@ -33,6 +33,15 @@ def _t(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _amount(value: Any) -> Decimal:
+    """An amount of the feed, which is decimal text ("250.00"). A number is refused: it
+    could be hundredths (how the snapshot and the ledger hold amounts), and read as units
+    it would be a hundred times too much."""
+    if not isinstance(value, str):
+        raise TypeError(f"an amount in the feed is not decimal text: {value!r}")
+    return Decimal(value)
+
+
 ORDERED = {"program", "merge"}  # changes whose place in the feed matters to what follows
 
 
@@ -175,8 +184,8 @@ def _rebase(ledger: Ledger, conn: Connection, key: str, snap: dict[str, Any]) ->
         Lot(
             x["id"],
             LotKind(x["kind"]),
-            Decimal(x["points"]),
-            Decimal(x["remaining"]),
+            _amount(x["points"]),
+            _amount(x["remaining"]),
             _t(x["credited_at"]) or row.registered_at,
             _t(x["available_at"]) or row.registered_at,
             _t(x.get("expires_at")),
@@ -190,7 +199,7 @@ def _rebase(ledger: Ledger, conn: Connection, key: str, snap: dict[str, Any]) ->
     state = CustomerReplay(
         customer=key,
         group=group.id,
-        account=Account(lots, Decimal(snap["debt"])),
+        account=Account(lots, _amount(snap["debt"])),
         profile=Profile(
             customer=key,
             registered_at=row.registered_at,
@@ -199,9 +208,9 @@ def _rebase(ledger: Ledger, conn: Connection, key: str, snap: dict[str, Any]) ->
             winback_stage=int(prof.get("winback_stage") or 0),
             birthday_year_done=prof.get("birthday_year_done"),
             sales_count=int(prof.get("sales_count") or 0),
-            sales_net_total=Decimal(prof.get("sales_net_total") or "0"),
+            sales_net_total=_amount(prof.get("sales_net_total") or "0"),
         ),
-        tier_basis=Decimal(snap["tier_basis"]),
+        tier_basis=_amount(snap["tier_basis"]),
     )
     events = conn.execute(
         select(t.events)
@@ -294,8 +303,8 @@ def _lot_row(customer_id: str, lot: dict[str, Any]) -> dict[str, Any]:
         "id": lot["id"],
         "customer_id": customer_id,
         "kind": lot["kind"],
-        "points": Decimal(lot["points"]),
-        "remaining": Decimal(lot["remaining"]),
+        "points": _amount(lot["points"]),
+        "remaining": _amount(lot["remaining"]),
         "credited_at": _t(lot["credited_at"]),
         "available_at": _t(lot["available_at"]),
         "expires_at": _t(lot.get("expires_at")),
@@ -311,13 +320,13 @@ def _account_values(ledger: Ledger, customer_id: str, snap: dict[str, Any]) -> d
     prof = snap.get("profile", {})
     return {
         "cid": customer_id,
-        "balance": Decimal(snap["balance"]),
-        "pending": Decimal(snap["pending"]),
-        "debt": Decimal(snap["debt"]),
-        "tier_basis": Decimal(snap["tier_basis"]),
+        "balance": _amount(snap["balance"]),
+        "pending": _amount(snap["pending"]),
+        "debt": _amount(snap["debt"]),
+        "tier_basis": _amount(snap["tier_basis"]),
         "last_purchase_at": _t(prof.get("last_purchase_at")),
         "sales_count": int(prof.get("sales_count") or 0),
-        "sales_net_total": Decimal(prof.get("sales_net_total") or "0"),
+        "sales_net_total": _amount(prof.get("sales_net_total") or "0"),
         "winback_stage": int(prof.get("winback_stage") or 0),
         "birthday_year_done": prof.get("birthday_year_done"),
         # The till recomputes its own next automatic event at its next automation run.
@@ -359,7 +368,7 @@ def _product(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> N
         sku=p["sku"],
         barcode=p.get("barcode"),
         name=p["name"],
-        price=Decimal(p["price"]),
+        price=_amount(p["price"]),
         category=p.get("category"),
         brand=p.get("brand"),
         no_loyalty=bool(p.get("no_loyalty")),

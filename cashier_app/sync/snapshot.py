@@ -219,10 +219,7 @@ class _Loader:
         if not rows:
             return
         dialect = self.conn.dialect
-        convert = [
-            _hundredths if isinstance(table.c[n].type, Scaled) else _checked(table, n, dialect)
-            for n in columns
-        ]
+        convert = [_converter(table, n, dialect) for n in columns]
         sql = (
             f"INSERT INTO {table.name} ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)})"
@@ -248,6 +245,18 @@ class _Loader:
             self.raw.execute(self.trigger)
             for _, sql in self.indexes:
                 self.raw.execute(sql)
+
+
+def _converter(table: Table, name: str, dialect: Any) -> Callable[[Any], Any]:
+    """How a snapshot value of this column is stored: amounts as they come (the server
+    converted them to hundredths, once), everything else through the column type's own
+    converter."""
+    column_type = table.c[name].type
+    if not isinstance(column_type, Scaled):
+        return _checked(table, name, dialect)
+    if column_type.scale != 2:  # e.g. a quantity, in thousandths: not what the server sends
+        raise TypeError(f"{table.name}.{name} is not kept in hundredths")
+    return _hundredths
 
 
 def _hundredths(value: Any) -> int:
