@@ -293,3 +293,15 @@ def list_products(ledger: Ledger, limit: int = 1000) -> list[Product]:
             select(t.products).where(t.products.c.active).order_by(t.products.c.name).limit(limit)
         ).all()
     return [_product(r) for r in rows]
+
+
+def categories(ledger: Ledger) -> list[str]:
+    """The categories of the store's active products, for a free-amount line."""
+    with ledger.db.read() as conn:
+        rows = conn.execute(
+            select(t.products.c.category)
+            .where(t.products.c.active, t.products.c.category.is_not(None))
+            .distinct()
+            .order_by(t.products.c.category)
+        ).scalars()
+        return [c for c in rows if c]

@@ -37,6 +37,7 @@ class SyncStatus:
     clock_skew_seconds: int | None
     pushed: int = 0
     pulled: int = 0
+    enrolled: bool = True  # False: a standalone till, nothing is ever sent
 
     @property
     def clock_warning(self) -> bool:
@@ -82,6 +83,7 @@ def status(ledger: Ledger, online: bool = False) -> SyncStatus:
         last_success=row.last_success if row else None,
         last_error=row.last_error if row else None,
         clock_skew_seconds=row.clock_skew_seconds if row else None,
+        enrolled=row is not None,
     )
 
 

@@ -18,6 +18,7 @@ from cashier_app.service.ledger import Ledger
 from cashier_app.service.users import OPERATOR, Role
 from cashier_app.sync.worker import SyncLoop
 from cashier_app.ui import i18n, theme
+from cashier_app.ui.automations import AutomationTimer
 from cashier_app.ui.dialogs import FirstRunDialog, LoginDialog
 from cashier_app.ui.main_window import MainWindow
 from cashier_app.ui.scanner import ScannerFilter, ScannerSettings
@@ -55,8 +56,10 @@ def ensure_program(ledger: Ledger) -> None:
     service.install_program(ledger, doc)
 
 
-def start(ledger: Ledger, app: QApplication) -> MainWindow | None:
-    """First run (the administrator), login, the shift, the window."""
+def log_in(ledger: Ledger) -> Workstation | None:
+    """First run (the administrator), then the login screen and the user's shift."""
+    from cashier_app.ui.main_window import role_name
+
     if not users.has_users(ledger):
         first = FirstRunDialog()
         if not first.exec():
@@ -64,13 +67,69 @@ def start(ledger: Ledger, app: QApplication) -> MainWindow | None:
         users.create_user(
             ledger, first.name.text(), Role.ADMINISTRATOR, first.pin.text(), actor=OPERATOR
         )
-    names = [u.name for u in users.list_users(ledger)]
-    login = LoginDialog(names, lambda name, pin: users.login(ledger, name, pin))
+    people = [(u.name, role_name(u.role.value)) for u in users.list_users(ledger)]
+    login = LoginDialog(people, lambda name, pin: users.login(ledger, name, pin))
     if not login.exec() or login.actor is None:
         return None
     ws = Workstation(ledger, login.actor)
     ws.ensure_shift()
-    return open_window(ws, app)
+    return ws
+
+
+class Session(QObject):
+    """The till from login to logout, and again for the next cashier: closing the shift
+    brings back the login screen; only closing the window (or cancelling the login) quits.
+    The scanner is installed before the login screen, so a scan there is caught too."""
+
+    def __init__(self, ledger: Ledger, app: QApplication) -> None:
+        super().__init__(app)
+        self.ledger = ledger
+        self.app = app
+        self.tasks = TaskManager(app)
+        self.scanner = ScannerFilter(ScannerSettings.load(), parent=app)
+        self.scanner.install(app)
+        self.scanner.scanned.connect(self._scan_without_window)
+        self.window: MainWindow | None = None
+        self.sync: SyncLoop | None = None
+        # Birthdays, expiry and win-back happen whoever is logged in, or nobody.
+        self.automations = AutomationTimer(ledger, self.tasks, self)
+        self.automations.start()
+
+    def _scan_without_window(self, code: str) -> None:
+        if self.window is not None and self.window.isVisible():
+            return  # the window routes it
+        modal = QApplication.activeModalWidget()
+        take = getattr(modal, "take_scan", None)
+        if take is not None:
+            take(code)
+
+    def begin(self) -> MainWindow | None:
+        ws = log_in(self.ledger)
+        if ws is None:
+            return None
+        old, self.window = self.window, MainWindow(ws, self.tasks, self.scanner)
+        if old is not None:
+            old.deleteLater()
+        if self.sync is None:
+            self.sync = start_sync(ws, self.tasks, self.window, self.app)
+        else:
+            connect_sync(self.sync, self.window)
+        self.window.logged_out.connect(self._next_cashier)
+        self.window.showMaximized()
+        # Once the checkout is up and idle, not while the cashier waits for it.
+        QTimer.singleShot(1500, freeze_startup_heap)
+        return self.window
+
+    def _next_cashier(self) -> None:
+        # The hidden window stays until the next login, so the application never has no
+        # window at all (it would quit).
+        if self.begin() is None:
+            self.app.quit()
+
+
+def start(ledger: Ledger, app: QApplication) -> MainWindow | None:
+    """First run (the administrator), login, the shift, the window."""
+    return Session(ledger, app).begin()
 
 
 def freeze_startup_heap() -> None:
@@ -90,27 +149,32 @@ class SyncBridge(QObject):
 def start_sync(
     ws: Workstation, tasks: TaskManager, window: MainWindow, app: QApplication
 ) -> SyncLoop:
-    bridge = SyncBridge(window)
-    bridge.status.connect(window.show_sync)
+    bridge = SyncBridge(app)
     loop = SyncLoop(ws.ledger, bridge.status.emit)
+    loop.bridge = bridge  # type: ignore[attr-defined]
+    connect_sync(loop, window)
     loop.start()
     tasks.operation_done.connect(lambda _: loop.wake())  # a sale goes out within seconds
-    window.sync_requested.connect(loop.wake)
     app.aboutToQuit.connect(lambda: loop.stop(timeout=5))
     return loop
 
 
+def connect_sync(loop: SyncLoop, window: MainWindow) -> None:
+    """The sync loop outlives a cashier's window: each new window hears its news."""
+    loop.bridge.status.connect(window.show_sync)  # type: ignore[attr-defined]
+    window.sync_requested.connect(loop.wake)
+    loop.wake()  # the new window learns the state now, not in 15 s
+
+
 def open_window(ws: Workstation, app: QApplication) -> MainWindow:
+    """The window for a user already logged in (how the benchmark opens it)."""
     tasks = TaskManager(app)
     scanner = ScannerFilter(ScannerSettings.load(), parent=app)
     scanner.install(app)
     window = MainWindow(ws, tasks, scanner)
     start_sync(ws, tasks, window, app)
-    from cashier_app.ui.automations import AutomationTimer  # birthdays, expiry: on a timer
-
-    AutomationTimer(ws, tasks, window).start()
-    window.show()
-    # Once the checkout is up and idle, not while the cashier waits for it.
+    AutomationTimer(ws, tasks, window).start()  # birthdays, expiry: on a timer
+    window.showMaximized()
     QTimer.singleShot(1500, freeze_startup_heap)
     return window
 

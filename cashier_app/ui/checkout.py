@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -56,12 +56,47 @@ def points_text(value: Decimal) -> str:
     return qty_text(value) if value == value.to_integral_value() else f"{value:.2f}"
 
 
+# Nobody sells ten thousand of an item or pays with ten million points at a till: a longer
+# number in these fields is a code that came in too slowly to be taken for a scan.
+MAX_QUANTITY = Decimal(9999)
+CODE_IN_NUMBER_FIELD = 7
+
+
+def plainly_a_code(text: str) -> bool:
+    """A scanned code (card, barcode, QR) that ended up in a numeric field."""
+    t = text.strip()
+    if len(t) < CODE_IN_NUMBER_FIELD:
+        return False
+    digits = t.replace(",", "").replace(".", "")
+    return not digits.isdigit() or len(digits) >= CODE_IN_NUMBER_FIELD
+
+
+class NumberField(QLineEdit):
+    """A quantity or points field: everything is selected when it takes focus, so what the
+    cashier types replaces the old value (Ctrl+Q then 3 is 3, not 13)."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        QTimer.singleShot(0, self.selectAll)  # after the mouse press that gave focus
+
+
+class EnterButton(QPushButton):
+    """A button that Enter presses too (outside a dialog, Qt's buttons take only Space)."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.click()
+            return
+        super().keyPressEvent(event)
+
+
 class CheckoutScreen(QWidget):
     # Signals never carry None: PySide6 mishandles None's reference count through
     # Signal(object) (seen as "deallocating None" after a few hundred emits).
     paid = Signal(object)  # SaleResult
     customer_shown = Signal(str)  # the customer's id, once the panel shows them
     register_requested = Signal(str)  # a phone nobody has yet
+    register_card_requested = Signal(str)  # a pre-printed card nobody has yet
     find_customer_requested = Signal()
     customer_card_requested = Signal(str)
     return_requested = Signal()
@@ -77,6 +112,8 @@ class CheckoutScreen(QWidget):
         self.last_sale: SaleResult | None = None
         self._generation = 0
         self._busy = False
+        self._after_payment: list[str] = []  # codes scanned while the sale was being recorded
+        self.unknown_card: str | None = None  # F3 offers it to the new customer
         self._build()
         self._shortcuts()
         self.new_receipt()
@@ -95,8 +132,9 @@ class CheckoutScreen(QWidget):
             self.tr("Scan, or type a barcode, SKU, product name or phone")
         )
         self.code_input.returnPressed.connect(self._on_code_entered)
-        self.qty_input = QLineEdit("1")
+        self.qty_input = NumberField("1")
         self.qty_input.setObjectName("qty_input")
+        self.qty_input.returnPressed.connect(self._on_qty_entered)
         self.qty_input.setFixedWidth(90)
         self.qty_input.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.qty_input.setToolTip(self.tr("Quantity or weight of the next item (Ctrl+Q)"))
@@ -122,14 +160,18 @@ class CheckoutScreen(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(34)
         left.addWidget(self.table, 1)
 
-        keys = QHBoxLayout()
-        for text in (
+        hints = [
             self.tr("F2 Find customer"), self.tr("F3 New customer"), self.tr("F5 Free amount"),
-            self.tr("Del Remove line"), self.tr("F7 Return"), self.tr("F12 New receipt"),
-        ):  # fmt: skip
-            keys.addWidget(_label(text, hint=True))
-        keys.addStretch(1)
-        left.addLayout(keys)
+            self.tr("Ctrl+Q Quantity"), self.tr("Del Remove line"),
+        ]  # fmt: skip
+        if self.ws.can(Permission.RETURN):
+            hints.append(self.tr("F7 Return"))
+        hints.append(self.tr("F12 New receipt"))
+        # One wrapping line: the hints never make the window wider than a small screen.
+        self.hints = _label("      ".join(h.replace(" ", "\u00a0") for h in hints), hint=True)
+        self.hints.setObjectName("key_hints")
+        self.hints.setWordWrap(True)
+        left.addWidget(self.hints)
         root.addLayout(left, 3)
 
         right = QVBoxLayout()
@@ -163,8 +205,9 @@ class CheckoutScreen(QWidget):
         pts = _panel()
         pl = QGridLayout(pts)
         pl.addWidget(_label(self.tr("Pay with points"), muted=True), 0, 0, 1, 3)
-        self.redeem_input = QLineEdit("0")
+        self.redeem_input = NumberField("0")
         self.redeem_input.setObjectName("redeem_input")
+        self.redeem_input.returnPressed.connect(self._on_redeem_entered)
         self.redeem_input.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.redeem_input.textEdited.connect(lambda _: self.requote())
         self.max_label = _label("", muted=True)
@@ -219,7 +262,7 @@ class CheckoutScreen(QWidget):
         self.slip_text.setTextFormat(Qt.TextFormat.PlainText)
         self.slip_text.setFont(self._mono())
         self.slip_text.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.next_button = QPushButton(self.tr("Enter / F12 New receipt"))
+        self.next_button = EnterButton(self.tr("Enter / F12 New receipt"))
         self.next_button.setObjectName("next_button")
         self.next_button.setProperty("primary", True)
         self.next_button.setMinimumHeight(48)
@@ -257,7 +300,7 @@ class CheckoutScreen(QWidget):
         key(Qt.Key.Key_F12, self.new_receipt)
         key(Qt.Key.Key_Delete, self.remove_selected)
         key("Ctrl+Del", lambda: self.set_customer(None))
-        key("Ctrl+Q", self.qty_input.setFocus)
+        key("Ctrl+Q", self.edit_quantity)
         key(Qt.Key.Key_Escape, self._escape)
 
     # -- messages ----------------------------------------------------------------------------
@@ -273,12 +316,37 @@ class CheckoutScreen(QWidget):
             raise error
 
     # -- lines ---------------------------------------------------------------------------------
+    def edit_quantity(self) -> None:
+        self.qty_input.setFocus()
+        self.qty_input.selectAll()
+
+    def _on_qty_entered(self) -> None:
+        text = self.qty_input.text()
+        if plainly_a_code(text):
+            self.qty_input.setText("1")
+            self.code_input.setFocus()
+            self.handle_code(text.strip(), scanned=True)
+            return
+        self.code_input.setFocus()  # the quantity waits for the next item
+
+    def _on_redeem_entered(self) -> None:
+        text = self.redeem_input.text()
+        if plainly_a_code(text):
+            self.redeem_input.setText("0")
+            self.requote()
+            self.code_input.setFocus()
+            self.handle_code(text.strip(), scanned=True)
+
     def _take_qty(self) -> Decimal | None:
         try:
             qty = parse_quantity(self.qty_input.text().strip().replace(",", ".") or "1")
+            if qty > MAX_QUANTITY:
+                raise ValueError("not a quantity")
         except ValueError:
             self.say(self.tr("The quantity must be a number like 2 or 0.350."), "error")
             set_prop(self.qty_input, "invalid", True)
+            if plainly_a_code(self.qty_input.text()):
+                self.qty_input.setText("1")
             return None
         set_prop(self.qty_input, "invalid", False)
         self.qty_input.setText("1")
@@ -322,17 +390,34 @@ class CheckoutScreen(QWidget):
 
     def handle_code(self, code: str, scanned: bool = True) -> None:
         """A scan (from anywhere) or a typed code: a card, a product or a phone."""
+        if self._busy:  # the next customer's card, scanned as the sale is being recorded
+            self._after_payment.append(code)
+            return
         self.tasks.read(
             lambda: self.ws.identify(code), lambda r: self._identified(r, scanned), self.refuse
         )
 
     def _identified(self, result: ScanResult, scanned: bool) -> None:
+        if self._busy:
+            self._after_payment.append(result.code)
+            return
+        self.unknown_card = None
         if result.kind == "customer" and result.customer is not None:
             self.set_customer(result.customer)
             self.say(
                 self.tr("Customer: {name}").format(
                     name=result.customer.name or self.ws.show_phone(result.customer)
                 )
+            )
+        elif result.kind == "ambiguous":
+            self._choose_customer(result)
+        elif result.kind == "card":
+            self.unknown_card = result.code
+            self.say(
+                self.tr("Card {card} has no customer yet: F3 registers one with it.").format(
+                    card=result.code[:40]
+                ),
+                "error",
             )
         elif result.kind == "product" and result.product is not None:
             self.add_product(result.product)
@@ -349,6 +434,19 @@ class CheckoutScreen(QWidget):
                 self.tr("Unknown code {code}: nothing was changed.").format(code=result.code[:40]),
                 "error",
             )
+
+    def _choose_customer(self, result: ScanResult) -> None:
+        """A number that is both somebody's phone and somebody else's card: ask."""
+        from cashier_app.ui.dialogs import PickDialog
+
+        views = list(result.candidates)
+        labels = [
+            self.tr("{name} — phone {phone}").format(name=views[0].name or "—", phone=self.ws.show_phone(views[0])),
+            self.tr("{name} — card {card}").format(name=views[1].name or "—", card=result.code),
+        ]  # fmt: skip
+        pick = PickDialog(self.tr("Phone or card?"), labels, self)
+        if pick.exec() and pick.chosen is not None:
+            self.set_customer(views[pick.chosen])
 
     def _search_products(self, text: str) -> None:
         def found(products: list[Product]) -> None:
@@ -517,10 +615,15 @@ class CheckoutScreen(QWidget):
             self.last_sale = sale
             self._show_slip(sale, payment)
             self.paid.emit(sale)
+            waiting, self._after_payment = self._after_payment, []
+            for code in waiting:
+                self.handle_code(code, scanned=True)
 
         def failed(error: BaseException) -> None:
             self._busy = False
             self._set_pay_enabled(True)
+            # Codes scanned meanwhile are not applied to a receipt that is still open.
+            self._after_payment.clear()
             self.refuse(error)
 
         self.tasks.write(

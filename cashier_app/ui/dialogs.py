@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QSettings, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -39,6 +39,7 @@ from cashier_app.service.phones import normalise_phone
 from cashier_app.service.results import CustomerView, Registration, ReturnResult
 from cashier_app.service.users import Actor, Permission
 from cashier_app.ui.messages import explain
+from cashier_app.ui.notice import show_notice
 from cashier_app.ui.receipt_model import money_text, qty_text
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.theme import set_prop
@@ -50,6 +51,15 @@ def _error_label() -> QLabel:
     label.setWordWrap(True)
     label.setProperty("message", "error")
     return label
+
+
+def _ok_cancel(dialog: QDialog) -> QDialogButtonBox:
+    """OK and Cancel in the window's language (Enter and Esc press them)."""
+    buttons = QDialogButtonBox()
+    ok = buttons.addButton(dialog.tr("OK"), QDialogButtonBox.ButtonRole.AcceptRole)
+    ok.setDefault(True)
+    buttons.addButton(dialog.tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
+    return buttons
 
 
 class PickDialog(QDialog):
@@ -65,12 +75,11 @@ class PickDialog(QDialog):
         self.list.setCurrentRow(0)
         self.list.itemActivated.connect(lambda _: self.accept())
         layout.addWidget(self.list)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        buttons = _ok_cancel(self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.list.setFocus()
         self.resize(520, 360)
 
     def accept(self) -> None:
@@ -78,10 +87,20 @@ class PickDialog(QDialog):
         super().accept()
 
 
-class LoginDialog(QDialog):
-    """Pick your name, type your PIN."""
+LAST_USER_KEY = "login/last_user"
 
-    def __init__(self, names: list[str], login: object, parent: QWidget | None = None) -> None:
+
+class LoginDialog(QDialog):
+    """Pick your name, type your PIN. The list starts on whoever last worked at this till;
+    a scan here is recognised and ignored (it is not a PIN and costs no tries)."""
+
+    def __init__(
+        self,
+        users: list[tuple[str, str]],
+        login: object,
+        parent: QWidget | None = None,
+    ) -> None:
+        """``users``: (name, role as shown) of every active user."""
         super().__init__(parent)
         self.setWindowTitle(self.tr("Log in"))
         self._login = login
@@ -89,31 +108,75 @@ class LoginDialog(QDialog):
         form = QFormLayout(self)
         self.user = QComboBox()
         self.user.setObjectName("login_user")
-        self.user.addItems(names)
+        for name, role in users:
+            self.user.addItem(f"{name} ({role})" if role else name, name)
+        last = QSettings("cashier-app", "workstation").value(LAST_USER_KEY, "")
+        at = self.user.findData(last)
+        self.user.setCurrentIndex(at if at >= 0 else 0)
         self.pin = QLineEdit()
         self.pin.setObjectName("login_pin")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setMaxLength(8)
-        self.pin.returnPressed.connect(self.try_login)
         self.error = _error_label()
         form.addRow(self.tr("User"), self.user)
         form.addRow(self.tr("PIN"), self.pin)
         form.addRow(self.error)
-        ok = QPushButton(self.tr("Log in"))
-        ok.setProperty("primary", True)
-        ok.clicked.connect(self.try_login)
-        form.addRow(ok)
+        # Enter in the PIN field presses this default button: one Enter, one try.
+        self.ok = QPushButton(self.tr("Log in"))
+        self.ok.setObjectName("login_ok")
+        self.ok.setProperty("primary", True)
+        self.ok.setDefault(True)
+        self.ok.clicked.connect(self.try_login)
+        form.addRow(self.ok)
         self.pin.setFocus()
-        self.setMinimumWidth(380)
+        self.setMinimumWidth(420)
+
+    def take_scan(self, code: str) -> bool:
+        self.pin.clear()
+        self.error.setText(self.tr("That was a scan, not a PIN: log in first, then scan."))
+        show_notice(self, self.tr("That was a scan, not a PIN: log in first, then scan."))
+        return True
 
     def try_login(self) -> None:
+        name = self.user.currentData() or self.user.currentText()
+        pin = self.pin.text()
+        if not pin:
+            self.error.setText(self.tr("Type your PIN."))
+            return
         try:
-            self.actor = self._login(self.user.currentText(), self.pin.text())  # type: ignore[operator]
+            self.actor = self._login(name, pin)  # type: ignore[operator]
         except LoyaltyError as exc:
             self.error.setText(explain(exc))
             self.pin.clear()
             return
+        store = QSettings("cashier-app", "workstation")
+        store.setValue(LAST_USER_KEY, name)
+        store.sync()
         self.accept()
+
+
+class FindCustomerDialog(QDialog):
+    """F2: a phone, a card, the last 4 digits or a name; a scanned card goes here too."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Find customer"))
+        form = QFormLayout(self)
+        self.query = QLineEdit()
+        self.query.setObjectName("find_query")
+        form.addRow(QLabel(self.tr("Phone, card, last 4 digits or name:")))
+        form.addRow(self.query)
+        buttons = _ok_cancel(self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.query.setFocus()
+        self.setMinimumWidth(440)
+
+    def take_scan(self, code: str) -> bool:
+        self.query.setText(code)
+        self.accept()
+        return True
 
 
 class FirstRunDialog(QDialog):
@@ -161,13 +224,21 @@ class RegistrationDialog(QDialog):
     """Register a customer at the till in one small form (F-04), then show their card."""
 
     def __init__(
-        self, ws: Workstation, tasks: TaskManager, phone: str = "", parent: QWidget | None = None
+        self,
+        ws: Workstation,
+        tasks: TaskManager,
+        phone: str = "",
+        parent: QWidget | None = None,
+        card: str = "",
     ) -> None:
         super().__init__(parent)
         self.ws = ws
         self.tasks = tasks
         self.result_registration: Registration | None = None
         self.setWindowTitle(self.tr("New customer"))
+        with ws.ledger.db.read() as conn:
+            program = ws.ledger.program(conn, fresh=False)
+        self._region_code = program.default_region
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.phone = QLineEdit(phone)
@@ -189,16 +260,21 @@ class RegistrationDialog(QDialog):
         self.consent = QCheckBox(self.tr("Agrees to the privacy policy"))
         self.consent.setObjectName("reg_consent")
         self.referrer = QLineEdit()
+        self.referrer.setObjectName("reg_referrer")
         self.referrer.setPlaceholderText(self.tr("phone or card of who recommended us"))
+        self.card = QLineEdit(card)
+        self.card.setObjectName("reg_card")
+        self.card.setPlaceholderText(
+            self.tr("scan a pre-printed card, or leave empty for a new one")
+        )
         form.addRow(self.tr("Phone *"), self.phone)
         form.addRow(self.tr("Name"), self.name)
         form.addRow(self.tr("Birthday"), bday)
         form.addRow("", self.consent)
         form.addRow(self.tr("Referrer"), self.referrer)
+        form.addRow(self.tr("Card"), self.card)
         self.group = QComboBox()
         self.group.setObjectName("reg_group")
-        with ws.ledger.db.read() as conn:
-            program = ws.ledger.program(conn, fresh=False)
         for g in program.groups:
             self.group.addItem(g.name, g.id)
             if g.default:
@@ -209,7 +285,9 @@ class RegistrationDialog(QDialog):
         layout.addWidget(self.error)
         self.card_box = QHBoxLayout()
         self.card_text = QLabel("")
+        self.card_text.setObjectName("reg_card_text")
         self.card_text.setProperty("title", True)
+        self.card_text.setWordWrap(True)
         self.barcode = QLabel()
         self.barcode.setObjectName("card_barcode")
         self.qr = QLabel()
@@ -233,18 +311,36 @@ class RegistrationDialog(QDialog):
         self.setMinimumWidth(600)
         self._check_phone()
 
-    def _region(self) -> str:
-        with self.ws.ledger.db.read() as conn:
-            return self.ws.ledger.program(conn, fresh=False).default_region
+    def take_scan(self, code: str) -> bool:
+        """A scanned card goes into the code field the cashier is in: the referrer's, or the
+        new customer's pre-printed card (the default while that one is empty)."""
+        if self.result_registration is not None:
+            return False
+        focus = self.focusWidget()
+        target = focus if focus in (self.referrer, self.card) else None
+        if target is None:
+            target = self.card if not self.card.text().strip() else self.referrer
+        if target is self.card:
+            from cashier_app.service.cards import card_from_scan
+
+            code = card_from_scan(code) or code  # a QR card's payload: its number
+        target.setText(code)
+        target.setFocus()
+        return True
 
     def _check_phone(self) -> None:
         text = self.phone.text().strip()
         try:
-            normalise_phone(text, self._region())
+            normalise_phone(text, self._region_code)
             valid = True
         except LoyaltyError:
             valid = False
-        set_prop(self.phone, "invalid", bool(text) and not valid)
+        bad = bool(text) and not valid
+        set_prop(self.phone, "invalid", bad)
+        if self.result_registration is None:
+            self.error.setText(
+                self.tr("Not a phone number yet: type it whole, with the area code.") if bad else ""
+            )
         self.ok.setEnabled(valid and self.result_registration is None)
 
     def register(self) -> None:
@@ -262,6 +358,7 @@ class RegistrationDialog(QDialog):
             self.consent.isChecked(),
             self.referrer.text().strip(),
             self.group.currentData(),
+            self.card.text().strip() or None,
         )
         self.ok.setEnabled(False)
 
@@ -349,8 +446,11 @@ class CustomerCardDialog(QDialog):
         self.return_button = QPushButton(self.tr("Return from the selected receipt…"))
         self.return_button.setObjectName("card_return")
         self.return_button.clicked.connect(self._return_selected)
-        self.return_button.setVisible(ws.can(Permission.RETURN))
-        close.addButton(self.return_button, QDialogButtonBox.ButtonRole.ActionRole)
+        if ws.can(Permission.RETURN):  # a cashier who may not return does not see it
+            close.addButton(self.return_button, QDialogButtonBox.ButtonRole.ActionRole)
+        else:
+            self.return_button.hide()
+        close.button(QDialogButtonBox.StandardButton.Close).setText(self.tr("Close"))
         layout.addWidget(close)
         self._ws, self._tasks = ws, tasks
         self.receipts.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -443,6 +543,12 @@ class ReturnDialog(QDialog):
         self._lines: list[tuple[int, str, str | None, Decimal, Decimal]] = []
         self.resize(680, 420)
 
+    def take_scan(self, code: str) -> bool:
+        """A receipt's number scanned from its slip."""
+        self.number.setText(code)
+        self.load()
+        return True
+
     def load(self) -> None:
         number = self.number.text().strip()
 
@@ -500,7 +606,8 @@ class ReturnDialog(QDialog):
 
 
 class FreeAmountDialog(QDialog):
-    """A line without a catalogue product: an amount and a category."""
+    """A line without a catalogue product: an amount and one of the store's categories (so
+    the program's category limits apply to it as to the products)."""
 
     def __init__(self, categories: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -510,20 +617,40 @@ class FreeAmountDialog(QDialog):
         self.amount = QLineEdit()
         self.amount.setObjectName("free_amount")
         self.category = QComboBox()
-        self.category.setEditable(True)
-        self.category.addItems(categories)
+        self.category.setObjectName("free_category")
+        for code in categories:
+            self.category.addItem(self.category_title(code), code)
+        self.category.addItem(self.tr("No category"), None)
         self.name = QLineEdit(self.tr("Goods"))
         self.error = _error_label()
         form.addRow(self.tr("Amount"), self.amount)
         form.addRow(self.tr("Category"), self.category)
         form.addRow(self.tr("Name"), self.name)
         form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        buttons = _ok_cancel(self)
         buttons.accepted.connect(self._check)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.amount.setFocus()
+
+    def category_title(self, code: str) -> str:
+        """A catalogue's category as a person reads it: the usual shop categories in the
+        window's language, any other as the catalogue writes it."""
+        titles = {
+            "coffee": self.tr("Coffee"), "tea": self.tr("Tea"), "bakery": self.tr("Bakery"),
+            "desserts": self.tr("Desserts"), "drinks": self.tr("Drinks"),
+            "flowers": self.tr("Flowers"), "bouquets": self.tr("Bouquets"),
+            "plants": self.tr("Plants"), "gifts": self.tr("Gifts"), "clothes": self.tr("Clothes"),
+            "shoes": self.tr("Shoes"), "cosmetics": self.tr("Cosmetics"),
+            "services": self.tr("Services"), "pet_food": self.tr("Pet food"),
+            "accessories": self.tr("Accessories"), "pets": self.tr("Pet goods"),
+            "deli": self.tr("Deli"), "tobacco": self.tr("Tobacco"), "other": self.tr("Other"),
+        }  # fmt: skip
+        return titles.get(code.strip().lower(), code)
+
+    def category_code(self) -> str | None:
+        code = self.category.currentData()
+        return code if isinstance(code, str) and code else None
 
     def _check(self) -> None:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QWidget
 
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service.results import CustomerView
@@ -14,12 +14,14 @@ from cashier_app.sync.worker import SyncStatus
 from cashier_app.ui.checkout import CheckoutScreen
 from cashier_app.ui.dialogs import (
     CustomerCardDialog,
+    FindCustomerDialog,
     FreeAmountDialog,
     ImportDialog,
     PickDialog,
     RegistrationDialog,
     ReturnDialog,
 )
+from cashier_app.ui.notice import show_notice
 from cashier_app.ui.scanner import ScannerFilter
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.workstation import Workstation
@@ -27,8 +29,21 @@ from cashier_app.ui.workstation import Workstation
 STATUS_EVERY_MS = 5000
 
 
+def role_name(role: str) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    names = {
+        "cashier": QCoreApplication.translate("MainWindow", "cashier"),
+        "senior_cashier": QCoreApplication.translate("MainWindow", "senior cashier"),
+        "manager": QCoreApplication.translate("MainWindow", "manager"),
+        "administrator": QCoreApplication.translate("MainWindow", "administrator"),
+    }
+    return names.get(role, role)
+
+
 class MainWindow(QMainWindow):
     sync_requested = Signal()  # sync now: enrolled, or a sale to send
+    logged_out = Signal()  # the shift is closed: back to the login screen
 
     def __init__(
         self,
@@ -44,16 +59,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Cashier — {user}").format(user=ws.actor.name))
         self.checkout = CheckoutScreen(ws, tasks)
         self.setCentralWidget(self.checkout)
+        self.enrolled = False  # until the sync loop says otherwise
         self._menu()
         self._status_bar()
-        scanner.scanned.connect(self._on_scan)
+        scanner.scanned.connect(self.take_scan)
         self.checkout.register_requested.connect(self.register_customer)
         self.checkout.find_customer_requested.connect(self.find_customer)
         self.checkout.customer_card_requested.connect(self.customer_card)
         self.checkout.return_requested.connect(self.return_items)
         self.checkout.free_amount_requested.connect(self.free_amount)
         tasks.operation_done.connect(lambda _: self.refresh_status())
-        self.resize(1366, 768)
+        self.resize(1280, 720)  # shown maximised; this is the size when it is restored
 
     # -- menu: what the role may do ----------------------------------------------------------
     def _menu(self) -> None:
@@ -75,26 +91,27 @@ class MainWindow(QMainWindow):
         self.enrol_action.triggered.connect(self.enrol)
         self.enrol_action.setVisible(self.ws.can(Permission.ENROL_DEVICE))
         manage.addAction(self.enrol_action)
-        manage.menuAction().setVisible(
-            self.ws.can(Permission.IMPORT_CATALOGUE) or self.ws.can(Permission.ENROL_DEVICE)
-        )
+        sets_up = self.ws.can(Permission.MANAGE_USERS) or self.ws.can(Permission.ENROL_DEVICE)
+        self.scanner_action = QAction(self.tr("Barcode scanner…"), self)
+        self.scanner_action.triggered.connect(self.scanner_settings)
+        self.scanner_action.setVisible(sets_up)
+        manage.addAction(self.scanner_action)
+        manage.menuAction().setVisible(self.ws.can(Permission.IMPORT_CATALOGUE) or sets_up)
 
     # -- status bar (F-52) -------------------------------------------------------------------
     def _status_bar(self) -> None:
         bar = self.statusBar()
-        self.online_label = QLabel(self.tr("● Offline"))
+        self.online_label = QLabel(self.tr("● Standalone"))
         self.online_label.setObjectName("status_online")
         self.online_label.setToolTip(
-            self.tr("No central server is enrolled: every sale is kept here and sent when one is.")
+            self.tr(
+                "This till works on its own: every sale is kept here. Enrol it with a central server (Manage) to share customers between tills."
+            )
         )
         self.queue_label = QLabel("")
         self.queue_label.setObjectName("status_queue")
-        self.sync_label = QLabel(self.tr("Last sync: never"))
-        roles = {
-            "cashier": self.tr("cashier"), "senior_cashier": self.tr("senior cashier"),
-            "manager": self.tr("manager"), "administrator": self.tr("administrator"),
-        }  # fmt: skip
-        role = roles.get(self.ws.actor.role.value, self.ws.actor.role.value)
+        self.sync_label = QLabel("")
+        role = role_name(self.ws.actor.role.value)
         self.user_label = QLabel(
             self.tr("{user} ({role})").format(user=self.ws.actor.name, role=role)
         )
@@ -108,9 +125,17 @@ class MainWindow(QMainWindow):
 
     def show_sync(self, st: SyncStatus) -> None:
         """The sync worker's news (delivered on the main thread)."""
+        self.enrolled = st.enrolled
+        if not st.enrolled:
+            self.online_label.setText(self.tr("● Standalone"))
+            self.queue_label.setText("")
+            self.sync_label.setText("")
+            return
         self.online_label.setText(self.tr("● Online") if st.online else self.tr("● Offline"))
         self.online_label.setToolTip(st.last_error or "")
-        self.queue_label.setText(self.tr("{n} operation(s) waiting to be sent").format(n=st.queued))
+        self._show_queue(st.queued)
+        if st.last_success is None:
+            self.sync_label.setText(self.tr("Last sync: never"))
         if st.last_success is not None:
             self.sync_label.setText(
                 self.tr("Last sync: {when}").format(
@@ -132,41 +157,59 @@ class MainWindow(QMainWindow):
             self.checkout.say(self.tr("This till is enrolled; sync starts now."))
             self.sync_requested.emit()
 
+    def _show_queue(self, n: int) -> None:
+        if not self.enrolled:
+            self.queue_label.setText("")
+        elif n == 0:
+            self.queue_label.setText(self.tr("everything is sent"))
+        else:
+            self.queue_label.setText(self.tr("waiting to be sent: {n}").format(n=n))
+
     def refresh_status(self) -> None:
-        self.tasks.read(
-            self.ws.queued,
-            lambda n: self.queue_label.setText(
-                self.tr("{n} operation(s) waiting to be sent").format(n=n)
-            ),
-        )
+        self.tasks.read(self.ws.queued, self._show_queue)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._status_timer.stop()
         super().closeEvent(event)
 
     # -- actions ---------------------------------------------------------------------------
-    def _on_scan(self, code: str) -> None:
-        if self.isActiveWindow() or self.checkout.isVisible():
-            self.checkout.handle_code(code, scanned=True)
+    def take_scan(self, code: str) -> None:
+        """A scan goes where the cashier is looking: into a dialog that takes codes, else
+        refused on top of that dialog; never to the receipt hidden behind it."""
+        if not self.isVisible():
+            return  # logged out: the login screen answers scans itself
+        modal = QApplication.activeModalWidget()
+        if modal is not None and modal is not self:
+            take = getattr(modal, "take_scan", None)
+            if take is None or not take(code):
+                show_notice(
+                    modal,
+                    self.tr("A scan cannot go into this window. Close it (Esc) and scan again."),
+                )
+            return
+        popup = QApplication.activePopupWidget()
+        if popup is not None:
+            popup.close()  # an open menu or list: the scan is for the receipt
+        self.checkout.handle_code(code, scanned=True)
 
     def _refuse(self, error: BaseException) -> None:
         self.checkout.refuse(error)
 
     def register_customer(self, phone: str = "") -> None:
-        dialog = RegistrationDialog(self.ws, self.tasks, phone, self)
+        if not self.ws.can(Permission.REGISTER_CUSTOMER):
+            self.checkout.say(self.tr("Your role may not do this."), "error")
+            return
+        card, self.checkout.unknown_card = self.checkout.unknown_card, None
+        dialog = RegistrationDialog(self.ws, self.tasks, phone, self, card=card or "")
         dialog.exec()
         if dialog.result_registration is not None:
             self.checkout.set_customer(dialog.result_registration.customer)
 
     def find_customer(self) -> None:
-        from PySide6.QtWidgets import QInputDialog
-
-        text, ok = QInputDialog.getText(
-            self, self.tr("Find customer"), self.tr("Phone, card, last 4 digits or name:")
-        )
-        if not ok or not text.strip():
+        dialog = FindCustomerDialog(self)
+        if not dialog.exec() or not dialog.query.text().strip():
             return
-        query = text.strip()
+        query = dialog.query.text().strip()
 
         def found(views: list[CustomerView]) -> None:
             if not views:
@@ -206,19 +249,31 @@ class MainWindow(QMainWindow):
             )
 
     def free_amount(self) -> None:
-        dialog = FreeAmountDialog(["coffee", "bakery", "flowers", "clothes", "other"], self)
-        if dialog.exec() and dialog.amount_value is not None:
-            self.checkout.add_free_amount(
-                dialog.amount_value, dialog.category.currentText() or None, dialog.name.text()
-            )
+        def ask(categories: list[str]) -> None:
+            dialog = FreeAmountDialog(categories, self)
+            if dialog.exec() and dialog.amount_value is not None:
+                self.checkout.add_free_amount(
+                    dialog.amount_value, dialog.category_code(), dialog.name.text()
+                )
+
+        self.tasks.read(self.ws.categories, ask, self._refuse)
+
+    def scanner_settings(self) -> None:
+        from cashier_app.ui.scanner_dialog import ScannerDialog
+
+        ScannerDialog(self.scanner, self).exec()
 
     def import_catalogue(self) -> None:
         if self.ws.can(Permission.IMPORT_CATALOGUE):
             ImportDialog(self.ws, self.tasks, None, self).exec()
 
     def close_shift(self) -> None:
+        """Close the shift and give the till to the next cashier: the login screen."""
         try:
             self.ws.close_shift()
         except LoyaltyError as exc:
             QMessageBox.information(self, self.tr("Shift"), exc.message)
-        self.close()
+        self._status_timer.stop()
+        self.scanner.scanned.disconnect(self.take_scan)
+        self.hide()
+        self.logged_out.emit()

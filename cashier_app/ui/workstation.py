@@ -15,7 +15,7 @@ from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.receipt import LineInput, ReceiptQuote, RedeemRequest
 from cashier_app.engine.returns import ReturnRequest
 from cashier_app.service import catalogue, users
-from cashier_app.service.cards import card_from_scan
+from cashier_app.service.cards import QR_SCHEME, card_from_scan, is_valid_ean13
 from cashier_app.service.catalogue import ImportReport, Product, Progress
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.phones import looks_like_phone, mask_phone
@@ -25,14 +25,25 @@ from cashier_app.sync.outbox import queued_count
 from cashier_app.ui.keyboard import has_cyrillic, layout_back
 
 
+def is_our_card(text: str) -> bool:
+    """A loyalty card by its form: our QR payload, or an in-store EAN-13 (it starts with 2)."""
+    number = card_from_scan(text)
+    if number is None:
+        return False
+    return text.strip().upper().startswith(QR_SCHEME) or (
+        is_valid_ean13(number) and number.startswith("2")
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ScanResult:
     """What a scanned or typed code turned out to be."""
 
-    kind: str  # "customer", "product" or "unknown"
+    kind: str  # "customer", "product", "ambiguous", "card" (nobody's yet) or "unknown"
     customer: CustomerView | None = None
     product: Product | None = None
     code: str = ""
+    candidates: tuple[CustomerView, ...] = ()  # "ambiguous": the phone's, then the card's
 
 
 class Workstation:
@@ -55,20 +66,30 @@ class Workstation:
         if has_cyrillic(raw):
             candidates.append(layout_back(raw))
         for text in candidates:
+            card_owner = None
             if card_from_scan(text) is not None:
-                found = service.find_by_card(self.ledger, text)
-                if found is not None:
-                    return ScanResult("customer", customer=self.customer(found), code=text)
+                card_owner = service.find_by_card(self.ledger, text)
+            phone_owner = None
+            if looks_like_phone(text):
+                try:
+                    phone_owner = service.find_by_phone(self.ledger, text)
+                except LoyaltyError:
+                    phone_owner = None
+            if card_owner and phone_owner and card_owner != phone_owner:
+                # A bare number that is one customer's phone and another's pre-printed
+                # card: the cashier chooses, nobody is picked silently.
+                both = (self.customer(phone_owner), self.customer(card_owner))
+                return ScanResult("ambiguous", code=text, candidates=both)
+            if card_owner is not None:
+                return ScanResult("customer", customer=self.customer(card_owner), code=text)
             product = catalogue.find_product(self.ledger, text) if text else None
             if product is not None:
                 return ScanResult("product", product=product, code=text)
-            if looks_like_phone(text):
-                try:
-                    found = service.find_by_phone(self.ledger, text)
-                except LoyaltyError:
-                    found = None
-                if found is not None:
-                    return ScanResult("customer", customer=self.customer(found), code=text)
+            if phone_owner is not None:
+                return ScanResult("customer", customer=self.customer(phone_owner), code=text)
+        for text in candidates:
+            if is_our_card(text):
+                return ScanResult("card", code=card_from_scan(text) or text)
         return ScanResult("unknown", code=raw)
 
     def customer(self, customer_id: str) -> CustomerView:
@@ -80,6 +101,9 @@ class Workstation:
     def search_products(self, query: str) -> list[Product]:
         return catalogue.search_products(self.ledger, query)
 
+    def categories(self) -> list[str]:
+        return catalogue.categories(self.ledger)
+
     def register(
         self,
         phone: str,
@@ -88,10 +112,11 @@ class Workstation:
         consent: bool,
         referrer: str | None,
         group: str | None = None,
+        card: str | None = None,
     ) -> Registration:
         return service.register_customer(
             self.ledger, phone, name=name, birthday=birthday, consent=consent,
-            referrer=referrer or None, group=group, actor=self.actor,
+            referrer=referrer or None, group=group, card=card or None, actor=self.actor,
         )  # fmt: skip
 
     # -- the receipt -------------------------------------------------------------------------

@@ -227,7 +227,7 @@ def test_enrol_and_sync_from_the_command_line(sqlite_server, tmp_path, capsys):
     assert main(["--data-dir", data, "sync"]) == 0
     assert "pushed 1" in capsys.readouterr().out
     assert main(["--data-dir", data, "status"]) == 0
-    assert "0 event(s) queued" in capsys.readouterr().out
+    assert "0 event(s) waiting to be sent" in capsys.readouterr().out
 
 
 def test_an_offline_till_limits_redemption_per_customer_per_day(sqlite_server, tmp_path):

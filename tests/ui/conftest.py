@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from cashier_app import service
 from cashier_app.paths import resource
@@ -52,6 +52,78 @@ def type_keys(qtbot, code: str, layout: str = "ru", gap_ms: int = 0, enter: bool
         if gap_ms:
             qtbot.wait(gap_ms)
     if enter:
+        key_enter(QApplication.focusWidget())
+
+
+def when_modal(kind: type[QDialog], act: Callable[[QDialog], None]) -> list[QDialog]:
+    """Run ``act`` on the modal dialog of ``kind`` once its exec() has shown it (a modal
+    dialog blocks the window in its own event loop, so a timer does the clicking). Gives
+    the dialogs seen, for the test to check afterwards."""
+    seen: list[QDialog] = []
+    timer = QTimer(QApplication.instance())  # parented: lives until it has acted
+    polls = iter(range(500))  # 10 s
+
+    def poll() -> None:
+        dialog = QApplication.activeModalWidget()
+        found = isinstance(dialog, kind) and dialog.isVisible()
+        if not found and next(polls, None) is not None:
+            return
+        timer.stop()
+        timer.deleteLater()
+        if found:
+            seen.append(dialog)
+            # Should the act not close it, close it anyway: a dialog left open would keep
+            # the test in its event loop past every waitUntil.
+            QTimer.singleShot(3000, dialog, lambda: dialog.isVisible() and dialog.reject())
+            act(dialog)
+
+    timer.timeout.connect(poll)
+    timer.start(20)
+    return seen
+
+
+def hid_scan(
+    qtbot, code: str, layout: str = "ru", gap_ms: int = 0, terminator: str = "enter"
+) -> None:
+    """A USB HID scanner: the physical keys of a US keyboard, Shift pressed before every
+    capital and every shifted symbol and released after it, ``gap_ms`` between keys, then
+    Enter (or Tab). What each key produces follows the active layout."""
+    shift_key = 50  # X11 keycode of the left Shift
+
+    def send(
+        kind: QEvent.Type, key: int, mods: Qt.KeyboardModifier, keycode: int, text: str
+    ) -> None:
+        widget = QApplication.focusWidget()
+        assert widget is not None, "nothing has focus"
+        QApplication.sendEvent(widget, QKeyEvent(kind, key, mods, keycode, 0, 0, text))
+
+    for ch in code:
+        keycode = X11_KEYCODE_OF[ch]
+        shifted = ch.isupper() or ch in ':"<>?{}!@#$%^&*()_+~|'
+        text = RUSSIAN.get(ch, ch) if layout == "ru" else ch
+        mods = Qt.KeyboardModifier.ShiftModifier if shifted else Qt.KeyboardModifier.NoModifier
+        if shifted:
+            send(QEvent.Type.KeyPress, Qt.Key.Key_Shift, mods, shift_key, "")
+        key = (
+            Qt.Key.Key_A + ord(ch.lower()) - ord("a") if ch.isascii() and ch.isalpha() else ord(ch)
+        )
+        if layout == "ru" and text != ch and text.isalpha():
+            key = ord(text.upper())  # Qt's key of a Cyrillic letter is its code point
+        send(QEvent.Type.KeyPress, key, mods, keycode, text)
+        send(QEvent.Type.KeyRelease, key, mods, keycode, text)
+        if shifted:
+            send(
+                QEvent.Type.KeyRelease,
+                Qt.Key.Key_Shift,
+                Qt.KeyboardModifier.NoModifier,
+                shift_key,
+                "",
+            )
+        if gap_ms:
+            qtbot.wait(gap_ms)
+    if terminator == "tab":
+        send(QEvent.Type.KeyPress, Qt.Key.Key_Tab, Qt.KeyboardModifier.NoModifier, 23, "\t")
+    else:
         key_enter(QApplication.focusWidget())
 
 

@@ -27,11 +27,20 @@ def test_log_in_with_a_pin(qtbot, store):
     ledger, _ = store
     from cashier_app.service import users
 
-    dialog = LoginDialog(["Анна", "Ольга"], lambda n, p: users.login(ledger, n, p))
+    dialog = LoginDialog(
+        [("Анна", "cashier"), ("Ольга", "senior cashier")], lambda n, p: users.login(ledger, n, p)
+    )
     qtbot.addWidget(dialog)
+    dialog.show()
     qtbot.keyClicks(dialog.pin, "0000")
     qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
     assert dialog.error.text() == "Wrong PIN: 4 tries left." and dialog.actor is None
+    # One Enter is one try (it used to count twice: the field and the default button).
+    with ledger.db.read() as conn:
+        failed = conn.execute(
+            select(t.users.c.failed_pins).where(t.users.c.name == "Анна")
+        ).scalar()
+    assert failed == 1
     qtbot.keyClicks(dialog.pin, "1111")
     qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
     assert dialog.actor is not None and dialog.actor.name == "Анна"
@@ -93,8 +102,9 @@ def test_malformed_scans_give_a_calm_message_and_change_nothing(qtbot, open_wind
     type_keys(qtbot, LATTE)
     qtbot.waitUntil(lambda: co.model.rowCount() == 1)
     before = [(ln.sku, ln.qty) for ln in co.model.lines]
-    type_keys(qtbot, "LOYAL:2999999999999")  # a card nobody has
-    qtbot.waitUntil(lambda: "Unknown code" in co.message.text())
+    type_keys(qtbot, "LOYAL:2999999999999")  # a card nobody has: F3 is offered
+    qtbot.waitUntil(lambda: "has no customer yet: F3" in co.message.text())
+    assert co.unknown_card == "2999999999999"
     type_keys(qtbot, "%%%%%%%%")  # garbage
     qtbot.waitUntil(lambda: "%%%%" in co.message.text())
     type_keys(qtbot, "12")  # too short to be a scan: it reaches the field as typing

@@ -4,16 +4,15 @@ and as the stored integer of hundredths). A latte by name once cost 25000.00 her
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
 from sqlalchemy import select
 
 from cashier_app.storage import schema as t
 from cashier_app.ui.dialogs import FreeAmountDialog, PickDialog
-from tests.ui.conftest import type_keys
+from tests.ui.conftest import type_keys, when_modal
 
 LATTE = Decimal("250.00")  # "Латте 0,4" in resources/demo_catalogue.csv
 
@@ -29,33 +28,6 @@ def recorded_lines(ledger, receipt_id: str) -> list[tuple[str, Decimal, int]]:
             "SELECT price FROM receipt_lines WHERE receipt_id = ? ORDER BY line_no", (receipt_id,)
         ).scalars()
         return [(sku, price, stored) for (sku, price), stored in zip(typed, raw, strict=True)]
-
-
-def when_modal(kind: type[QDialog], act: Callable[[QDialog], None]) -> list[QDialog]:
-    """Run ``act`` on the modal dialog of ``kind`` once its exec() has shown it (a modal
-    dialog blocks the window in its own event loop, so a timer does the clicking). Gives
-    the dialogs seen, for the test to check afterwards."""
-    seen: list[QDialog] = []
-    timer = QTimer(QApplication.instance())  # parented: lives until it has acted
-    polls = iter(range(500))  # 10 s
-
-    def poll() -> None:
-        dialog = QApplication.activeModalWidget()
-        found = isinstance(dialog, kind) and dialog.isVisible()
-        if not found and next(polls, None) is not None:
-            return
-        timer.stop()
-        timer.deleteLater()
-        if found:
-            seen.append(dialog)
-            # Should the act not close it, close it anyway: a dialog left open would keep
-            # the test in its event loop past every waitUntil.
-            QTimer.singleShot(3000, dialog, lambda: dialog.isVisible() and dialog.reject())
-            act(dialog)
-
-    timer.timeout.connect(poll)
-    timer.start(20)
-    return seen
 
 
 def pay_cash_and_read(qtbot, window, ledger) -> list[tuple[str, Decimal, int]]:
