@@ -65,9 +65,9 @@ class DemoUser:
 
 
 DEMO_USERS = (
-    DemoUser("Анна (кассир)", Role.CASHIER, "1111"),
-    DemoUser("Ольга (старший кассир)", Role.SENIOR_CASHIER, "2222"),
-    DemoUser("Мария (менеджер)", Role.MANAGER, "3333"),
+    DemoUser("Анна", Role.CASHIER, "1111"),
+    DemoUser("Ольга", Role.SENIOR_CASHIER, "2222"),
+    DemoUser("Мария", Role.MANAGER, "3333"),
     DemoUser("Администратор", Role.ADMINISTRATOR, "0000"),
 )
 
