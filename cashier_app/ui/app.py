@@ -67,7 +67,10 @@ def log_in(ledger: Ledger) -> Workstation | None:
         users.create_user(
             ledger, first.name.text(), Role.ADMINISTRATOR, first.pin.text(), actor=OPERATOR
         )
-    people = [(u.name, role_name(u.role.value)) for u in users.list_users(ledger)]
+    # Administrators last: on a till's first start the list opens on a cashier, never on
+    # the account whose lock-out would stop the whole shop.
+    staff = sorted(users.list_users(ledger), key=lambda u: u.role == Role.ADMINISTRATOR)
+    people = [(u.name, role_name(u.role.value)) for u in staff]
     login = LoginDialog(people, lambda name, pin: users.login(ledger, name, pin))
     if not login.exec() or login.actor is None:
         return None

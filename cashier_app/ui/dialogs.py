@@ -109,7 +109,8 @@ class LoginDialog(QDialog):
         self.user = QComboBox()
         self.user.setObjectName("login_user")
         for name, role in users:
-            self.user.addItem(f"{name} ({role})" if role else name, name)
+            shown = f"{name} ({role})" if role and role.lower() != name.lower() else name
+            self.user.addItem(shown, name)
         last = QSettings("cashier-app", "workstation").value(LAST_USER_KEY, "")
         at = self.user.findData(last)
         self.user.setCurrentIndex(at if at >= 0 else 0)

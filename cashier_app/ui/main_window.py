@@ -112,8 +112,11 @@ class MainWindow(QMainWindow):
         self.queue_label.setObjectName("status_queue")
         self.sync_label = QLabel("")
         role = role_name(self.ws.actor.role.value)
+        same = role.lower() == self.ws.actor.name.lower()  # "Administrator (administrator)"
         self.user_label = QLabel(
-            self.tr("{user} ({role})").format(user=self.ws.actor.name, role=role)
+            self.ws.actor.name
+            if same
+            else self.tr("{user} ({role})").format(user=self.ws.actor.name, role=role)
         )
         for w in (self.online_label, self.queue_label, self.sync_label):
             bar.addWidget(w)
