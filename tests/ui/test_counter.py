@@ -374,3 +374,29 @@ def test_close_shift_returns_to_the_login_screen(qtbot, open_window, store):
         window.close_shift()
     assert not window.isVisible()
     assert users.current_shift(ledger, staff["cashier"]) is None
+
+
+def test_a_number_that_is_one_customers_phone_and_anothers_card_asks_which(
+    qtbot, open_window, store, anna
+):
+    """Anna's phone is +7 900 123-45-67; Boris carries a pre-printed card 9001234567."""
+    ledger, _ = store
+    boris = service.register_customer(ledger, "+79005550000", name="Борис", card="9001234567")
+    window = open_window()
+    found = window.ws.identify("9001234567")
+    assert found.kind == "ambiguous"
+    assert [c.id for c in found.candidates] == [anna.customer.id, boris.customer.id]
+    co = window.checkout
+
+    def choose_card(dialog) -> None:
+        assert "Борис" in dialog.list.item(1).text()
+        dialog.list.setCurrentRow(1)
+        dialog.accept()
+
+    from cashier_app.ui.dialogs import PickDialog
+
+    when_modal(PickDialog, choose_card)
+    co.code_input.setText("9001234567")
+    key_enter(co.code_input)
+    qtbot.waitUntil(lambda: co.customer is not None)
+    assert co.customer.id == boris.customer.id
