@@ -84,6 +84,11 @@ _INSERT_OUTBOX = insert(t.outbox)
 _INSERT_LOT = insert(t.lots)
 _INSERT_MOVEMENT = insert(t.lot_movements)
 _INSERT_MESSAGE = insert(t.customer_messages)
+_MESSAGE_RECORDED = select(t.customer_messages.c.id).where(
+    t.customer_messages.c.customer_id == bindparam("customer_id"),
+    t.customer_messages.c.kind == bindparam("kind"),
+    t.customer_messages.c.at == bindparam("at"),
+)
 _UPDATE_LOT = (
     update(t.lots)
     .where(t.lots.c.id == bindparam("lot_id"))
@@ -290,7 +295,15 @@ class Ledger:
         new = replace(state, account=account, profile=profile)
         for event, moves in happened:
             self._write_movements(conn, state.id, None, moves)
-            if event.message is not None:
+            if (
+                event.message is not None
+                and not conn.execute(
+                    _MESSAGE_RECORDED,
+                    {"customer_id": state.id, "kind": event.message, "at": event.at},
+                ).first()
+            ):
+                # A till that pulls an account older than a bonus it credited credits it
+                # again (the same lot): the customer is told once.
                 conn.execute(
                     _INSERT_MESSAGE,
                     {

@@ -193,6 +193,16 @@ def test_a_till_that_pulls_an_older_account_derives_the_bonus_again_not_twice(ne
         assert service.get_customer(ledger, anna).balance == before + 500
         assert birthday_lots(ledger, anna) == [Decimal("500")]
     assert birthday_lots_on_server(server, anna) == [Decimal("500")]
+    # and Anna is congratulated once by till A, though it credited the bonus twice
+    with a.db.read() as conn:
+        told = conn.execute(
+            select(func.count())
+            .select_from(t.customer_messages)
+            .where(
+                t.customer_messages.c.customer_id == anna, t.customer_messages.c.kind == "birthday"
+            )
+        ).scalar_one()
+    assert told == 1
 
 
 def test_a_run_after_pulling_many_accounts_finishes(network):
