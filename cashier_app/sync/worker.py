@@ -3,7 +3,9 @@ device-sequence order, then pull changes page by page; back off with jitter on f
 
 Exactly-once in effect: an event is marked sent only when the server said it is stored
 (accepted, or a duplicate of one it stored before), so a lost answer means a harmless
-re-send; a refused event stays queued with the reason for a person.
+re-send; a refused event stays queued with the reason for a person. A till restored from a
+copy of its ledger, whose new events the server refuses as ``sequence_reused``, sends its
+unsent events again numbered after the server's last one for it (outbox.renumber_after).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ PUSH_BATCH = 2000
 PULL_PAGE = 1000
 BACKOFF_START, BACKOFF_CAP = 2.0, 300.0
 CLOCK_WARNING_SECONDS = 180
+RENUMBER_ROUNDS = 3  # a till restored from a copy renumbers once; more is a server at odds
 
 
 @dataclass(frozen=True)
@@ -101,12 +104,20 @@ def sync_once(
     try:
         skew = client.clock(ledger.clock()).skew_seconds
         _record(ledger, clock_skew_seconds=int(skew))
+        renumbered = 0
         while batch := outbox.next_batch(ledger, PUSH_BATCH):
             answer = client.push(batch)
             stored = [r.id for r in answer.results if r.status in ("accepted", "duplicate")]
             outbox.mark_sent(ledger, stored, ledger.clock())
             pushed += len(stored)
             refused = [r for r in answer.results if r.status == "refused"]
+            reused = [r.id for r in refused if r.reason == "sequence_reused"]
+            if reused and len(reused) == len(refused) and renumbered < RENUMBER_ROUNDS:
+                # A till restored from a copy of its ledger: the server holds later events
+                # of this device. Send the unsent ones after its last (outbox.renumber_after).
+                outbox.renumber_after(ledger, answer.last_seq, reused)
+                renumbered += 1
+                continue
             for r in refused:
                 outbox.mark_failed(ledger, [r.id], r.reason or "refused")
             if refused:
