@@ -86,6 +86,15 @@ def _missing_tools() -> list[str]:
     return missing
 
 
+def _die_with_us() -> None:
+    """In a child before exec: SIGTERM when the test process dies, however it dies, so no
+    X server or till outlives a killed test run (Linux; elsewhere nothing happens)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _terminate(proc: subprocess.Popen[bytes] | None, grace: float = 5.0) -> None:
     """Stop a process we started, and its children (it leads its own process group)."""
     if proc is None or proc.poll() is not None:
@@ -191,6 +200,7 @@ def _start_xvfb(log: Path) -> tuple[subprocess.Popen[bytes], str]:
             ["Xvfb", "-displayfd", str(write_end), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
              "-noreset", "-nolisten", "tcp"],
             pass_fds=(write_end,), stdout=out, stderr=out, start_new_session=True,
+            preexec_fn=_die_with_us,
         )  # fmt: skip
     os.close(write_end)
     number = b""
@@ -243,13 +253,14 @@ def xserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XServer]:
     server = None
     try:
         with (log_dir / "openbox.log").open("ab") as out:
+            home = log_dir / "wm-home"  # openbox keeps its session files here, not in ~
             wm = subprocess.Popen(
                 ["openbox", "--sm-disable"],
-                env={**os.environ, "DISPLAY": display},
-                stdout=out,
-                stderr=out,
-                start_new_session=True,
-            )
+                env={**os.environ, "DISPLAY": display, "HOME": str(home),
+                     "XDG_CONFIG_HOME": str(home / ".config"),
+                     "XDG_CACHE_HOME": str(home / ".cache")},
+                stdout=out, stderr=out, start_new_session=True, preexec_fn=_die_with_us,
+            )  # fmt: skip
         _wait_for_wm(display, wm, log_dir / "openbox.log")
         keyboard = Keyboard(display)
         server = XServer(display, xvfb, wm, keyboard, log_dir)
@@ -460,6 +471,7 @@ class Till:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=_die_with_us,
             )
         self.main = None
         self.used()
