@@ -438,7 +438,7 @@ class Till:
         self.home.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen[bytes] | None = None
         self.ledger = LedgerReader(self.data / "ledger.sqlite3", self.output)
-        self.rng = random.Random(zlib.crc32(str(folder).encode()))
+        self.rng = random.Random(zlib.crc32(folder.name.encode()))  # the same gaps every run
         self._log_mark = 0
         self.main: int | None = None
         self.before_pay: tuple[int, int, bytes] | None = None  # the screen as F9 was pressed
@@ -496,8 +496,8 @@ class Till:
         if since_mark:
             text = text[self._log_mark :]
         tail = text.splitlines()[-lines:]
-        state = "running" if self.alive() else f"exited with {self.proc and self.proc.poll()}"
-        return "\n".join([*tail, f"(the till is {state})"])
+        state = "is running" if self.alive() else f"exited with {self.proc and self.proc.poll()}"
+        return "\n".join([*tail, f"(the till {state})"])
 
     def mark_log(self) -> None:
         try:

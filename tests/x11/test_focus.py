@@ -132,7 +132,7 @@ def test_a_card_scanned_into_the_registration_referrer_field(counter: Till, kind
     counter.key("F3")
     dialog = counter.wait_window("dialog", timeout=10)
     counter.activate(dialog.wid)
-    counter.type(phone, gaps_ms=(60, 110))
+    counter.type(phone)
     counter.key("Tab", "Tab", "Tab", "Tab")
     counter.scan(code_of(kind, card_r), gap_ms)
     counter.key("Return", pause=0.2)

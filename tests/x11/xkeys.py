@@ -10,6 +10,7 @@ would receive them from a USB keyboard. Nothing here imports the application.
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import time
@@ -92,7 +93,7 @@ def keys_for(text: str, layout: str = "us") -> list[tuple[int, bool]]:
 
 def set_layout(display: str, layout: str) -> None:
     """One layout, as on a cashier's machine (no second group to fall back on)."""
-    env = {"DISPLAY": display, "PATH": "/usr/bin:/bin"}
+    env = {**os.environ, "DISPLAY": display}
     subprocess.run(["setxkbmap", "-layout", layout], check=True, env=env, timeout=20)
     query = subprocess.run(
         ["setxkbmap", "-query"], check=True, env=env, capture_output=True, text=True, timeout=20
