@@ -33,6 +33,7 @@ from sqlalchemy import (
 
 from cashier_app.engine.automation import next_due
 from cashier_app.engine.errors import ProgramError
+from cashier_app.engine.event_check import InvalidEvent, check_event
 from cashier_app.engine.program import Program, parse_program
 from cashier_app.engine.replay import (
     CustomerReplay,
@@ -252,6 +253,10 @@ class ServerStore:
                             403, "revoked", "this device was revoked; its unsent events stay on it"
                         )
                     )
+                    continue
+                refused = _malformed(batch, known, now)
+                if refused:  # the whole push, so the till sees every reason at once
+                    outcomes.append((refused, int(row.last_seq)))
                     continue
                 results, mine, last = _sort_out(device.id, row.last_seq, batch, known)
                 accepted += [(device.id, ev) for ev in mine]
@@ -864,6 +869,33 @@ class ServerStore:
             for m in merges
         ]
         return report
+
+
+def _malformed(
+    batch: Sequence[Mapping[str, Any]], known: Mapping[str, Any], now: datetime
+) -> list[PushResult]:
+    """A push with a malformed event (cashier_app/engine/event_check.py) is refused whole:
+    each malformed event with its reason, the others with the first malformed event's.
+    Empty when every new event is well formed (one stored before is not checked again)."""
+    reasons: dict[str, str] = {}
+    for ev in batch:
+        if ev.get("id") in known:
+            continue
+        try:
+            check_event(ev, now)
+        except InvalidEvent as exc:
+            reasons[ev["id"]] = f"invalid_event: {exc.reason}"
+    if not reasons:
+        return []
+    first_id, first = next(iter(reasons.items()))
+    return [
+        PushResult(
+            ev["id"],
+            "refused",
+            reasons.get(ev["id"]) or f"batch_refused: event {first_id} is refused: {first}",
+        )
+        for ev in batch
+    ]
 
 
 def _sort_out(

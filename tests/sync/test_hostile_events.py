@@ -1,0 +1,367 @@
+"""A till's token in the wrong hands, or a till gone wrong: every event is checked on
+arrival (cashier_app/engine/event_check.py), a push with a malformed one is refused with
+the reason, and nobody else notices: other tills still push and pull, a new till still
+downloads the snapshot, no balance moves. Through the real HTTP API, on SQLite and on
+PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from cashier_app import service
+from cashier_app.engine import event_check as rules
+from cashier_app.engine.receipt import LineInput
+from cashier_app.engine.returns import ReturnRequest
+from cashier_app.service.ledger import Ledger
+from cashier_app.storage import schema as t
+from cashier_app.sync import outbox, worker
+from cashier_app.sync.client import SyncError
+from central_server import schema as s
+from central_server.db import make_engine, migrate
+from central_server.store import ServerStore
+from tests.shop import samosale_program
+from tests.sync.conftest import RunningServer, _pg_database
+
+PHONE = "+79001234567"
+BIG = [LineInput("tv", Decimal("10000.00"), Decimal("1"), category="tv")]
+LATTE = [LineInput("latte", Decimal("250.00"), Decimal("2"), category="coffee")]
+PROGRAM = samosale_program(welcome={"points": "100", "expiry_days": 60})
+
+
+@dataclass
+class Network:
+    server: RunningServer
+    a: Ledger  # the till that registered the customer and sold to them
+    b: Ledger  # another till, working on
+    customer: str
+    templates: dict[str, dict[str, Any]]  # kind -> an event as till A sent it
+    token: str  # a real till's token, used to push the hostile events
+    root: Path
+    tills: int = 0
+
+    def new_till(self, name: str) -> Ledger:
+        self.tills += 1
+        ledger = service.open_ledger(self.root / f"{name}{self.tills}", device_name=name)
+        service.install_program(ledger, PROGRAM)
+        worker.enrol(ledger, self.server.url, self.server.store.issue_code(), name)
+        return ledger
+
+
+def sync(ledger: Ledger) -> worker.SyncStatus:
+    client = worker.client_for(ledger)
+    assert client is not None
+    return worker.sync_once(ledger, client)
+
+
+def sent_events(ledger: Ledger) -> dict[str, dict[str, Any]]:
+    with ledger.db.read() as conn:
+        rows = conn.execute(select(t.events).order_by(t.events.c.device_seq)).all()
+    return {
+        r.kind: {
+            "id": r.id,
+            "device_seq": 1,
+            "kind": r.kind,
+            "at": r.at.isoformat(),
+            "customer_id": r.customer_id,
+            "program_version": r.program_version,
+            "payload": json.loads(r.payload),
+        }
+        for r in rows
+    }
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def network(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Network]:
+    root = tmp_path_factory.mktemp("hostile")
+    url = (
+        str(root / "central.sqlite3")
+        if request.param == "sqlite"
+        else _pg_database(request.getfixturevalue("postgres"))
+    )
+    engine = make_engine(url)
+    migrate(engine)
+    store = ServerStore(engine)
+    store.publish_program(PROGRAM)
+    server = RunningServer(store).start()
+    net = Network(server, None, None, "", {}, "", root)  # type: ignore[arg-type]
+    a, b = net.new_till("A"), net.new_till("B")
+    anna = service.register_customer(a, PHONE, name="Анна", birthday=None)
+    sold = service.record_sale(a, BIG, customer_id=anna.customer.id)
+    service.record_return(a, sold.number, [ReturnRequest("tv", Decimal("1"))])
+    service.record_sale(a, BIG, customer_id=anna.customer.id)
+    service.adjust_balance(a, anna.customer.id, Decimal("50"), "goodwill")
+    sync(a)
+    sync(b)
+    answer = requests.post(
+        server.url + "/v1/enrol",
+        json={"code": store.issue_code(), "device_name": "hostile"},
+        timeout=10,
+    )
+    net.a, net.b, net.customer = a, b, anna.customer.id
+    net.templates, net.token = sent_events(a), answer.json()["token"]
+    yield net
+    for ledger in (a, b):
+        ledger.db.close()
+    server.stop()
+    engine.dispose()
+
+
+def _event(net: Network, template: str, **changes: Any) -> dict[str, Any]:
+    event = json.loads(json.dumps(net.templates[template]))
+    event["id"] = str(uuid.uuid4())
+    payload = event["payload"]
+    for key, value in changes.items():
+        if key.startswith("p_"):
+            payload[key[2:]] = value
+        else:
+            event[key] = value
+    return event
+
+
+def _sale(net: Network, **changes: Any) -> dict[str, Any]:
+    return _event(net, "sale", **changes)
+
+
+def _registration(net: Network, **changes: Any) -> dict[str, Any]:
+    customer = str(uuid.uuid4())
+    base = {"customer_id": customer, "p_customer_id": customer, "p_phone": "+79005550101"}
+    return _event(net, "customer_registered", **(base | changes))
+
+
+def _without(key: str) -> Callable[[Network], dict[str, Any]]:
+    def make(net: Network) -> dict[str, Any]:
+        event = _sale(net)
+        del event["payload"][key]
+        return event
+
+    return make
+
+
+def _lot(**lot: Any) -> Callable[[Network], dict[str, Any]]:
+    def make(net: Network) -> dict[str, Any]:
+        event = _sale(net)
+        event["payload"]["accrual_lot"].update(lot)
+        return event
+
+    return make
+
+
+def _line(**line: Any) -> Callable[[Network], dict[str, Any]]:
+    def make(net: Network) -> dict[str, Any]:
+        event = _sale(net)
+        event["payload"]["lines"][0].update(line)
+        return event
+
+    return make
+
+
+KB = "1" * 1024
+TEN_KB = "9" * 10240
+# name -> how the hostile event is made from one till A sent
+CASES: dict[str, Callable[[Network], dict[str, Any]]] = {
+    # 1. the server applied whatever a till sent
+    "accrued a trillion": lambda n: _sale(n, p_accrued="1000000000000"),
+    "negative total": lambda n: _sale(n, p_total="-1000000"),
+    # 2. an event dated in the future
+    "sale in the year 3000": lambda n: _sale(n, at="3000-01-01T00:00:00+00:00"),
+    "sale 11 minutes ahead of the server": lambda n: _sale(n, at=_ahead(n, minutes=11).isoformat()),
+    # 3. events that stopped the replay for everyone
+    "accrued NaN": lambda n: _sale(n, p_accrued="NaN"),
+    "accrued abc": lambda n: _sale(n, p_accrued="abc"),
+    "sale without receipt_id": _without("receipt_id"),
+    "available_at never": _lot(available_at="never"),
+    "sale on 9999-12-31": lambda n: _sale(n, at="9999-12-31T00:00:00+00:00"),
+    "adjustment of NaN points": lambda n: _event(n, "adjustment", p_points="NaN"),
+    "return taking abc points": lambda n: _event(n, "return", p_points_taken="abc"),
+    "birthday 31-02-1990": lambda n: _registration(n, p_birthday="31-02-1990"),
+    "birthday 1990-02-31": lambda n: _registration(n, p_birthday="1990-02-31"),
+    # ... and those that cut the snapshot stream or crashed other tills
+    "accrued 0.001": lambda n: _sale(n, p_accrued="0.001"),
+    "accrued Infinity": lambda n: _sale(n, p_accrued="Infinity"),
+    "accrued 1e100000": lambda n: _sale(n, p_accrued="1e100000"),
+    "accrued as a JSON number": lambda n: _sale(n, p_accrued=30),
+    "integer phone": lambda n: _registration(n, p_phone=79005550101),
+    "name as a list": lambda n: _registration(n, p_name=["Анна", "Иванова"]),
+    "1 kB customer id in the event": lambda n: _sale(n, customer_id=KB),
+    "1 kB customer id in the registration": lambda n: _registration(n, p_customer_id=KB),
+    "10 kB name": lambda n: _registration(n, p_name=TEN_KB),
+    "10 kB phone": lambda n: _registration(n, p_phone="+7" + TEN_KB),
+    "10 kB card": lambda n: _registration(n, p_card=TEN_KB),
+    "10 kB receipt number": lambda n: _sale(n, p_number=TEN_KB),
+    "10 kB sku": _line(sku=TEN_KB),
+    "10 kB adjustment reason": lambda n: _event(n, "adjustment", p_reason=TEN_KB),
+    # more of the same kind
+    "a NUL in a name": lambda n: _registration(n, p_name="An\x00na"),
+    "negative quantity": _line(qty="-1"),
+    "expiry before availability": _lot(expires_at="2001-01-01T00:00:00+00:00"),
+    "a moment without its offset": lambda n: _sale(n, at="2026-01-01T10:00:00"),
+    "sale dated 1999": lambda n: _sale(n, at="1999-12-31T23:00:00+00:00"),
+    "zero adjustment": lambda n: _event(n, "adjustment", p_points="0"),
+    "an unknown kind": lambda n: _event(n, "sale", kind="points_gift"),
+    "an unknown field": lambda n: _sale(n, p_bonus="1000"),
+    "payload customer differs from the event's": lambda n: _sale(
+        n, p_customer_id=str(uuid.uuid4())
+    ),
+    "payload is a list": lambda n: _sale(n, payload=[1, 2]),
+}
+
+
+def _ahead(net: Network, minutes: int) -> Any:
+    from datetime import timedelta
+
+    return net.server.store.clock() + timedelta(minutes=minutes)
+
+
+def _server_accounts(net: Network) -> dict[str, str]:
+    with net.server.store.engine.connect() as conn:
+        rows = conn.execute(select(s.accounts.c.customer_id, s.accounts.c.snapshot)).all()
+    return {r.customer_id: json.loads(r.snapshot)["balance"] for r in rows}
+
+
+def _push(net: Network, event: dict[str, Any]) -> requests.Response:
+    return requests.post(
+        net.server.url + "/v1/events",
+        data=json.dumps({"events": [event]}),
+        headers={"Authorization": f"Bearer {net.token}", "Content-Type": "application/json"},
+        timeout=30,
+    )
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_malformed_event_is_refused_and_harms_no_one(network: Network, case: str) -> None:
+    net = network
+    before = _server_accounts(net)
+    anna = service.get_customer(net.a, net.customer).balance
+
+    answer = _push(net, CASES[case](net))
+
+    if answer.status_code == 422:  # the request's own shape (FastAPI), with the details
+        assert answer.json()["detail"], answer.text
+    else:
+        assert answer.status_code == 200, answer.text
+        (result,) = answer.json()["results"]
+        assert result["status"] == "refused", (case, result)
+        assert result["reason"].startswith("invalid_event: "), result
+    # nothing changed, and everyone else carries on
+    other = net.b
+    service.record_sale(other, LATTE)
+    assert sync(other).pushed == 1
+    changes = requests.get(
+        net.server.url + "/v1/changes",
+        params={"after": 0, "limit": 5000},
+        headers={"Authorization": f"Bearer {net.token}"},
+        timeout=30,
+    )
+    assert changes.status_code == 200
+    newcomer = net.new_till("new")
+    try:
+        sync(newcomer)
+        assert service.get_customer(newcomer, net.customer).balance == anna
+    finally:
+        newcomer.db.close()
+    assert _server_accounts(net) == before
+    sync(net.a)
+    assert service.get_customer(net.a, net.customer).balance == anna
+
+
+def test_the_same_events_as_sent_by_the_till_are_accepted(network: Network) -> None:
+    """The control: the templates themselves pass the check (a well-formed event from
+    another device is stored), so the refusals above are the changes' doing."""
+    net = network
+    _, token = net.server.store.enrol(net.server.store.issue_code(), "control")
+    reg = _registration(net, p_phone="+79005550199")
+    reg["device_seq"] = 1
+    sale = _sale(net, customer_id=reg["customer_id"], p_customer_id=reg["customer_id"])
+    sale["payload"]["receipt_id"] = str(uuid.uuid4())
+    sale["device_seq"] = 2
+    answer = requests.post(
+        net.server.url + "/v1/events",
+        json={"events": [reg, sale]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert answer.status_code == 200
+    assert [r["status"] for r in answer.json()["results"]] == ["accepted", "accepted"]
+
+
+def test_a_push_with_one_malformed_event_is_refused_whole(network: Network) -> None:
+    net = network
+    _, token = net.server.store.enrol(net.server.store.issue_code(), "mixed")
+    good = _registration(net, p_phone="+79005550198")
+    bad = _sale(net, p_accrued="NaN", device_seq=2)
+    answer = requests.post(
+        net.server.url + "/v1/events",
+        json={"events": [good, bad]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    body = answer.json()
+    assert [r["status"] for r in body["results"]] == ["refused", "refused"]
+    assert body["results"][0]["reason"].startswith(f"batch_refused: event {bad['id']}")
+    assert body["results"][1]["reason"].startswith("invalid_event: payload.accrued")
+    assert body["last_seq"] == 0
+
+
+def test_the_reason_reaches_the_till_and_stays_with_the_event(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A till that sends a malformed event (a fault between its ledger and the wire): the
+    sync stops with the server's reason, which stays on the queued event."""
+    net = network
+    till = net.new_till("faulty")
+    try:
+        service.record_sale(till, LATTE)
+        read = outbox.next_batch
+
+        def faulty(ledger: Ledger, limit: int = 500) -> list[outbox.OutboxEvent]:
+            return [
+                dataclasses.replace(
+                    e, payload_json=json.dumps(json.loads(e.payload_json) | {"total": "NaN"})
+                )
+                for e in read(ledger, limit)
+            ]
+
+        monkeypatch.setattr(outbox, "next_batch", faulty)
+        with pytest.raises(SyncError, match=r"invalid_event: payload\.total"):
+            sync(till)
+        with till.db.read() as conn:
+            error = conn.execute(select(t.outbox.c.last_error)).scalar_one()
+        assert error.startswith("invalid_event: payload.total")
+        assert outbox.queued_count(till) == 1
+    finally:
+        till.db.close()
+
+
+def test_the_rules_limits_are_the_tills() -> None:
+    """The engine's limits, repeated there because it may not import the till's service
+    and storage, are the ones the till applies when it records."""
+    from cashier_app.service import customers, sales
+
+    assert customers.MAX_NAME == rules.MAX_NAME
+    assert sales.PAYMENTS == rules.PAYMENTS
+    columns = {
+        rules.MAX_NAME: [t.customers.c.name],
+        rules.MAX_PHONE: [t.customers.c.phone],
+        rules.MAX_RECEIPT_NUMBER: [t.receipts.c.number],
+        rules.MAX_SKU: [t.receipt_lines.c.sku],
+        rules.MAX_PRODUCT_NAME: [t.receipt_lines.c.name],
+        rules.MAX_LABEL: [t.receipt_lines.c.category, t.receipt_lines.c.brand],
+        rules.MAX_TIER: [t.receipts.c.tier],
+        rules.MAX_LOT_ID: [t.lots.c.id],
+        rules.MAX_USER: [t.users.c.name],
+    }
+    for limit, cols in columns.items():
+        assert [c.type.length for c in cols] == [limit] * len(cols)
