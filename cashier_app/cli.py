@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DatabaseError
+
 from cashier_app import service
 from cashier_app.engine.errors import LoyaltyError, ProgramError
 from cashier_app.engine.money import format_money, parse_amount, parse_quantity
@@ -177,7 +179,9 @@ def cmd_demo_day(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    ledger = _ledger(args)
+    # The one command that starts a new till where a ledger was lost (its remains are
+    # kept aside); everywhere else a missing ledger is refused (ledger_missing).
+    ledger = service.open_ledger(Path(args.data_dir), new_till=True)
     path = Path(args.program) if args.program else resource("programs", "samosale_default.json")
     with ledger.db.read() as conn:
         try:
@@ -480,6 +484,72 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ledger_path(args: argparse.Namespace) -> Path:
+    from cashier_app.service.store import DB_NAME
+
+    return Path(args.data_dir) / DB_NAME
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """The ledger's full integrity check; changes nothing."""
+    from cashier_app.storage import health, migrate
+
+    path = _ledger_path(args)
+    if not path.is_file() or path.stat().st_size == 0:
+        print(f"{path}: no ledger here (missing or empty)")
+        return 1
+    try:
+        problems = [p] if (p := health.header_problem(path, path.stat().st_size)) else []
+    except OSError as exc:
+        problems = [f"it cannot be read: {exc.strerror or exc}"]
+    problems = problems or health.check(path, full=True)
+    if not problems:
+        try:
+            revision, _ = health.schema_of(path)
+        except LoyaltyError as exc:
+            problems = [exc.message]
+        else:
+            if revision is None:
+                problems = ["it is a SQLite file but not a cashier-app ledger"]
+            elif revision not in migrate.known_revisions():
+                print(f"{path}: schema revision {revision} is unknown to this version")
+    if problems:
+        print(f"{path} is damaged:")
+        for problem in problems:
+            print(f"  {problem}")
+        print(f"way out: {health.WAY_OUT}")
+        return 1
+    print(f"{path}: ok (integrity_check found nothing wrong)")
+    return 0
+
+
+def cmd_salvage(args: argparse.Namespace) -> int:
+    """Copy what can be read out of a (damaged) ledger into CSV files."""
+    from cashier_app.storage import health
+    from cashier_app.storage.salvage import salvage
+
+    path = _ledger_path(args)
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            raise UsageError(f"{path}: no ledger here (missing or empty), nothing to export")
+        problem = health.header_problem(path, path.stat().st_size)
+        if problem and "truncated" not in problem:
+            raise UsageError(f"{path} cannot be read at all: {problem}")
+        report = salvage(path, Path(args.output))
+    except OSError as exc:
+        raise UsageError(f"cannot export {path} to {args.output}: {exc}") from None
+    for table in report.tables:
+        print(f"{table.table:<20} {table.rows} row(s)")
+        for p in table.problems:
+            print(f"  not read: {p}")
+    where = Path(args.output).resolve()
+    if report.complete:
+        print(f"everything was read; the CSV files are in {where}")
+        return 0
+    print(f"some rows could not be read (above); what could is in {where}")
+    return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cashier-app",
@@ -582,6 +652,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("status", cmd_status, "the ledger, device, program version and events waiting to sync")
     p = add("automations", cmd_automations, "run expiry, birthdays, win-back up to a moment")
     p.add_argument("--until")
+    add(
+        "check", cmd_check, "check the ledger file's integrity (changes nothing); exit 1 if damaged"
+    )
+    p = add("salvage", cmd_salvage, "export what can be read from a damaged ledger to CSV files")
+    p.add_argument("--output", required=True, help="the folder for the CSV files")
     return parser
 
 
@@ -599,6 +674,22 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_REFUSED
     except UsageError as exc:
         print(f"cashier-app: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except (DatabaseError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # The last line of defence (storage/health.py refuses the known cases first): the
+        # ledger failed in a way nobody foresaw, or holds text SQLite cannot know is
+        # damaged (a stored payload that no longer decodes); say so, with the way out.
+        first = (str(exc).splitlines() or [""])[0][:300]
+        print(
+            f"cashier-app: the ledger in {args.data_dir} cannot be used ({first}); nothing "
+            "more was recorded. Run cashier-app check; if the ledger is damaged, restore the "
+            "last good copy or export what can be read with cashier-app salvage --output DIR",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"cashier-app: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_REFUSED
 
 

@@ -34,6 +34,14 @@ ALLOWED = {
         "the migrations' DDL: the FTS5 name indexes, their triggers and partial indexes; "
         "they read no rows"
     ),
+    "storage/health.py": (
+        "the ledger's health before it is opened: PRAGMA quick_check and integrity_check, "
+        "and a probe of each table's first and last row whose values are not looked at"
+    ),
+    "storage/salvage.py": (
+        "cashier-app salvage copies a damaged ledger's rows to CSV as they are stored "
+        "(its documentation says so), row by row where the typed tables cannot read them"
+    ),
     "storage/queries.py": (
         "the one home of hand-spelt SQL: the FTS5 MATCH gives rowids and rank only, the "
         "rows are selected through the typed tables; open_lots() compares with 0, which "
@@ -161,10 +169,18 @@ def test_no_module_reads_the_ledger_with_raw_sql():
     )
 
 
+# Allowed modules whose raw SELECTs read table rows on purpose, and why no amount or moment
+# is misread there.
+READS_ROWS_AS_STORED = {
+    "storage/health.py": "the probe reads each table's first and last row, never looks at them",
+    "storage/salvage.py": "a damaged ledger's rows go to CSV as stored, and are said to be",
+}
+
+
 def test_allowed_modules_select_nothing_but_the_database_catalogue():
     offences = []
     for path in modules():
-        if allowance(path) is not None:
+        if allowance(path) is not None and allowance(path) not in READS_ROWS_AS_STORED:
             rel = path.relative_to(PACKAGE).as_posix()
             offences += [
                 f"cashier_app/{rel}:{line}: {sql}"

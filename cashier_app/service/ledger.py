@@ -17,10 +17,11 @@ from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 from cashier_app.engine import automation
 from cashier_app.engine.automation import AutoEvent, Profile
 from cashier_app.engine.calendar import add_days
-from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.errors import LoyaltyError, ProgramError
 from cashier_app.engine.lots import Account, Lot, LotKind, Movement
 from cashier_app.engine.money import ZERO
 from cashier_app.engine.program import BonusProgram, Group, Program, parse_program
+from cashier_app.storage import health
 from cashier_app.storage import schema as t
 from cashier_app.storage.db import Database
 from cashier_app.storage.queries import open_lots
@@ -180,7 +181,12 @@ class Ledger:
             doc = conn.execute(
                 select(t.program_versions.c.document).where(t.program_versions.c.version == version)
             ).scalar_one()
-            program = parse_program(json.loads(doc))
+            try:
+                program = parse_program(json.loads(doc))
+            except (ValueError, ProgramError) as exc:  # it was valid when installed
+                raise health.damaged(
+                    self.db.path, f"its program version {version} cannot be read: {exc}"
+                ) from exc
             self._programs[version] = program
         self._current = program
         return program

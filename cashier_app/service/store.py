@@ -1,20 +1,74 @@
-"""Opening a store's ledger: the file is created and migrated on first use."""
+"""Opening a store's ledger: the file is created and migrated on first use.
+
+Nothing is written before the file is known sound (storage/health.py): a damaged ledger,
+one written by a newer version of the app, or a lost one in a folder that held a till are
+refused with a LoyaltyError naming the file and the way out. A ledger that can only be read
+(a read-only file, folder or file system) opens for reading; every write is refused.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.exc import DatabaseError
+
+from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service.ledger import Clock, Ledger, system_clock
-from cashier_app.storage import migrate
+from cashier_app.storage import health, migrate
+from cashier_app.storage import schema as t
 from cashier_app.storage.db import Database
 
 DB_NAME = "ledger.sqlite3"
 
 
-def open_ledger(data_dir: Path, clock: Clock = system_clock, device_name: str = "Till 1") -> Ledger:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(data_dir / DB_NAME)
-    migrate.upgrade(db)
+def open_ledger(
+    data_dir: Path,
+    clock: Clock = system_clock,
+    device_name: str = "Till 1",
+    *,
+    new_till: bool = False,
+) -> Ledger:
+    """The ledger in ``data_dir``, made there when the folder never held one. ``new_till``
+    (``cashier-app init``): a missing or empty ledger where one was is started afresh, its
+    remains kept aside, instead of refused."""
+    path = data_dir / DB_NAME
+    found = health.inspect(data_dir, path, new_till=new_till)
+    db = Database(path, read_only=not found.writable, immutable=found.immutable)
+    try:
+        _prepare(db, found)
+    except BaseException:
+        db.close()
+        raise
     ledger = Ledger(db, clock)
+    if not found.writable:
+        return ledger
     ledger.ensure_device(device_name)
+    with db.read() as conn:
+        device_id = conn.execute(t.device.select()).one().device_id
+    health.write_marker(path, device_id)
     return ledger
+
+
+def _prepare(db: Database, found: health.Found) -> None:
+    """Refuse a schema this version does not know, then bring the schema to head."""
+    revision = found.revision
+    if revision is not None and revision not in migrate.known_revisions():
+        raise LoyaltyError(
+            "ledger_too_new",
+            f"the ledger {db.path} has schema revision {revision}, which this version of "
+            "cashier-app does not know (a newer version wrote it): it was not used; run "
+            "that newer version, or restore the last good copy of the file",
+            path=str(db.path),
+        )
+    if not found.writable:
+        if revision != migrate.head_revision() or "device" not in found.tables:
+            raise health.read_only(db.path, "it needs an upgrade, which writes to it")
+        with db.read() as conn:
+            if conn.execute(t.device.select()).first() is None:
+                raise health.read_only(db.path, "it has no device yet, which writes to it")
+        return
+    try:
+        migrate.upgrade(db)
+    except DatabaseError as exc:
+        db.refuse(exc)
+        raise

@@ -4,6 +4,10 @@ Every connection gets WAL with synchronous=FULL (WAL with NORMAL may lose the la
 on power loss, and a committed sale must survive), foreign keys and a busy timeout. Write
 transactions start with BEGIN IMMEDIATE: a deferred transaction that later upgrades to a
 write fails at once with "database is locked" instead of waiting for busy_timeout.
+
+A ledger on a read-only file, folder or file system is opened read-only: reading works,
+``write()`` refuses with ``ledger_read_only``. SQLite finding the file damaged in use (what
+``quick_check`` at opening cannot see) is refused as ``ledger_damaged``; nothing is written.
 """
 
 from __future__ import annotations
@@ -15,20 +19,24 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import QueuePool
 
 from cashier_app.engine.errors import LoyaltyError
+from cashier_app.storage import health
 
 BUSY_TIMEOUT_MS = 5000
 
 
-def _pragmas(busy_timeout_ms: int) -> Callable[[sqlite3.Connection, Any], None]:
+def _pragmas(
+    busy_timeout_ms: int, read_only: bool = False
+) -> Callable[[sqlite3.Connection, Any], None]:
     def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         # Let SQLAlchemy's "begin" hook below decide how each transaction starts.
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        if not read_only:
+            cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
@@ -43,15 +51,21 @@ def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(path: Path | str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
+def make_engine(
+    path: Path | str,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    read_only: bool = False,
+    immutable: bool = False,
+) -> Engine:
+    connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
+    url = f"sqlite+pysqlite:///{path}"
+    if read_only:
+        extra = "&immutable=1" if immutable else ""
+        url = f"sqlite+pysqlite:///file:{Path(path).resolve()}?mode=ro{extra}&uri=true"
     engine = create_engine(
-        f"sqlite+pysqlite:///{path}",
-        poolclass=QueuePool,
-        pool_size=4,
-        max_overflow=4,
-        connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        url, poolclass=QueuePool, pool_size=4, max_overflow=4, connect_args=connect_args
     )
-    event.listen(engine, "connect", _pragmas(busy_timeout_ms))
+    event.listen(engine, "connect", _pragmas(busy_timeout_ms, read_only))
     event.listen(engine, "begin", _on_begin)
     return engine
 
@@ -59,14 +73,24 @@ def make_engine(path: Path | str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Eng
 class Database:
     """A ledger file: ``write()`` for one durable transaction, ``read()`` for a snapshot."""
 
-    def __init__(self, path: Path | str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        *,
+        read_only: bool = False,
+        immutable: bool = False,
+    ) -> None:
         self.path = Path(path)
-        self.engine = make_engine(self.path, busy_timeout_ms)
+        self.read_only = read_only
+        self.engine = make_engine(self.path, busy_timeout_ms, read_only, immutable)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction. A busy or full database refuses the operation with a
         clear message; the transaction is rolled back, so nothing is half-written."""
+        if self.read_only:
+            raise health.read_only(self.path)
         try:
             with self.engine.connect() as conn, conn.begin():
                 yield conn
@@ -80,14 +104,33 @@ class Database:
                 raise LoyaltyError(
                     "ledger_disk_full", "the disk is full: the operation was not recorded"
                 ) from exc
+            self.refuse(exc)
+            raise
+        except DatabaseError as exc:
+            self.refuse(exc)
             raise
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(sqlite_begin="DEFERRED")
-            with conn.begin():
-                yield conn
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(sqlite_begin="DEFERRED")
+                with conn.begin():
+                    yield conn
+        except DatabaseError as exc:
+            self.refuse(exc)
+            raise
+
+    def refuse(self, exc: DatabaseError) -> None:
+        """SQLite's own errors as the ledger's refusals; anything else is a program error
+        and goes on as it is."""
+        text = str(exc.orig).lower()
+        if "readonly" in text or "read-only" in text:
+            raise health.read_only(self.path) from exc
+        if any(w in text for w in ("malformed", "not a database", "corrupt", "disk i/o")):
+            raise health.damaged(self.path, str(exc.orig)) from exc
+        if "unable to open" in text:
+            raise health.unavailable(self.path, str(exc.orig)) from exc
 
     def close(self) -> None:
         self.engine.dispose()

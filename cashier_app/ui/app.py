@@ -16,11 +16,13 @@ from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service import users
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.users import OPERATOR, Role
+from cashier_app.storage import health
 from cashier_app.sync.worker import SyncLoop
 from cashier_app.ui import i18n, theme
 from cashier_app.ui.automations import AutomationTimer
 from cashier_app.ui.dialogs import FirstRunDialog, LoginDialog
 from cashier_app.ui.main_window import MainWindow
+from cashier_app.ui.messages import explain
 from cashier_app.ui.scanner import ScannerFilter, ScannerSettings
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.workstation import Workstation
@@ -187,10 +189,21 @@ def run(data_dir: Path, lang: str | None = None) -> int:
     app = make_app(lang=lang)
     try:
         ledger = service.open_ledger(data_dir)
+        if ledger.db.read_only:  # the window records sales: refuse it now, not at a sale
+            ledger.db.close()
+            raise health.read_only(ledger.db.path)
         ensure_program(ledger)
+    except LoyaltyError as exc:  # a damaged, lost, newer or read-only ledger: why, what now
+        QMessageBox.critical(None, "cashier-app", f"{explain(exc)}\n\n{exc.message}")
+        return 2
     except Exception as exc:  # the till must say why it cannot start, not vanish
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
         QMessageBox.critical(
-            None, "cashier-app", f"The ledger in {data_dir} cannot be opened:\n{exc}"
+            None,
+            "cashier-app",
+            f"The ledger in {data_dir} cannot be opened ({reason}).\n\n"
+            "Run cashier-app check; if the ledger is damaged, restore the last good copy, "
+            "or export what can still be read with cashier-app salvage --output FOLDER.",
         )
         return 2
     window = start(ledger, app)

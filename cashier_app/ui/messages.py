@@ -59,6 +59,11 @@ MESSAGES = {
     "unreadable_file": "The file cannot be read.",
     "ledger_busy": "The till is busy with another operation; try again.",
     "ledger_disk_full": "The disk is full: nothing was recorded.",
+    "ledger_damaged": "The ledger file is damaged and was not used: restore the last good copy, or export what can still be read (cashier-app salvage).",
+    "ledger_missing": "The ledger file is missing or empty, though this folder held one: no new till is made in its place. Restore the last good copy, or run cashier-app init to start a new till.",
+    "ledger_too_new": "The ledger was written by a newer version of the program: run that version, or restore the last good copy.",
+    "ledger_read_only": "The ledger can only be read (read-only file, folder or disk): nothing was recorded.",
+    "ledger_unavailable": "The ledger cannot be opened: the data folder is a file, or this user may not use it.",
 }
 
 PLURAL_SEPARATOR = "|"
