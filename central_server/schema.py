@@ -103,6 +103,18 @@ overdrafts = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 
+# Events the replay could not apply (one that slipped past the checks on arrival, or a
+# fault in the rules): kept as they are, left out of every replay, listed for an
+# administrator; the customer's other events and everyone else's go on.
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("customer_id", String(36), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
 # What tills pull: every change gets the next cursor value from ``cursor_counter``, whose
 # row lock is held until commit, so values become visible in order and a reader polling
 # "cursor > N" can never skip a row that commits late.

@@ -3,8 +3,10 @@ authoritative balances, pull by cursor, program versions, the reconciliation rep
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import logging
 import secrets
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -33,15 +35,18 @@ from sqlalchemy import (
 
 from cashier_app.engine.automation import next_due
 from cashier_app.engine.errors import ProgramError
-from cashier_app.engine.event_check import InvalidEvent, check_event
+from cashier_app.engine.event_check import FUTURE_TOLERANCE, InvalidEvent, check_event
 from cashier_app.engine.program import Program, parse_program
 from cashier_app.engine.replay import (
     CustomerReplay,
+    Overdraft,
     RecordedEvent,
     advance,
+    apply,
     last_order,
     replay_customer,
     resume,
+    start,
     state_from_dict,
     state_to_dict,
 )
@@ -594,7 +599,9 @@ class ServerStore:
                     resumable[c] = (state, last, order_key(*last))
         earliest = min((since[c] for c in resumable), default=None)
         grouped: dict[str, list[RecordedEvent]] = {c: [] for c in customer_ids}
-        query = select(s.events).where(_among(conn, s.events.c.customer_id, list(owner)))
+        query = select(s.events).where(
+            _among(conn, s.events.c.customer_id, list(owner)), _not_quarantined()
+        )
         if earliest is not None and len(resumable) == len(customer_ids):
             query = query.where(
                 s.events.c.at >= datetime.fromisoformat(earliest.split("|")[0]).replace(tzinfo=UTC)
@@ -603,15 +610,7 @@ class ServerStore:
             canonical = owner[r.customer_id]
             if r.kind == "customer_registered" and r.customer_id != canonical:
                 continue  # a merged-away registration brings no second welcome bonus
-            event = RecordedEvent(
-                r.id,
-                r.device_id,
-                int(r.device_seq),
-                r.kind,
-                _aware(r.at),
-                r.program_version,
-                orjson.loads(r.payload),
-            )
+            event = _recorded(r)
             if canonical in resumable and order_key(*event.order) <= resumable[canonical][2]:
                 continue  # already in the stored replay
             grouped[canonical].append(event)
@@ -628,25 +627,20 @@ class ServerStore:
         now = self.clock()
         snapshots = []
         overdrafts = []
-        states: list[tuple[str, CustomerReplay, tuple[datetime, str, int] | None]] = []
-        for customer_id, recorded in grouped.items():
-            if customer_id in resumable:
-                state, previous, _ = resumable[customer_id]
-                resume(recorded, state, versions)
-                states.append((customer_id, state, last_order(recorded) or previous))
-            elif any(e.kind == "customer_registered" for e in recorded):
-                states.append(
-                    (customer_id, replay_customer(recorded, versions), last_order(recorded))
-                )
-            # else: the registration has not arrived yet
         replays = {}
         due: dict[str, datetime | None] = {}
-        for customer_id, state, last in states:
-            replays[customer_id] = _dumps(state_to_dict(state, last))
-            advance(state, versions(None), now)  # what tills are told: the state as of now
-            snapshots.append((customer_id, _snapshot(customer_id, state, now)))
-            due[customer_id] = _next_due(versions(None), state)
-            overdrafts += [(customer_id, o) for o in state.overdrafts]
+        for customer_id, recorded in grouped.items():
+            try:
+                outcome = _replay_one(
+                    customer_id, recorded, resumable.get(customer_id), versions, now
+                )
+            except Exception as exc:  # one customer's fault stops no one else's replay
+                outcome = self._isolate(conn, customer_id, versions, now, exc)
+            if outcome is None:
+                continue  # the registration has not arrived yet
+            replays[customer_id], snap, due[customer_id], theirs = outcome
+            snapshots.append((customer_id, snap))
+            overdrafts += [(customer_id, o) for o in theirs]
         if not snapshots:
             return
         done = [c for c, _ in snapshots]
@@ -657,7 +651,7 @@ class ServerStore:
             [
                 {
                     "customer_id": c,
-                    "snapshot": _dumps(snap),
+                    "snapshot": snap,
                     "updated_at": now,
                     "replay_state": replays[c],
                     "next_due_at": due[c],
@@ -690,6 +684,81 @@ class ServerStore:
         # The feed names the account; a pull sends its snapshot from the accounts table as it
         # is then (never older than this one), so a replay writes the snapshot only once.
         feed += [("account", c, {}) for c in done]
+
+    def _isolate(
+        self,
+        conn: Connection,
+        customer_id: str,
+        versions: Callable[[int | None], Program],
+        now: datetime,
+        failure: Exception,
+    ) -> Replayed | None:
+        """A customer whose replay failed: their whole history again, one event at a time,
+        and each event that cannot be applied (or leaves a state that cannot be sent) is
+        quarantined and left out. Logged without personal data: ids and the kind of fault."""
+        log = logging.getLogger(__name__)
+        log.warning(
+            "replay of customer %s failed (%s); replaying event by event",
+            customer_id,
+            type(failure).__name__,
+        )
+        try:
+            aliases = set(
+                conn.execute(
+                    select(s.customer_aliases.c.alias).where(
+                        s.customer_aliases.c.customer_id == customer_id
+                    )
+                ).scalars()
+            )
+            history = [
+                _recorded(r)
+                for r in conn.execute(
+                    select(s.events).where(
+                        _among(conn, s.events.c.customer_id, [customer_id, *aliases]),
+                        _not_quarantined(),
+                    )
+                )
+                if not (r.kind == "customer_registered" and r.customer_id != customer_id)
+            ]
+            state: CustomerReplay | None = None
+            last = None
+            for event in sorted(history, key=lambda e: (e.kind != "customer_registered", e.order)):
+                try:
+                    _not_ahead([event], now)
+                    if state is None:
+                        if event.kind != "customer_registered":
+                            break  # no registration to start from: the events wait
+                        trial = start(event, versions(event.program_version))
+                    else:
+                        trial = copy.deepcopy(state)
+                        apply(trial, event, versions(event.program_version))
+                    probe = (copy.deepcopy(trial), event.order, "")
+                    _replay_one(customer_id, [], probe, versions, now)  # a state tills can load
+                except Exception as exc:
+                    reason = f"{type(exc).__name__}: {exc}"[:500]
+                    log.warning(
+                        "event %s of customer %s quarantined (%s)",
+                        event.id,
+                        customer_id,
+                        type(exc).__name__,
+                    )
+                    conn.execute(
+                        insert(s.quarantine).values(
+                            event_id=event.id, customer_id=customer_id, reason=reason, at=now
+                        )
+                    )
+                    continue
+                state, last = trial, event.order
+            if state is None:
+                return None
+            return _replay_one(customer_id, [], (state, last, ""), versions, now)
+        except Exception as exc:
+            log.error(
+                "customer %s left as it was: their replay cannot be repaired (%s)",
+                customer_id,
+                type(exc).__name__,
+            )
+            return None
 
     def _change(self, conn: Connection, kind: str, key: str, payload: Mapping[str, Any]) -> None:
         self._changes(conn, [(kind, key, payload)])
@@ -830,10 +899,7 @@ class ServerStore:
                 .order_by(c.id)
             )
             for part in rows.partitions():
-                text = b"".join(
-                    orjson.dumps(_snapshot_customer(r.id, r.phone, r.data, r.snapshot)) + b"\n"
-                    for r in part
-                )
+                text = b"".join(orjson.dumps(_loadable(r)) + b"\n" for r in part)
                 yield gzip.compress(text)
         yield gzip.flush()
 
@@ -869,6 +935,59 @@ class ServerStore:
             for m in merges
         ]
         return report
+
+
+Replayed = tuple[str, str, datetime | None, list[Overdraft]]
+
+
+def _replay_one(
+    customer_id: str,
+    recorded: list[RecordedEvent],
+    resumed: tuple[CustomerReplay, tuple[datetime, str, int] | None, str] | None,
+    versions: Callable[[int | None], Program],
+    now: datetime,
+) -> Replayed | None:
+    """One customer's replay: the stored state to resume from later, the snapshot as of
+    now (checked to be one a till can load), the next due moment and new overdrafts.
+    None while their registration has not arrived."""
+    _not_ahead(recorded, now)
+    if resumed is not None:
+        state, previous, _ = resumed
+        resume(recorded, state, versions)
+        last = last_order(recorded) or previous
+    elif any(e.kind == "customer_registered" for e in recorded):
+        state = replay_customer(recorded, versions)
+        last = last_order(recorded)
+    else:
+        return None
+    replay = _dumps(state_to_dict(state, last))
+    advance(state, versions(None), now)  # what tills are told: the state as of now
+    snap = _dumps(_snapshot(customer_id, state, now))
+    _snapshot_customer(customer_id, "", "{}", snap)  # raises if a till could not load it
+    return replay, snap, _next_due(versions(None), state), list(state.overdrafts)
+
+
+def _not_ahead(events: Iterable[RecordedEvent], now: datetime) -> None:
+    """An event dated after the server's clock (past the checks on arrival by some fault)
+    would expire every lot before it: it is not replayed."""
+    if any(e.at > now + FUTURE_TOLERANCE for e in events):
+        raise ValueError("an event dated after the server's clock")
+
+
+def _recorded(r: Any) -> RecordedEvent:
+    return RecordedEvent(
+        r.id,
+        r.device_id,
+        int(r.device_seq),
+        r.kind,
+        _aware(r.at),
+        r.program_version,
+        orjson.loads(r.payload),
+    )
+
+
+def _not_quarantined() -> Any:
+    return ~exists().where(s.quarantine.c.event_id == s.events.c.id)
 
 
 def _malformed(
@@ -1007,6 +1126,19 @@ def _snapshot_customer(
         account,
         lots or [],
     ]
+
+
+def _loadable(r: Any) -> list[Any]:
+    """A customer's snapshot line; an account stored before the replay checked what it
+    sends, and that a till could not load, is sent as not replayed yet (the till keeps
+    its own numbers until the next replay), so one account cannot cut the stream."""
+    try:
+        return _snapshot_customer(r.id, r.phone, r.data, r.snapshot)
+    except (ValueError, ArithmeticError, TypeError, KeyError) as exc:
+        logging.getLogger(__name__).warning(
+            "account of customer %s left out of the snapshot (%s)", r.id, type(exc).__name__
+        )
+        return _snapshot_customer(r.id, r.phone, r.data, None)
 
 
 def _hundredths(amount: str) -> int:
