@@ -52,4 +52,4 @@ def test_cli_status_shows_the_queue(tmp_path, capsys):
     capsys.readouterr()
     assert main(["--data-dir", str(tmp_path), "status"]) == 0
     out = capsys.readouterr().out
-    assert "1 event(s) queued" in out and "program    version 1" in out
+    assert "1 event(s) kept to send if enrolled" in out and "program    version 1" in out

@@ -223,7 +223,16 @@ class ScannerFilter(QObject):
         return float(stamp) if stamp else self._clock() * 1000
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if self._replaying or event.type() != QEvent.Type.KeyPress:
+        if self._replaying:
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride and self._held:
+            # Qt tries shortcuts (F9 pays) before the key press reaches us: keys a person
+            # typed just before must land first, or F9 pays 5 points of the 50 typed.
+            assert isinstance(event, QKeyEvent)
+            if self._is_command(event):
+                self.flush()
+            return False
+        if event.type() != QEvent.Type.KeyPress:
             return False
         focus = QApplication.focusWidget() or QApplication.activeWindow()
         if obj is not focus or not isinstance(obj, QWidget):
@@ -272,6 +281,25 @@ class ScannerFilter(QObject):
         self._held.append(_Held(obj, _copy(event), char))
         self._timer.start(self.settings.max_interval_ms + FLUSH_MARGIN_MS)
         return True
+
+    def _is_command(self, event: QKeyEvent) -> bool:
+        """A function key or a combination with Ctrl or Alt, not a key of a code."""
+        key = event.key()
+        if key in MODIFIERS or key in TERMINATORS:
+            return False
+        mods = event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
+        mods &= ~Qt.KeyboardModifier.KeypadModifier
+        if mods:
+            return True
+        return (
+            decode_key(
+                event.text(),
+                native_scan_code=event.nativeScanCode(),
+                native_virtual_key=event.nativeVirtualKey(),
+                windows=self._windows,
+            )
+            is None
+        )
 
     def _physical_shortcut(self, obj: QObject, event: QKeyEvent, char: str | None) -> bool:
         """Ctrl+Й under a Russian layout is Ctrl+Q on the keyboard: send it on as that, so

@@ -400,3 +400,23 @@ def test_a_number_that_is_one_customers_phone_and_anothers_card_asks_which(
     key_enter(co.code_input)
     qtbot.waitUntil(lambda: co.customer is not None)
     assert co.customer.id == boris.customer.id
+
+
+def test_f9_right_after_typing_50_points_pays_50_not_5(qtbot, open_window, store, anna):
+    """Typed keys are held a moment (they could be the start of a scan); a shortcut that
+    comes meanwhile waits for them."""
+    ledger, _ = store
+    service.adjust_balance(ledger, anna.customer.id, Decimal("300"), "gift")
+    co = open_window().checkout
+    type_keys(qtbot, LATTE)
+    type_keys(qtbot, anna.card)
+    qtbot.waitUntil(lambda: co.customer is not None and co.quote is not None)
+    qtbot.waitUntil(lambda: co.redeem_input.isEnabled())
+    co.redeem_input.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is co.redeem_input)
+    co.redeem_input.selectAll()
+    type_keys(qtbot, "50", enter=False)  # held by the scanner filter for now
+    qtbot.keyClick(co.redeem_input, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: co.stack.currentIndex() == 1)
+    with ledger.db.read() as conn:
+        assert conn.execute(select(t.receipts.c.redeemed)).scalar_one() == Decimal("50")
