@@ -115,6 +115,15 @@ quarantine = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 
+# Every sale's receipt id, once: a till names the receipt's accrual lot after it, so a
+# receipt id used again (a forged sale) would give two customers the same lot.
+receipt_ids = Table(
+    "receipt_ids",
+    metadata,
+    Column("receipt_id", String(36), primary_key=True),
+    Column("event_id", String(36), nullable=False),
+)
+
 # What tills pull: every change gets the next cursor value from ``cursor_counter``, whose
 # row lock is held until commit, so values become visible in order and a reader polling
 # "cursor > N" can never skip a row that commits late.

@@ -248,6 +248,7 @@ class ServerStore:
                     )
                 )
             }
+            used = self._used_receipts(conn, pushes, known)
             accepted: list[tuple[str, Mapping[str, Any]]] = []
             lasts: list[dict[str, Any]] = []
             for device, batch in pushes:
@@ -259,12 +260,13 @@ class ServerStore:
                         )
                     )
                     continue
-                refused = _malformed(batch, known, now)
+                refused = _malformed(batch, known, now) or _reused(batch, known, used)
                 if refused:  # the whole push, so the till sees every reason at once
                     outcomes.append((refused, int(row.last_seq)))
                     continue
                 results, mine, last = _sort_out(device.id, row.last_seq, batch, known)
                 accepted += [(device.id, ev) for ev in mine]
+                used.update(_receipt(ev) for ev in mine if _receipt(ev))
                 if mine:
                     lasts.append({"device": device.id, "last": last})
                 outcomes.append((results, last))
@@ -284,6 +286,15 @@ class ServerStore:
                         "received_at": now,
                     }
                     for device_id, ev in accepted
+                ],
+            )
+            _bulk_insert(
+                conn,
+                s.receipt_ids,
+                [
+                    {"receipt_id": _receipt(ev), "event_id": ev["id"]}
+                    for _, ev in accepted
+                    if _receipt(ev)
                 ],
             )
             # customers a registration in this push created or merged into
@@ -323,6 +334,25 @@ class ServerStore:
             if feed:
                 self._changes(conn, feed)
         return outcomes
+
+    def _used_receipts(
+        self,
+        conn: Connection,
+        pushes: Sequence[tuple[Device, Sequence[Mapping[str, Any]]]],
+        known: Mapping[str, Any],
+    ) -> set[str]:
+        """The receipt ids of the new sales in these pushes that are stored already."""
+        ids = [
+            r
+            for _, batch in pushes
+            for ev in batch
+            if ev.get("id") not in known and (r := _receipt(ev))
+        ]
+        if not ids:
+            return set()
+        c = s.receipt_ids.c
+        query = select(c.receipt_id).where(_among(conn, c.receipt_id, ids))
+        return set(conn.execute(query).scalars())
 
     def _register_all(
         self, conn: Connection, registrations: list[tuple[str, Mapping[str, Any]]], feed: Feed
@@ -398,12 +428,23 @@ class ServerStore:
             feed.append(("customer", new_id, {"id": new_id, "phone": p["phone"], **data}))
             return new_id
         old = conn.execute(
-            select(s.events.c.at, s.events.c.device_id, s.events.c.device_seq).where(
-                s.events.c.customer_id == existing.id, s.events.c.kind == "customer_registered"
+            select(
+                s.events.c.at, s.events.c.device_id, s.events.c.device_seq, s.devices.c.enrolled_at
             )
+            .join(s.devices, s.devices.c.id == s.events.c.device_id)
+            .where(s.events.c.customer_id == existing.id, s.events.c.kind == "customer_registered")
         ).first()
-        mine = (_parse(ev["at"]), device_id, int(ev["device_seq"]))
-        theirs = (_aware(old.at), old.device_id, int(old.device_seq)) if old else mine
+        # A registration counts as made no earlier than its till's enrolment: one dated
+        # before it (a standalone till's, or a forged date) never takes a customer over.
+        enrolled = conn.execute(
+            select(s.devices.c.enrolled_at).where(s.devices.c.id == device_id)
+        ).scalar_one()
+        mine = (max(_parse(ev["at"]), _aware(enrolled)), device_id, int(ev["device_seq"]))
+        theirs = (
+            (max(_aware(old.at), _aware(old.enrolled_at)), old.device_id, int(old.device_seq))
+            if old
+            else mine
+        )
         now = self.clock()
         merged = json.loads(existing.data)
         merged["cards"] = sorted(set(merged.get("cards", [])) | set(cards))
@@ -1015,6 +1056,38 @@ def _malformed(
         )
         for ev in batch
     ]
+
+
+def _receipt(ev: Mapping[str, Any]) -> str | None:
+    payload = ev.get("payload")
+    if ev.get("kind") != "sale" or not isinstance(payload, Mapping):
+        return None
+    receipt = payload.get("receipt_id")
+    return receipt if isinstance(receipt, str) else None
+
+
+def _reused(
+    batch: Sequence[Mapping[str, Any]], known: Mapping[str, Any], used: set[str]
+) -> list[PushResult]:
+    """As ``_malformed``, for a new sale whose receipt id another sale has (stored, or
+    earlier in this push)."""
+    seen: set[str] = set()
+    for ev in batch:
+        receipt = _receipt(ev)
+        if ev.get("id") in known or receipt is None:
+            continue
+        if receipt in used or receipt in seen:
+            reason = "invalid_event: payload.receipt_id: another sale has this receipt id"
+            return [
+                PushResult(
+                    e["id"],
+                    "refused",
+                    reason if e is ev else f"batch_refused: event {ev['id']} is refused: {reason}",
+                )
+                for e in batch
+            ]
+        seen.add(receipt)
+    return []
 
 
 def _sort_out(

@@ -261,7 +261,8 @@ def _sale(p: Mapping[str, Any], at: datetime) -> None:
     if lot is not None:
         lot = _object(lot, "payload.accrual_lot")
         _fields(lot, "payload.accrual_lot", ("id", "available_at"), ("expires_at",))
-        _text(lot["id"], "payload.accrual_lot.id", MAX_LOT_ID, least=1)
+        if lot["id"] != f"accrual:{p['receipt_id']}":  # as the till names it: unique
+            raise InvalidEvent("payload.accrual_lot.id", "expected accrual: and the receipt id")
         available = _moment(
             lot["available_at"], "payload.accrual_lot.available_at", at, at + LATEST_AHEAD
         )

@@ -216,6 +216,9 @@ CASES: dict[str, Callable[[Network], dict[str, Any]]] = {
         n, p_customer_id=str(uuid.uuid4())
     ),
     "payload is a list": lambda n: _sale(n, payload=[1, 2]),
+    # ids that would collide on every till: a lot is named after its receipt
+    "a receipt id another sale has": lambda n: _sale(n),
+    "an accrual lot named after another receipt": _lot(id=f"accrual:{uuid.uuid4()}"),
 }
 
 
@@ -285,7 +288,8 @@ def test_the_same_events_as_sent_by_the_till_are_accepted(network: Network) -> N
     reg = _registration(net, p_phone="+79005550199")
     reg["device_seq"] = 1
     sale = _sale(net, customer_id=reg["customer_id"], p_customer_id=reg["customer_id"])
-    sale["payload"]["receipt_id"] = str(uuid.uuid4())
+    receipt = sale["payload"]["receipt_id"] = str(uuid.uuid4())
+    sale["payload"]["accrual_lot"]["id"] = f"accrual:{receipt}"
     sale["device_seq"] = 2
     answer = requests.post(
         net.server.url + "/v1/events",
@@ -365,3 +369,41 @@ def test_the_rules_limits_are_the_tills() -> None:
     }
     for limit, cols in columns.items():
         assert [c.type.length for c in cols] == [limit] * len(cols)
+
+
+def test_a_registration_dated_before_its_tills_enrolment_never_takes_a_customer_over(
+    network: Network,
+) -> None:
+    """A forged registration of a known phone, dated 2000-01-01: it would have been the
+    earliest and taken the customer over (name, group, card, welcome points). It counts as
+    made at its till's enrolment, so it merges into the customer instead."""
+    net = network
+    _, token = net.server.store.enrol(net.server.store.issue_code(), "forger")
+    before = _server_accounts(net)[net.customer]
+    forged = _registration(
+        net,
+        at="2000-01-01T00:00:00+00:00",
+        p_phone=PHONE,
+        p_name="Mallory",
+        p_group="vip",
+        p_card="2000000000008",
+    )
+    answer = requests.post(
+        net.server.url + "/v1/events",
+        json={"events": [forged]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert [r["status"] for r in answer.json()["results"]] == ["accepted"]
+    with net.server.store.engine.connect() as conn:
+        kept = conn.execute(select(s.customers).where(s.customers.c.phone == PHONE)).one()
+        alias = conn.execute(
+            select(s.customer_aliases.c.customer_id).where(
+                s.customer_aliases.c.alias == forged["customer_id"]
+            )
+        ).scalar_one()
+    assert kept.id == alias == net.customer
+    assert json.loads(kept.data)["name"] == "Анна"
+    sync(net.a)
+    assert _server_accounts(net)[net.customer] == before
+    assert service.get_customer(net.a, net.customer).name == "Анна"
