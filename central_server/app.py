@@ -348,6 +348,21 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
     def reconciliation() -> list[dict[str, Any]]:
         return store.reconciliation()
 
+    @app.get("/v1/admin/quarantine", responses=refusals, dependencies=[Depends(admin)])
+    def quarantine(
+        state: Annotated[Literal["held", "released", "rejected", "all"], Query()] = "held",
+    ) -> list[dict[str, Any]]:
+        return store.quarantined(None if state == "all" else state)
+
+    @app.post(
+        "/v1/admin/quarantine/{event_id}/{decision}",
+        status_code=204,
+        responses=refusals,
+        dependencies=[Depends(admin)],
+    )
+    def decide(event_id: str, decision: Literal["release", "reject"]) -> None:
+        store.decide(event_id, release=decision == "release")
+
     return app
 
 

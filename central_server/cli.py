@@ -53,7 +53,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     us.add_argument("--pin", help="4 to 8 digits (required for a new user)")
     us.add_argument("--inactive", action="store_true", help="the user may no longer log in")
-    sub.add_parser("reconciliation-report", help="overdrafts and merged customers, as JSON lines")
+    sub.add_parser(
+        "reconciliation-report",
+        help="overdrafts, merged customers and quarantined events, as JSON lines",
+    )
+    qu = sub.add_parser("quarantine", help="events held out of the replay, for a decision")
+    qu_sub = qu.add_subparsers(dest="action", required=True)
+    ql = qu_sub.add_parser("list", help="the quarantined events, as JSON lines")
+    ql.add_argument("--state", choices=["held", "released", "rejected", "all"], default="held")
+    for action, text in (
+        ("release", "apply a held event: the customer is replayed with it"),
+        ("reject", "leave a held event out for good"),
+    ):
+        qu_sub.add_parser(action, help=text).add_argument("event_id")
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
@@ -126,6 +138,15 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             _store(args).put_user(args.name, args.role, args.pin, active=not args.inactive)
             print(f"user {args.name} published")
+        elif args.command == "quarantine":
+            store = _store(args)
+            if args.action == "list":
+                for line in store.quarantined(None if args.state == "all" else args.state):
+                    print(json.dumps(line, ensure_ascii=False))
+            else:
+                store.decide(args.event_id, release=args.action == "release")
+                done = "released" if args.action == "release" else "rejected"
+                print(f"event {args.event_id} {done}")
         elif args.command == "reconciliation-report":
             for line in _store(args).reconciliation():
                 print(json.dumps(line, ensure_ascii=False))

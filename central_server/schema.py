@@ -104,8 +104,9 @@ overdrafts = Table(
 )
 
 # Events the replay could not apply (one that slipped past the checks on arrival, or a
-# fault in the rules): kept as they are, left out of every replay, listed for an
-# administrator; the customer's other events and everyone else's go on.
+# fault in the rules) or that the program could not have produced (engine/plausibility):
+# kept as they are, left out of the replay until released, listed for an administrator;
+# the customer's other events and everyone else's go on.
 quarantine = Table(
     "quarantine",
     metadata,
@@ -113,6 +114,9 @@ quarantine = Table(
     Column("customer_id", String(36), nullable=False),
     Column("reason", String(500), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+    # held (left out of the replay), released (replayed again) or rejected (never applied)
+    Column("state", String(10), nullable=False, server_default="held"),
+    Column("decided_at", DateTime(timezone=True)),
 )
 
 # Every sale's receipt id, once: a till names the receipt's accrual lot after it, so a

@@ -36,6 +36,7 @@ from sqlalchemy import (
 from cashier_app.engine.automation import next_due
 from cashier_app.engine.errors import ProgramError
 from cashier_app.engine.event_check import FUTURE_TOLERANCE, InvalidEvent, check_event
+from cashier_app.engine.plausibility import implausible
 from cashier_app.engine.program import Program, parse_program
 from cashier_app.engine.replay import (
     CustomerReplay,
@@ -297,6 +298,7 @@ class ServerStore:
                     if _receipt(ev)
                 ],
             )
+            self._hold_implausible(conn, accepted, now)
             # customers a registration in this push created or merged into
             kept = self._register_all(
                 conn, [(dv, ev) for dv, ev in accepted if ev["kind"] == "customer_registered"], feed
@@ -334,6 +336,105 @@ class ServerStore:
             if feed:
                 self._changes(conn, feed)
         return outcomes
+
+    def _hold_implausible(
+        self, conn: Connection, accepted: list[tuple[str, Mapping[str, Any]]], now: datetime
+    ) -> None:
+        """Sales and returns the program named could not have produced (plausibility.py)
+        are stored but quarantined: the replay leaves them out until an administrator
+        releases them."""
+        sales = {_receipt(ev): ev["payload"] for _, ev in accepted if _receipt(ev)}
+        held = []
+        for _, ev in accepted:
+            if ev["kind"] not in ("sale", "return") or not ev.get("customer_id"):
+                continue
+            program = self._program(conn, ev.get("program_version"))
+            if program is None:
+                continue
+            sale = None
+            if ev["kind"] == "return":
+                receipt = ev["payload"]["receipt_id"]
+                sale = sales.get(receipt) or self._sale_payload(conn, receipt)
+            why = implausible(ev["kind"], ev["payload"], program, sale)
+            if why is not None:
+                held.append(
+                    {
+                        "event_id": ev["id"],
+                        "customer_id": ev["customer_id"],
+                        "reason": f"implausible: {why}"[:500],
+                        "at": now,
+                    }
+                )
+        if held:
+            conn.execute(insert(s.quarantine), held)
+
+    def _sale_payload(self, conn: Connection, receipt_id: str) -> dict[str, Any] | None:
+        payload = conn.execute(
+            select(s.events.c.payload)
+            .join(s.receipt_ids, s.receipt_ids.c.event_id == s.events.c.id)
+            .where(s.receipt_ids.c.receipt_id == receipt_id)
+        ).scalar()
+        return orjson.loads(payload) if payload is not None else None
+
+    # -- quarantine ---------------------------------------------------------------------------
+    def quarantined(self, state: str | None = "held") -> list[dict[str, Any]]:
+        """Quarantined events (``state``: held, released, rejected; None: all), oldest
+        first, with the till, the receipt and the reason."""
+        q, e, d = s.quarantine.c, s.events.c, s.devices.c
+        query = (
+            select(q.event_id, q.customer_id, q.reason, q.at, q.state, q.decided_at)
+            .add_columns(e.kind, e.at.label("event_at"), e.payload, d.id.label("device_id"))
+            .add_columns(d.name.label("device"))
+            .join(s.events, e.id == q.event_id)
+            .join(s.devices, d.id == e.device_id)
+            .order_by(q.at, e.device_id, e.device_seq)
+        )
+        if state is not None:
+            query = query.where(q.state == state)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            {
+                "event_id": r.event_id,
+                "kind": r.kind,
+                "customer_id": r.customer_id,
+                "device_id": r.device_id,
+                "device": r.device,
+                "receipt": _receipt_number(r.payload),
+                "event_at": _iso(_aware(r.event_at)),
+                "reason": r.reason,
+                "state": r.state,
+                "quarantined_at": _iso(_aware(r.at)),
+                "decided_at": _iso(_aware(r.decided_at)) if r.decided_at else None,
+            }
+            for r in rows
+        ]
+
+    def decide(self, event_id: str, release: bool) -> None:
+        """An administrator's decision on a held event: released, it is replayed with the
+        customer's others from then on; rejected, it stays out for good."""
+        now = self.clock()
+        q = s.quarantine.c
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(q.customer_id, q.state).where(q.event_id == event_id).with_for_update()
+            ).first()
+            if row is None:
+                raise ServerError(404, "not_quarantined", "no quarantined event with this id")
+            if row.state != "held":
+                raise ServerError(409, "already_decided", f"this event was {row.state} already")
+            conn.execute(
+                update(s.quarantine)
+                .where(q.event_id == event_id)
+                .values(state="released" if release else "rejected", decided_at=now)
+            )
+            if release:
+                owner = conn.execute(
+                    select(s.customer_aliases.c.customer_id).where(
+                        s.customer_aliases.c.alias == row.customer_id
+                    )
+                ).scalar()
+                self._mark_dirty(conn, {owner or row.customer_id: ""})  # the whole history
 
     def _used_receipts(
         self,
@@ -783,6 +884,7 @@ class ServerStore:
                         customer_id,
                         type(exc).__name__,
                     )
+                    conn.execute(delete(s.quarantine).where(s.quarantine.c.event_id == event.id))
                     conn.execute(
                         insert(s.quarantine).values(
                             event_id=event.id, customer_id=customer_id, reason=reason, at=now
@@ -953,6 +1055,7 @@ class ServerStore:
                 .order_by(s.overdrafts.c.at)
             ).all()
             merges = conn.execute(select(s.merges).order_by(s.merges.c.at)).all()
+        held = self.quarantined(None)
         report = [
             {
                 "kind": "overdraft",
@@ -974,6 +1077,22 @@ class ServerStore:
                 "at": _iso(_aware(m.at)),
             }
             for m in merges
+        ]
+        report += [
+            {
+                "kind": "quarantine",
+                "event_id": h["event_id"],
+                "event_kind": h["kind"],
+                "customer_id": h["customer_id"],
+                "device_id": h["device_id"],
+                "device": h["device"],
+                "receipt": h["receipt"],
+                "reason": h["reason"],
+                "state": h["state"],
+                "at": h["quarantined_at"],
+            }
+            for h in held
+            if h["state"] != "released"
         ]
         return report
 
@@ -1028,7 +1147,8 @@ def _recorded(r: Any) -> RecordedEvent:
 
 
 def _not_quarantined() -> Any:
-    return ~exists().where(s.quarantine.c.event_id == s.events.c.id)
+    q = s.quarantine.c
+    return ~exists().where(q.event_id == s.events.c.id, q.state != "released")
 
 
 def _malformed(
@@ -1056,6 +1176,14 @@ def _malformed(
         )
         for ev in batch
     ]
+
+
+def _receipt_number(payload_json: str) -> str | None:
+    try:
+        number = orjson.loads(payload_json).get("number")
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    return number if isinstance(number, str) else None
 
 
 def _receipt(ev: Mapping[str, Any]) -> str | None:
