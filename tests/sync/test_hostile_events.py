@@ -407,3 +407,61 @@ def test_a_registration_dated_before_its_tills_enrolment_never_takes_a_customer_
     sync(net.a)
     assert _server_accounts(net)[net.customer] == before
     assert service.get_customer(net.a, net.customer).name == "Анна"
+
+
+def test_every_kind_a_till_records_passes_the_check(tmp_path: Path) -> None:
+    """No false alarm: each kind of event the till writes (a registration with every
+    field, a sale with a discount and a redemption, a return, a minus adjustment, a
+    shift) passes the rules as the till recorded it, also at the limits of its fields."""
+    from datetime import date
+
+    from cashier_app.service import users
+    from cashier_app.service.users import OPERATOR, Role
+
+    ledger = service.open_ledger(tmp_path / "till", device_name="T")
+    try:
+        service.install_program(ledger, PROGRAM)
+        admin = users.create_user(ledger, "A" * 80, Role.ADMINISTRATOR, "1234", actor=OPERATOR)
+        users.open_shift(ledger, actor=admin)
+        service.register_customer(ledger, "+79001234560", actor=admin)
+        vip = service.register_customer(
+            ledger,
+            "+79001234567",
+            name="Я" * 120,
+            birthday=date(1850, 2, 28),
+            group="vip",
+            consent=True,
+            referrer="+79001234560",
+            card="12345678901234567890",
+            actor=admin,
+        ).customer.id
+        wide = [
+            LineInput(
+                "s" * 64, Decimal("999.99"), Decimal("1.234"), "clothes", "b" * 64, False, "n" * 200
+            )
+        ]
+        sold = service.record_sale(ledger, BIG + wide, customer_id=vip, actor=admin)
+        service.record_sale(
+            ledger, LATTE, customer_id=vip, redeem="max", number="N" * 40, actor=admin
+        )
+        service.record_return(ledger, sold.number, [ReturnRequest("tv", Decimal("1"))], actor=admin)
+        service.adjust_balance(ledger, vip, Decimal("-1"), "r" * 500, actor=admin)
+        users.close_shift(ledger, actor=admin)
+        with ledger.db.read() as conn:
+            rows = conn.execute(select(t.events).order_by(t.events.c.device_seq)).all()
+        kinds = set()
+        for r in rows:
+            event = {
+                "id": r.id,
+                "device_seq": r.device_seq,
+                "kind": r.kind,
+                "at": r.at,
+                "customer_id": r.customer_id,
+                "program_version": r.program_version,
+                "payload": json.loads(r.payload),
+            }
+            rules.check_event(event, r.at)
+            kinds.add(r.kind)
+        assert kinds == set(rules.KINDS)
+    finally:
+        ledger.db.close()
