@@ -345,10 +345,14 @@ class ServerStore:
         releases them."""
         sales = {_receipt(ev): ev["payload"] for _, ev in accepted if _receipt(ev)}
         held = []
+        programs: dict[int | None, Program | None] = {}  # one lookup per version per push
         for _, ev in accepted:
             if ev["kind"] not in ("sale", "return") or not ev.get("customer_id"):
                 continue
-            program = self._program(conn, ev.get("program_version"))
+            version = ev.get("program_version")
+            if version not in programs:
+                programs[version] = self._program(conn, version)
+            program = programs[version]
             if program is None:
                 continue
             sale = None
