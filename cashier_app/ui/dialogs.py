@@ -266,7 +266,7 @@ class RegistrationDialog(QDialog):
         self.card = QLineEdit(card)
         self.card.setObjectName("reg_card")
         self.card.setPlaceholderText(
-            self.tr("scan a pre-printed card, or leave empty for a new one")
+            self.tr("scan a pre-printed card (optional)")
         )
         form.addRow(self.tr("Phone *"), self.phone)
         form.addRow(self.tr("Name"), self.name)
