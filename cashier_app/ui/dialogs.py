@@ -265,9 +265,7 @@ class RegistrationDialog(QDialog):
         self.referrer.setPlaceholderText(self.tr("phone or card of who recommended us"))
         self.card = QLineEdit(card)
         self.card.setObjectName("reg_card")
-        self.card.setPlaceholderText(
-            self.tr("scan a pre-printed card (optional)")
-        )
+        self.card.setPlaceholderText(self.tr("scan a pre-printed card (optional)"))
         form.addRow(self.tr("Phone *"), self.phone)
         form.addRow(self.tr("Name"), self.name)
         form.addRow(self.tr("Birthday"), bday)
