@@ -128,6 +128,26 @@ receipt_ids = Table(
     Column("event_id", String(36), nullable=False),
 )
 
+# Every card number the tills are told of, with the phone of the customer who holds it
+# (a phone is one customer, merges included): a registration with a card another customer
+# holds (a pre-printed card handed out twice, or a forged one) keeps its customer but not
+# the card, which would otherwise stop every new till loading the snapshot; it is listed
+# in the reconciliation report.
+card_numbers = Table(
+    "card_numbers",
+    metadata,
+    Column("number", String(32), primary_key=True),
+    Column("phone", String(20), nullable=False),
+)
+
+card_conflicts = Table(
+    "card_conflicts",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("number", String(32), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
 # What tills pull: every change gets the next cursor value from ``cursor_counter``, whose
 # row lock is held until commit, so values become visible in order and a reader polling
 # "cursor > N" can never skip a row that commits late.

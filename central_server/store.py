@@ -300,9 +300,10 @@ class ServerStore:
             )
             self._hold_implausible(conn, accepted, now)
             # customers a registration in this push created or merged into
-            kept = self._register_all(
-                conn, [(dv, ev) for dv, ev in accepted if ev["kind"] == "customer_registered"], feed
+            registrations = self._claim_cards(
+                conn, [(dv, ev) for dv, ev in accepted if ev["kind"] == "customer_registered"], now
             )
+            kept = self._register_all(conn, registrations, feed)
             others = {
                 ev["customer_id"]
                 for _, ev in accepted
@@ -458,6 +459,37 @@ class ServerStore:
         c = s.receipt_ids.c
         query = select(c.receipt_id).where(_among(conn, c.receipt_id, ids))
         return set(conn.execute(query).scalars())
+
+    def _claim_cards(
+        self, conn: Connection, registrations: list[tuple[str, Mapping[str, Any]]], now: datetime
+    ) -> list[tuple[str, Mapping[str, Any]]]:
+        """Each registration's card goes to its customer unless another customer (another
+        phone) holds it: then the registration goes on without it, and the conflict is
+        kept for the reconciliation report."""
+        cards = [ev["payload"]["card"] for _, ev in registrations if ev["payload"].get("card")]
+        if not cards:
+            return registrations
+        c = s.card_numbers.c
+        query = select(c.number, c.phone).where(_among(conn, c.number, cards))
+        held: dict[str, str] = {r.number: r.phone for r in conn.execute(query)}
+        out, claims, conflicts = [], [], []
+        for device_id, ev in registrations:
+            p, card = ev["payload"], ev["payload"].get("card")
+            if card and held.get(card, p["phone"]) != p["phone"]:
+                conflicts.append({"event_id": ev["id"], "number": card, "at": now})
+                ev = {**ev, "payload": {k: v for k, v in p.items() if k != "card"}}
+                logging.getLogger(__name__).warning(
+                    "event %s: its card is another customer's; registered without it", ev["id"]
+                )
+            elif card and card not in held:
+                held[card] = p["phone"]
+                claims.append({"number": card, "phone": p["phone"]})
+            out.append((device_id, ev))
+        if claims:
+            conn.execute(insert(s.card_numbers), claims)
+        if conflicts:
+            conn.execute(insert(s.card_conflicts), conflicts)
+        return out
 
     def _register_all(
         self, conn: Connection, registrations: list[tuple[str, Mapping[str, Any]]], feed: Feed
@@ -1060,6 +1092,16 @@ class ServerStore:
             ).all()
             merges = conn.execute(select(s.merges).order_by(s.merges.c.at)).all()
         held = self.quarantined(None)
+        with self.engine.connect() as conn:
+            e, d, k = s.events.c, s.devices.c, s.card_conflicts.c
+            conflicts = conn.execute(
+                select(k.event_id, k.number, k.at, e.customer_id, d.id.label("device_id"))
+                .add_columns(d.name.label("device"), s.card_numbers.c.phone)
+                .join(s.events, e.id == k.event_id)
+                .join(s.devices, d.id == e.device_id)
+                .outerjoin(s.card_numbers, s.card_numbers.c.number == k.number)
+                .order_by(k.at, k.event_id)
+            ).all()
         report = [
             {
                 "kind": "overdraft",
@@ -1081,6 +1123,19 @@ class ServerStore:
                 "at": _iso(_aware(m.at)),
             }
             for m in merges
+        ]
+        report += [
+            {
+                "kind": "card_conflict",
+                "event_id": r.event_id,
+                "customer_id": r.customer_id,
+                "device_id": r.device_id,
+                "device": r.device,
+                "card": r.number,
+                "held_by_phone": r.phone,
+                "at": _iso(_aware(r.at)),
+            }
+            for r in conflicts
         ]
         report += [
             {

@@ -465,3 +465,36 @@ def test_every_kind_a_till_records_passes_the_check(tmp_path: Path) -> None:
         assert kinds == set(rules.KINDS)
     finally:
         ledger.db.close()
+
+
+def test_a_registration_with_another_customers_card_keeps_its_customer_not_the_card(
+    network: Network,
+) -> None:
+    """A card is one customer's: a registration with a card another customer holds (a
+    pre-printed card handed out twice, or forged) is stored without it, so every till
+    still finds the holder by it and a new till still loads the snapshot (two customers
+    with one card stopped it); the conflict is in the reconciliation report."""
+    net = network
+    card = net.templates["customer_registered"]["payload"]["card"]
+    before = _server_accounts(net)
+    _, token = net.server.store.enrol(net.server.store.issue_code(), "twice")
+    reg = _registration(net, p_phone="+79005550197", p_card=card)
+    answer = requests.post(
+        net.server.url + "/v1/events",
+        json={"events": [reg]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert [r["status"] for r in answer.json()["results"]] == ["accepted"]
+    newcomer = net.new_till("new")
+    try:
+        sync(newcomer)
+        assert service.find_by_card(newcomer, card) == net.customer
+        assert service.get_customer(newcomer, reg["customer_id"]).cards == ()
+    finally:
+        newcomer.db.close()
+    assert {k: v for k, v in _server_accounts(net).items() if k in before} == before
+    report = net.server.store.reconciliation()
+    (conflict,) = [r for r in report if r.get("event_id") == reg["id"]]
+    assert conflict["kind"] == "card_conflict" and conflict["card"] == card
+    assert conflict["device"] == "twice" and conflict["held_by_phone"] == PHONE
