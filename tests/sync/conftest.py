@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from sqlalchemy import Engine
 
 from cashier_app import service
 from cashier_app.service.ledger import Ledger
@@ -119,3 +120,27 @@ def till(tmp_path: Path) -> Iterator[Callable[[RunningServer, str], Ledger]]:
     yield make
     for ledger in opened:
         ledger.db.close()
+
+
+def server_database_at(
+    db: str, tmp_path: Path, request: pytest.FixtureRequest, revision: str
+) -> Engine:
+    """A server database (SQLite or PostgreSQL) migrated up to ``revision`` only: for tests
+    of what a later migration does to the rows it finds."""
+    from alembic import command
+    from alembic.config import Config
+
+    from central_server import schema as s
+    from central_server.db import make_engine
+
+    url = (
+        str(tmp_path / "central.sqlite3")
+        if db == "sqlite"
+        else _pg_database(request.getfixturevalue("postgres"))
+    )
+    engine = make_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(s.__file__).with_name("migrations")))
+    cfg.attributes["engine"] = engine
+    command.upgrade(cfg, revision)
+    return engine

@@ -9,27 +9,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import insert, select
 
 from central_server import schema as s
-from central_server.db import make_engine, migrate
-from tests.sync.conftest import _pg_database
+from central_server.db import migrate
+from tests.sync.conftest import server_database_at
 
 
 @pytest.mark.parametrize("db", ["sqlite", "postgresql"])
 def test_a_card_given_twice_stays_with_the_first(db: str, tmp_path: Path, request) -> None:
-    url = (
-        str(tmp_path / "central.sqlite3")
-        if db == "sqlite"
-        else _pg_database(request.getfixturevalue("postgres"))
-    )
-    engine = make_engine(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(s.__file__).with_name("migrations")))
-    cfg.attributes["engine"] = engine
-    command.upgrade(cfg, "s0009")
+    engine = server_database_at(db, tmp_path, request, "s0009")
     now = datetime.now(UTC)
     with engine.begin() as conn:
         for cid, phone, cards in (

@@ -9,27 +9,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import insert, select
 
 from central_server import schema as s
-from central_server.db import make_engine, migrate
-from tests.sync.conftest import _pg_database
+from central_server.db import migrate
+from tests.sync.conftest import server_database_at
 
 
 @pytest.mark.parametrize("db", ["sqlite", "postgresql"])
 def test_the_receipts_of_stored_sales_are_taken(db: str, tmp_path: Path, request) -> None:
-    url = (
-        str(tmp_path / "central.sqlite3")
-        if db == "sqlite"
-        else _pg_database(request.getfixturevalue("postgres"))
-    )
-    engine = make_engine(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(s.__file__).with_name("migrations")))
-    cfg.attributes["engine"] = engine
-    command.upgrade(cfg, "s0007")
+    engine = server_database_at(db, tmp_path, request, "s0007")
     now = datetime.now(UTC)
     receipt, sale = str(uuid.uuid4()), str(uuid.uuid4())
     with engine.begin() as conn:
