@@ -134,6 +134,15 @@ def _issue_card(ledger: Ledger, conn: Connection, given: str | None) -> str:
             raise LoyaltyError("invalid_card", f"{given!r} is not a valid card number")
         if conn.execute(select(exists().where(t.cards.c.number == number))).scalar():
             raise LoyaltyError("duplicate_card", "this card already belongs to a customer")
+        product = t.products.c
+        if conn.execute(
+            select(exists().where((product.barcode == number) | (product.sku == number)))
+        ).scalar():
+            # A product's barcode scanned into the card field would make every later scan
+            # of that product a customer instead of a line on the receipt.
+            raise LoyaltyError(
+                "card_is_product", f"{number} is a product's barcode in the catalogue, not a card"
+            )
         return number
     prefix = ledger.device_row(conn).card_prefix
     while True:  # a pre-printed card may already hold a generated number: skip it

@@ -32,6 +32,7 @@ from cashier_app.engine.receipt import ReceiptQuote
 from cashier_app.service.catalogue import Product
 from cashier_app.service.results import CustomerView, SaleResult
 from cashier_app.service.users import Permission
+from cashier_app.ui.keyboard import layout_back
 from cashier_app.ui.messages import explain
 from cashier_app.ui.receipt_model import CartLine, ReceiptModel, money_text, qty_text
 from cashier_app.ui.tasks import TaskManager
@@ -62,6 +63,12 @@ MAX_QUANTITY = Decimal(9999)
 CODE_IN_NUMBER_FIELD = 7
 
 
+def number_text(text: str) -> str:
+    """A typed number with a decimal point: under the Russian or Ukrainian layout the keys
+    of "." and "," type "ю" and "б", and the cashier means the point."""
+    return layout_back(text.strip()).replace(",", ".")
+
+
 def plainly_a_code(text: str) -> bool:
     """A scanned code (card, barcode, QR) that ended up in a numeric field."""
     t = text.strip()
@@ -78,6 +85,24 @@ class NumberField(QLineEdit):
     def focusInEvent(self, event: QFocusEvent) -> None:
         super().focusInEvent(event)
         QTimer.singleShot(0, self.selectAll)  # after the mouse press that gave focus
+
+
+class CodeField(QLineEdit):
+    """The code field: while it is empty, Del removes the selected line and the arrows
+    move through the lines, so the cashier never leaves the keyboard's home."""
+
+    delete_line = Signal()
+    move_line = Signal(int)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self.text() and not event.modifiers():
+            if event.key() == Qt.Key.Key_Delete:
+                self.delete_line.emit()
+                return
+            if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                self.move_line.emit(-1 if event.key() == Qt.Key.Key_Up else 1)
+                return
+        super().keyPressEvent(event)
 
 
 class EnterButton(QPushButton):
@@ -126,8 +151,10 @@ class CheckoutScreen(QWidget):
 
         left = QVBoxLayout()
         entry = QHBoxLayout()
-        self.code_input = QLineEdit()
+        self.code_input = CodeField()
         self.code_input.setObjectName("code_input")
+        self.code_input.delete_line.connect(self.remove_selected)
+        self.code_input.move_line.connect(self._move_selection)
         self.code_input.setPlaceholderText(
             self.tr("Scan, or type a barcode, SKU, product name or phone")
         )
@@ -339,7 +366,7 @@ class CheckoutScreen(QWidget):
 
     def _take_qty(self) -> Decimal | None:
         try:
-            qty = parse_quantity(self.qty_input.text().strip().replace(",", ".") or "1")
+            qty = parse_quantity(number_text(self.qty_input.text()) or "1")
             if qty > MAX_QUANTITY:
                 raise ValueError("not a quantity")
         except ValueError:
@@ -374,10 +401,19 @@ class CheckoutScreen(QWidget):
         self.table.selectRow(row)
         self.requote()
 
+    def _move_selection(self, step: int) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if self.model.rowCount():
+            now = rows[0].row() if rows else self.model.rowCount()
+            self.table.selectRow(max(0, min(self.model.rowCount() - 1, now + step)))
+
     def remove_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if rows and self.stack.currentIndex() == 0:
-            self.model.remove(rows[0].row())
+            row = rows[0].row()
+            self.model.remove(row)
+            if self.model.rowCount():
+                self.table.selectRow(min(row, self.model.rowCount() - 1))
             self.requote()
 
     # -- codes -------------------------------------------------------------------------------
@@ -519,7 +555,7 @@ class CheckoutScreen(QWidget):
 
     # -- points and totals -------------------------------------------------------------------
     def _redeem_request(self) -> Decimal | None:
-        text = self.redeem_input.text().strip().replace(",", ".") or "0"
+        text = number_text(self.redeem_input.text()) or "0"
         try:
             value = Decimal(text)
         except InvalidOperation:
@@ -576,6 +612,7 @@ class CheckoutScreen(QWidget):
             self.points_label.setText("0")
             self.earn_label.setText("0")
             self.max_label.setText("")
+            self.max_button.setEnabled(False)  # nothing to pay with points yet
             self._set_pay_enabled(False)
             return
         set_prop(self.redeem_input, "invalid", False)
@@ -670,6 +707,7 @@ class CheckoutScreen(QWidget):
     def new_receipt(self) -> None:
         if self._busy:
             return
+        self.code_input.clear()
         self.model.clear()
         self.customer = None
         self.quote = None

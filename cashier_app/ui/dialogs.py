@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QSettings, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -108,6 +109,7 @@ class LoginDialog(QDialog):
         form = QFormLayout(self)
         self.user = QComboBox()
         self.user.setObjectName("login_user")
+        self.user.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for name, role in users:
             shown = f"{name} ({role})" if role and role.lower() != name.lower() else name
             self.user.addItem(shown, name)
@@ -135,7 +137,6 @@ class LoginDialog(QDialog):
     def take_scan(self, code: str) -> bool:
         self.pin.clear()
         self.error.setText(self.tr("That was a scan, not a PIN: log in first, then scan."))
-        show_notice(self, self.tr("That was a scan, not a PIN: log in first, then scan."))
         return True
 
     def try_login(self) -> None:
@@ -299,26 +300,49 @@ class RegistrationDialog(QDialog):
         self.ok = QPushButton(self.tr("Register (Enter)"))
         self.ok.setObjectName("reg_ok")
         self.ok.setProperty("primary", True)
-        self.ok.setDefault(True)
         self.ok.clicked.connect(self.register)
         self.close_button = QPushButton(self.tr("Close (Esc)"))
         self.close_button.clicked.connect(self.reject)
+        for button in (self.ok, self.close_button):
+            button.setAutoDefault(False)  # Enter is decided in keyPressEvent
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         buttons.addWidget(self.ok)
         layout.addLayout(buttons)
         self.setMinimumWidth(600)
         self._check_phone()
+        # Opened for a phone typed at the till: the name comes next. Enter in the phone and
+        # name fields moves on, so a second Enter of the cashier's never registers a
+        # customer with nothing but a phone.
+        (self.name if phone else self.phone).setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.result_registration is not None:
+                self.accept()
+            elif self.focusWidget() in (self.phone, self.name):
+                self.focusNextChild()
+            elif self.ok.isEnabled():
+                self.register()
+            return
+        super().keyPressEvent(event)
 
     def take_scan(self, code: str) -> bool:
         """A scanned card goes into the code field the cashier is in: the referrer's, or the
         new customer's pre-printed card (the default while that one is empty)."""
+        from cashier_app.ui.workstation import is_our_card
+
         if self.result_registration is not None:
             return False
         focus = self.focusWidget()
         target = focus if focus in (self.referrer, self.card) else None
+        if target is None and is_our_card(code) and not self.card.text().strip():
+            target = self.card  # a loyalty card's form; a product's barcode is not one
         if target is None:
-            target = self.card if not self.card.text().strip() else self.referrer
+            show_notice(
+                self, self.tr("To scan a card here, click the Card or Referrer field first.")
+            )
+            return True  # answered here: never the receipt behind
         if target is self.card:
             from cashier_app.service.cards import card_from_scan
 
@@ -337,9 +361,14 @@ class RegistrationDialog(QDialog):
         bad = bool(text) and not valid
         set_prop(self.phone, "invalid", bad)
         if self.result_registration is None:
-            self.error.setText(
-                self.tr("Not a phone number yet: type it whole, with the area code.") if bad else ""
-            )
+            if bad and any(ch.isalpha() for ch in text):
+                self.error.setText(self.tr("A phone number has digits only, no letters."))
+            else:
+                self.error.setText(
+                    self.tr("Not a phone number yet: type it whole, with the area code.")
+                    if bad
+                    else ""
+                )
         self.ok.setEnabled(valid and self.result_registration is None)
 
     def register(self) -> None:
@@ -617,9 +646,9 @@ class FreeAmountDialog(QDialog):
         self.amount.setObjectName("free_amount")
         self.category = QComboBox()
         self.category.setObjectName("free_category")
+        self.category.addItem(self.tr("No category"), None)  # chosen unless the cashier picks
         for code in categories:
             self.category.addItem(self.category_title(code), code)
-        self.category.addItem(self.tr("No category"), None)
         self.name = QLineEdit(self.tr("Goods"))
         self.error = _error_label()
         form.addRow(self.tr("Amount"), self.amount)

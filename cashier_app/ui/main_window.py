@@ -219,6 +219,11 @@ class MainWindow(QMainWindow):
                 self.checkout.say(self.tr("Nobody found for “{q}”.").format(q=query[:40]), "error")
             elif len(views) == 1:
                 self.checkout.set_customer(views[0])
+                self.checkout.say(
+                    self.tr("Customer: {name}").format(
+                        name=views[0].name or self.ws.show_phone(views[0])
+                    )
+                )
             else:
                 pick = PickDialog(self.tr("Choose the customer"),
                                   [f"{v.name or '—'}   {self.ws.show_phone(v)}" for v in views], self)  # fmt: skip
@@ -272,6 +277,17 @@ class MainWindow(QMainWindow):
 
     def close_shift(self) -> None:
         """Close the shift and give the till to the next cashier: the login screen."""
+        co = self.checkout
+        if co.model.lines and co.stack.currentIndex() == 0:
+            answer = QMessageBox.question(
+                self,
+                self.tr("Close shift"),
+                self.tr("The receipt on screen is not paid. Close the shift and drop it?"),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
         try:
             self.ws.close_shift()
         except LoyaltyError as exc:

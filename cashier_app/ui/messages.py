@@ -30,6 +30,7 @@ MESSAGES = {
     "invalid_program": "The loyalty program document is invalid.",
     "stale_program": "This program version is not newer than the installed one.",
     "group_in_use": "The new program drops a customer group that still has customers.",
+    "card_is_product": "That is a product's barcode, not a loyalty card.",
     "invalid_phone": "This is not a valid phone number.",
     "duplicate_phone": "A customer with this phone is already registered.",
     "invalid_name": "The name is empty or too long.",

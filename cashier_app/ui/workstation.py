@@ -80,10 +80,13 @@ class Workstation:
                 # card: the cashier chooses, nobody is picked silently.
                 both = (self.customer(phone_owner), self.customer(card_owner))
                 return ScanResult("ambiguous", code=text, candidates=both)
-            if card_owner is not None:
-                return ScanResult("customer", customer=self.customer(card_owner), code=text)
             product = catalogue.find_product(self.ledger, text) if text else None
+            qr = text.upper().startswith(QR_SCHEME)
+            if card_owner is not None and (product is None or qr):
+                return ScanResult("customer", customer=self.customer(card_owner), code=text)
             if product is not None:
+                # The catalogue's barcode wins over a bare number somebody holds as a card
+                # (registered before such cards were refused): the line is not lost.
                 return ScanResult("product", product=product, code=text)
             if phone_owner is not None:
                 return ScanResult("customer", customer=self.customer(phone_owner), code=text)
