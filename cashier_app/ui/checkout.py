@@ -439,12 +439,19 @@ class CheckoutScreen(QWidget):
             return
         self.unknown_card = None
         if result.kind == "customer" and result.customer is not None:
+            before = self.customer if self.stack.currentIndex() == 0 else None
             self.set_customer(result.customer)
-            self.say(
-                self.tr("Customer: {name}").format(
-                    name=result.customer.name or self.ws.show_phone(result.customer)
+            name = result.customer.name or self.ws.show_phone(result.customer)
+            if before is not None and before.id != result.customer.id:
+                # Another card over a receipt that had a customer: say so, it is not silent.
+                self.say(
+                    self.tr("Customer changed: {name} (was {before}).").format(
+                        name=name, before=before.name or self.ws.show_phone(before)
+                    ),
+                    "error",
                 )
-            )
+            else:
+                self.say(self.tr("Customer: {name}").format(name=name))
         elif result.kind == "ambiguous":
             self._choose_customer(result)
         elif result.kind == "card":

@@ -553,3 +553,14 @@ def test_closing_the_shift_over_an_unpaid_receipt_asks_first(qtbot, open_window,
     )
     window.close_shift()
     assert asked and window.isVisible() and co.model.rowCount() == 1
+
+
+def test_a_second_card_over_a_receipt_says_the_customer_changed(qtbot, open_window, store, anna):
+    ledger, _ = store
+    boris = service.register_customer(ledger, "+79007654321", name="Борис")
+    co = open_window().checkout
+    hid_scan(qtbot, anna.card, gap_ms=1)
+    qtbot.waitUntil(lambda: co.customer is not None)
+    hid_scan(qtbot, boris.card, gap_ms=1)
+    qtbot.waitUntil(lambda: co.customer.id == boris.customer.id)
+    assert co.message.text() == "Customer changed: Борис (was Анна Смирнова)."
