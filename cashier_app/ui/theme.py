@@ -17,6 +17,12 @@ QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox, QDateEdit, QPlainTextEdit {{
     selection-background-color: {ACCENT};
 }}
 QLineEdit:focus, QComboBox:focus, QDateEdit:focus {{ border: 2px solid {ACCENT}; padding: 5px 7px; }}
+QSpinBox {{ padding-right: 22px; }}
+QSpinBox::up-button, QSpinBox::down-button {{ width: 20px; border-left: 1px solid #d5d9e0; background: #eef0f4; }}
+QSpinBox::up-button {{ subcontrol-position: top right; border-top-right-radius: 6px; }}
+QSpinBox::down-button {{ subcontrol-position: bottom right; border-bottom-right-radius: 6px; }}
+QSpinBox::up-arrow {{ width: 0; height: 0; border-left: 4px solid transparent; border-right: 4px solid transparent; border-bottom: 5px solid #3d4350; }}
+QSpinBox::down-arrow {{ width: 0; height: 0; border-left: 4px solid transparent; border-right: 4px solid transparent; border-top: 5px solid #3d4350; }}
 QLineEdit[invalid="true"] {{ border: 2px solid {DANGER}; padding: 5px 7px; }}
 QPushButton {{
     background: #ffffff; border: 1px solid #9aa3b2; border-radius: 6px; padding: 8px 14px;
