@@ -7,6 +7,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Literal
 
+from cashier_app.engine.errors import LoyaltyError
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -89,3 +91,34 @@ def to_cents(value: Decimal) -> int:
 
 def from_cents(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(CENT)
+
+
+# What a till takes at most: the ledger keeps hundredths and thousandths in SQLite's 64-bit
+# integers, so every amount that reaches it is bounded where it enters (a price, a quantity,
+# a line, a receipt, an adjustment), far below the overflow and far above any real shop.
+MAX_PRICE = Decimal("99999999.99")
+MAX_QUANTITY = Decimal("99999.999")
+MAX_TOTAL = Decimal("9999999999.99")
+MAX_LINES = 10_000
+
+
+def check_sale_size(lines: list[tuple[Decimal, Decimal]]) -> None:
+    """Refuse (``amount_too_large``) a receipt whose price, quantity or total is beyond
+    what a till records; ``lines`` are (price, quantity) pairs."""
+    if len(lines) > MAX_LINES:
+        raise LoyaltyError("amount_too_large", f"a receipt has at most {MAX_LINES} lines")
+    total = ZERO
+    for price, qty in lines:
+        if abs(price) > MAX_PRICE:
+            raise LoyaltyError("amount_too_large", f"a price is at most {MAX_PRICE}")
+        if qty > MAX_QUANTITY:
+            raise LoyaltyError("amount_too_large", f"a quantity is at most {MAX_QUANTITY}")
+        total += abs(price) * qty
+        if total > MAX_TOTAL:
+            raise LoyaltyError("amount_too_large", f"a receipt's total is at most {MAX_TOTAL}")
+
+
+def check_points_size(points: Decimal) -> None:
+    """An adjustment of points is bounded like a price."""
+    if abs(points) > MAX_PRICE:
+        raise LoyaltyError("amount_too_large", f"an adjustment is at most {MAX_PRICE} points")

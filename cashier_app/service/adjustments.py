@@ -9,7 +9,7 @@ from decimal import Decimal
 from cashier_app.engine.calendar import add_days
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.lots import Lot, LotKind, credit, debit
-from cashier_app.engine.money import ZERO, format_points, is_on_step
+from cashier_app.engine.money import ZERO, check_points_size, format_points, is_on_step
 from cashier_app.service.customers import view_of_state
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.results import AdjustmentResult
@@ -28,6 +28,7 @@ def adjust_balance(
     """A plus is a new lot with the program's expiry; a minus spends like a redemption and
     may not take the balance below zero (only returns and reconciliation may)."""
     actor.require(Permission.ADJUST_BALANCE)
+    check_points_size(points)
     at = at or ledger.clock()
     reason = " ".join((reason or "").split())
     if not reason:

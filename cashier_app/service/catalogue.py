@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cashier_app.engine.errors import LoyaltyError
-from cashier_app.engine.money import parse_amount
+from cashier_app.engine.money import MAX_PRICE, parse_amount
 from cashier_app.engine.receipt import LineInput
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.users import OPERATOR, Actor, Permission
@@ -162,6 +162,8 @@ def parse_rows(table: list[TableRow]) -> tuple[list[Product], list[RowProblem]]:
         except ValueError:
             bad.append(RowProblem(number, "price", f"{cell['price']!r} is not a price like 199.90"))
             price = Decimal(0)
+        if price > MAX_PRICE:
+            bad.append(RowProblem(number, "price", f"a price is at most {MAX_PRICE}"))
         barcode = cell.get("barcode") or None
         if barcode is not None:
             if not _BARCODE.match(barcode):

@@ -15,7 +15,7 @@ from cashier_app.engine.automation import AutoEvent, run_until
 from cashier_app.engine.calendar import add_days, local_date, local_midnight
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.lots import Lot, LotKind, Movement, credit, debit
-from cashier_app.engine.money import ZERO
+from cashier_app.engine.money import ZERO, check_sale_size
 from cashier_app.engine.program import Program
 from cashier_app.engine.receipt import (
     LineInput,
@@ -85,6 +85,7 @@ def quote_sale(
     at: datetime | None = None,
 ) -> ReceiptQuote:
     """The receipt's numbers before payment; reads only."""
+    check_sale_size([(line.price, line.qty) for line in lines])
     at = at or ledger.clock()
     with ledger.db.read() as conn:
         program = ledger.program(conn)
@@ -114,6 +115,7 @@ def record_sale(
     what the rules give on the state that is actually there.
     """
     actor.require(Permission.SELL)
+    check_sale_size([(line.price, line.qty) for line in lines])
     at = at or ledger.clock()
     if payment not in PAYMENTS:
         raise LoyaltyError("invalid_payment", f"payment must be one of {', '.join(PAYMENTS)}")
