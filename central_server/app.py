@@ -19,6 +19,24 @@ from central_server.store import Device, ServerError, ServerStore
 MAX_BATCH = 5000
 MAX_PAGE = 5000
 REPLAY_EVERY = 0.25  # seconds between looks for settled customers
+MIN_ADMIN_TOKEN = 16  # characters; an empty or short token would open the admin API
+
+
+def check_admin_token(token: str | None) -> str:
+    """The administrator token the server starts with, or ValueError saying what is wrong:
+    a missing, empty, blank or short token (under ``MIN_ADMIN_TOKEN`` characters) is
+    refused, since an empty token would equal an empty Authorization header."""
+    if token is None or not token.strip():
+        raise ValueError(
+            "CENTRAL_SERVER_ADMIN_TOKEN is empty: set it to a random string of at least "
+            f"{MIN_ADMIN_TOKEN} characters"
+        )
+    if token != token.strip() or len(token) < MIN_ADMIN_TOKEN:
+        raise ValueError(
+            f"CENTRAL_SERVER_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN} characters "
+            "with no spaces around it"
+        )
+    return token
 
 
 class _Body(BaseModel):
@@ -220,6 +238,7 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
     """``replay``: run the background replayer in this process. ``central-server serve
     --workers N`` runs it in its own process instead, so the replay's CPU does not hold
     the web workers' interpreter lock while they answer pushes."""
+    admin_token = check_admin_token(admin_token)
     app = FastAPI(
         title="Loyalty central server",
         version="1",
@@ -247,7 +266,8 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
 
     def admin(authorization: Annotated[str | None, Header()] = None) -> None:
         token = authorization.removeprefix("Bearer ").strip() if authorization else ""
-        if not hmac.compare_digest(token.encode(), admin_token.encode()):
+        # never an empty token, whatever it is compared with; constant time otherwise
+        if not token or not hmac.compare_digest(token.encode(), admin_token.encode()):
             raise ServerError(401, "not_admin", "an administrator token is required")
 
     refusals: dict[int | str, dict[str, Any]] = {
@@ -371,8 +391,9 @@ def app_from_env() -> FastAPI:
     its own connection pool from ``CENTRAL_SERVER_DB``; PostgreSQL carries the state."""
     from central_server.db import make_engine
 
+    admin_token = check_admin_token(os.environ.get("CENTRAL_SERVER_ADMIN_TOKEN"))
     return create_app(
         ServerStore(make_engine(os.environ["CENTRAL_SERVER_DB"])),
-        os.environ["CENTRAL_SERVER_ADMIN_TOKEN"],
+        admin_token,
         replay=os.environ.get("CENTRAL_SERVER_REPLAY_IN_WORKERS", "1") == "1",
     )

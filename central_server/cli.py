@@ -20,6 +20,17 @@ def _store(args: argparse.Namespace) -> ServerStore:
     return ServerStore(engine)
 
 
+def _write_private(path: Path, text: str) -> None:
+    """``text`` into ``path``, readable and writable by the owner only (0600), also when
+    the file was there before with wider permissions."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="central-server", description=__doc__)
     parser.add_argument(
@@ -32,6 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--admin-token-file",
+        default="central-server-admin-token",
+        help="without CENTRAL_SERVER_ADMIN_TOKEN, a token is generated for this run and "
+        "written here, readable by the owner only (default: %(default)s); it is never printed",
+    )
     sub.add_parser("migrate", help="create or upgrade the database")
     sub.add_parser("enrol-code", help="issue a one-time enrolment code for a workstation")
     rv = sub.add_parser("revoke-device", help="revoke a workstation's token")
@@ -71,11 +88,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             import uvicorn
 
-            from central_server.app import create_app
+            from central_server.app import check_admin_token, create_app
 
-            admin = os.environ.get("CENTRAL_SERVER_ADMIN_TOKEN") or secrets.token_urlsafe(24)
-            if not os.environ.get("CENTRAL_SERVER_ADMIN_TOKEN"):
-                print(f"admin token for this run: {admin} (CENTRAL_SERVER_ADMIN_TOKEN keeps one)")
+            admin = os.environ.get("CENTRAL_SERVER_ADMIN_TOKEN")
+            if admin is None:
+                admin = secrets.token_urlsafe(32)
+                _write_private(Path(args.admin_token_file), admin + "\n")
+                print(f"admin token for this run written to {args.admin_token_file}")
+            try:
+                admin = check_admin_token(admin)
+            except ValueError as exc:
+                print(f"central-server: {exc}", file=sys.stderr)
+                return 2
             store = _store(args)  # migrates once, before any worker starts
             if args.workers > 1:
                 import threading
