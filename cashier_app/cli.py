@@ -25,7 +25,7 @@ from cashier_app.engine.receipt import LineInput, ReceiptQuote
 from cashier_app.engine.returns import ReturnRequest
 from cashier_app.paths import default_data_dir, resource
 from cashier_app.scenario import ScenarioError, load_scenario
-from cashier_app.service.ledger import Ledger
+from cashier_app.service.ledger import FIRST_YEAR, LAST_YEAR, Ledger
 from cashier_app.service.phones import mask_phone
 from cashier_app.service.results import CustomerView
 from cashier_app.simulate import EXIT_INVALID, run_scenario
@@ -50,6 +50,8 @@ def _moment(text: str | None) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{text!r} is not a time like 2026-03-01T10:00:00+03:00") from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise UsageError(f"{text!r}: a moment is between the years {FIRST_YEAR} and {LAST_YEAR}")
     if moment.tzinfo is None:
         moment = moment.astimezone()  # the machine's local zone
     return moment.astimezone(UTC)

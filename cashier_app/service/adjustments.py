@@ -11,7 +11,7 @@ from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.lots import Lot, LotKind, credit, debit
 from cashier_app.engine.money import ZERO, check_points_size, format_points, is_on_step
 from cashier_app.service.customers import view_of_state
-from cashier_app.service.ledger import Ledger
+from cashier_app.service.ledger import Ledger, check_moment
 from cashier_app.service.results import AdjustmentResult
 from cashier_app.service.users import OPERATOR, Actor, Permission
 
@@ -28,6 +28,7 @@ def adjust_balance(
     """A plus is a new lot with the program's expiry; a minus spends like a redemption and
     may not take the balance below zero (only returns and reconciliation may)."""
     actor.require(Permission.ADJUST_BALANCE)
+    check_moment(at)
     check_points_size(points)
     at = at or ledger.clock()
     reason = " ".join((reason or "").split())

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from cashier_app.engine import automation
 from cashier_app.engine.automation import AutoEvent
-from cashier_app.service.ledger import Ledger
+from cashier_app.service.ledger import Ledger, check_moment
 from cashier_app.storage import schema as t
 
 BATCH = 200  # customers per transaction: short write locks, the till keeps selling
@@ -69,6 +69,7 @@ def next_automation_at(ledger: Ledger) -> datetime | None:
 
 def run_automations(ledger: Ledger, until: datetime | None = None) -> list[AutoEvent]:
     """Carry out everything due by ``until``; returns the events in time order."""
+    check_moment(until)
     until = until or ledger.clock()
     happened: list[AutoEvent] = []
     while True:

@@ -19,7 +19,13 @@ from cashier_app.engine.program import Program
 from cashier_app.engine.receipt import bonus_percent_for, discount_percent_for
 from cashier_app.engine.tiers import tier_progress
 from cashier_app.service.cards import card_from_scan, card_number, is_valid_ean13
-from cashier_app.service.ledger import CustomerState, Ledger, new_id, zero_account_values
+from cashier_app.service.ledger import (
+    CustomerState,
+    Ledger,
+    check_moment,
+    new_id,
+    zero_account_values,
+)
 from cashier_app.service.phones import normalise_phone, quick_candidates
 from cashier_app.service.results import CustomerView, Registration
 from cashier_app.service.users import OPERATOR, Actor, Permission
@@ -45,6 +51,7 @@ def register_customer(
 ) -> Registration:
     """Register a customer, issue a card and credit the welcome bonus, in one transaction."""
     actor.require(Permission.REGISTER_CUSTOMER)
+    check_moment(at)
     at = at or ledger.clock()
     name = " ".join((name or "").split())
     if len(name) > MAX_NAME:

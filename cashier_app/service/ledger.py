@@ -26,6 +26,18 @@ from cashier_app.storage import schema as t
 from cashier_app.storage.db import Database
 from cashier_app.storage.queries import open_lots
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def check_moment(at: datetime | None) -> None:
+    """A moment a till takes: between the years 2000 and 2100, so a mistyped year never
+    reaches the calendar's arithmetic (expiry, birthdays) beyond what dates can hold."""
+    if at is not None and not FIRST_YEAR <= at.year <= LAST_YEAR:
+        raise LoyaltyError(
+            "invalid_moment", f"a moment is between the years {FIRST_YEAR} and {LAST_YEAR}"
+        )
+
+
 Clock = Callable[[], datetime]
 
 

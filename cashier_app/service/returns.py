@@ -22,7 +22,7 @@ from cashier_app.engine.returns import (
     refund_lots,
 )
 from cashier_app.service.customers import view_of_state
-from cashier_app.service.ledger import Ledger, new_id
+from cashier_app.service.ledger import Ledger, check_moment, new_id
 from cashier_app.service.results import ReturnResult
 from cashier_app.service.users import OPERATOR, Actor, Permission
 from cashier_app.storage import schema as t
@@ -63,6 +63,7 @@ def record_return(
     """Return lines of a receipt: money refunded, accrued points taken back, redeemed
     points given back, tier basis reduced; one transaction."""
     actor.require(Permission.RETURN)
+    check_moment(at)
     at = at or ledger.clock()
     with ledger.db.write() as conn:
         program = ledger.program(conn)

@@ -25,7 +25,7 @@ from cashier_app.engine.receipt import (
     quote_receipt,
 )
 from cashier_app.service.customers import view_of_state
-from cashier_app.service.ledger import CustomerState, Ledger, new_id
+from cashier_app.service.ledger import CustomerState, Ledger, check_moment, new_id
 from cashier_app.service.results import SaleResult
 from cashier_app.service.users import OPERATOR, Actor, Permission
 from cashier_app.storage import schema as t
@@ -85,6 +85,7 @@ def quote_sale(
     at: datetime | None = None,
 ) -> ReceiptQuote:
     """The receipt's numbers before payment; reads only."""
+    check_moment(at)
     check_sale_size([(line.price, line.qty) for line in lines])
     at = at or ledger.clock()
     with ledger.db.read() as conn:
@@ -115,6 +116,7 @@ def record_sale(
     what the rules give on the state that is actually there.
     """
     actor.require(Permission.SELL)
+    check_moment(at)
     check_sale_size([(line.price, line.qty) for line in lines])
     at = at or ledger.clock()
     if payment not in PAYMENTS:

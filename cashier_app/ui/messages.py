@@ -54,6 +54,7 @@ MESSAGES = {
     "return_before_sale": "A return cannot be dated before its sale.",
     "invalid_quantity": "A returned quantity must be above zero.",
     "amount_too_large": "A price, quantity or total is too large for the till: a price is at most 99,999,999.99, a quantity at most 99,999.999.",
+    "invalid_moment": "The date must be between the years 2000 and 2100.",
     "empty_return": "Choose at least one line to return.",
     "invalid_points": "The adjustment must be a non-zero number of whole points.",
     "reason_required": "Say why the balance changes (at most 500 characters).",
