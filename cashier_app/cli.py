@@ -21,6 +21,7 @@ from sqlalchemy.exc import DatabaseError
 from cashier_app import service
 from cashier_app.engine.errors import LoyaltyError, ProgramError
 from cashier_app.engine.money import format_money, parse_amount, parse_quantity
+from cashier_app.engine.program import load_program_text
 from cashier_app.engine.receipt import LineInput, ReceiptQuote
 from cashier_app.engine.returns import ReturnRequest
 from cashier_app.paths import default_data_dir, resource
@@ -192,15 +193,15 @@ def cmd_init(args: argparse.Namespace) -> int:
         except LoyaltyError:
             installed = False
     if not installed:
-        program = service.install_program(ledger, _read_json(path))
+        program = service.install_program(ledger, _read_program(path))
         print(f"installed program version {program.version} from {path}")
     print(f"ledger ready at {ledger.db.path}")
     return 0
 
 
-def _read_json(path: Path) -> Any:
+def _read_program(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return load_program_text(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -208,7 +209,7 @@ def _read_json(path: Path) -> Any:
 
 
 def cmd_program_install(args: argparse.Namespace) -> int:
-    program = service.install_program(_ledger(args), _read_json(Path(args.file)))
+    program = service.install_program(_ledger(args), _read_program(Path(args.file)))
     print(f"installed program version {program.version}")
     return 0
 
@@ -216,7 +217,7 @@ def cmd_program_install(args: argparse.Namespace) -> int:
 def cmd_program_check(args: argparse.Namespace) -> int:
     from cashier_app.engine.program import parse_program
 
-    program = parse_program(_read_json(Path(args.file)))
+    program = parse_program(_read_program(Path(args.file)))
     print(f"program version {program.version} is valid: {len(program.groups)} groups")
     return 0
 

@@ -8,6 +8,7 @@ one default group) are checked afterwards, each reported with its key path, for 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -184,10 +185,52 @@ class Program(_Doc):
         return next(p for p in self.discount_programs if p.id == group.discount_program)
 
 
+MAX_DEPTH = 32  # a real program is 6 levels deep
+MAX_DIGITS = 18  # a number of the document fits a 64-bit integer of the ledger
+_MAX_SHAPE_ISSUES = 20
+_TOO_BIG = 10**MAX_DIGITS
+
+
+def load_program_text(text: str) -> Any:
+    """The program document in a JSON text. A text nested too deeply for the JSON parser,
+    or holding a number with thousands of digits, is an invalid program (ProgramError),
+    never a crash; a text that is not JSON at all raises json.JSONDecodeError as usual."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ProgramError(
+            [("", f"the document is nested deeper than {MAX_DEPTH} levels")]
+        ) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # Python refuses to read an integer of thousands of digits
+        raise ProgramError([("", f"a number has at most {MAX_DIGITS} digits")]) from None
+
+
+def _shape_issues(document: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Depth and number size, walked without recursion, before any other check."""
+    issues: list[tuple[str, str]] = []
+    stack: list[tuple[object, list[int | str]]] = [(document, [])]
+    while stack and len(issues) < _MAX_SHAPE_ISSUES:
+        value, loc = stack.pop()
+        if isinstance(value, Mapping | list | tuple) and len(loc) >= MAX_DEPTH:
+            issues.append((key_path(loc), f"nested deeper than {MAX_DEPTH} levels"))
+        elif isinstance(value, Mapping):
+            stack.extend((v, [*loc, str(k)]) for k, v in reversed(list(value.items())))
+        elif isinstance(value, list | tuple):
+            stack.extend((v, [*loc, i]) for i, v in reversed(list(enumerate(value))))
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _TOO_BIG:
+            issues.append((key_path(loc), f"a number has at most {MAX_DIGITS} digits"))
+    return issues
+
+
 def parse_program(document: Mapping[str, Any]) -> Program:
     """Validate a program document; raise ProgramError naming every bad key path."""
     if not isinstance(document, Mapping):
         raise ProgramError([("", "the program document must be a JSON object")])
+    shape = _shape_issues(document)
+    if shape:
+        raise ProgramError(shape)
     try:
         program = Program.model_validate(dict(document))
     except ValidationError as exc:
