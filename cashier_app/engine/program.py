@@ -294,12 +294,33 @@ def _filter_issues(flt: CategoryFilter | None, path: str) -> list[tuple[str, str
     return []
 
 
+# The regions whose phone numbers a till reads: the phone library's supported regions, kept
+# here because the engine must not import it (a test pins the two lists together). Every
+# reader of a program (program-check, program-install, the central server) checks the
+# default region through parse_program, so none can accept a region another refuses.
+_REGIONS = (
+    "AC AD AE AF AG AI AL AM AO AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL "
+    "BM BN BO BQ BR BS BT BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW "
+    "CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE "
+    "GF GG GH GI GL GM GN GP GQ GR GT GU GW GY HK HN HR HT HU ID IE IL IM IN IO IQ "
+    "IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT "
+    "LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ "
+    "NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PR PS PT PW PY "
+    "QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY "
+    "SZ TA TC TD TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG US UY UZ VA VC VE VG "
+    "VI VN VU WF WS XK YE YT ZA ZM ZW"
+)
+KNOWN_REGIONS = frozenset(_REGIONS.split())
+
+
 def _semantic_issues(p: Program) -> list[tuple[str, str]]:
     issues: list[tuple[str, str]] = []
     try:
         ZoneInfo(p.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         issues.append(("timezone", f"unknown time zone {p.timezone!r}"))
+    if p.default_region not in KNOWN_REGIONS:
+        issues.append(("default_region", f"unknown region {p.default_region!r}"))
     if p.bonus_value <= ZERO:
         issues.append(("bonus_value", "must be greater than zero"))
 

@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import Connection, func, insert, select, update
 
-from cashier_app.engine.errors import LoyaltyError, ProgramError
+from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.program import Program, parse_program
 from cashier_app.service.ledger import Ledger, to_json
 from cashier_app.service.users import OPERATOR, Actor, Permission
@@ -28,9 +27,7 @@ def install_program(
     group customers still belong to."""
     actor.require(Permission.INSTALL_PROGRAM)
     at = at or ledger.clock()
-    program = parse_program(document)
-    if program.default_region not in phonenumbers.SUPPORTED_REGIONS:
-        raise ProgramError([("default_region", f"unknown region {program.default_region!r}")])
+    program = parse_program(document)  # also checks the default region
     with ledger.db.write() as conn:
         install_in(conn, ledger, program, document, at, actor.name)
     return program
