@@ -144,43 +144,40 @@ def list_users(ledger: Ledger) -> list[Actor]:
 
 
 def login(ledger: Ledger, name: str, pin: str, *, at: datetime | None = None) -> Actor:
-    """Check a PIN. Wrong PINs are counted; the fifth in a row locks the user for a while."""
+    """Check a PIN. Wrong PINs are counted; the fifth in a row locks the user for a while.
+
+    The attempt is counted in a write transaction before the hash is checked, so attempts
+    made at once queue on the ledger's write lock: the fifth locks the user before its PIN
+    is even checked, and a sixth is refused unchecked however many arrive together. A right
+    PIN then clears the count (and the lock its own attempt set)."""
     at = at or ledger.clock()
-    with ledger.db.read() as conn:
-        row = conn.execute(select(t.users).where(t.users.c.name == name, t.users.c.active)).first()
-    if row is None:
-        raise LoyaltyError("unknown_user", "no such user")
-    if row.locked_until is not None and at < row.locked_until:
-        minutes = max(1, int((row.locked_until - at).total_seconds() // 60) + 1)
-        raise LoyaltyError("user_locked", f"too many wrong PINs: try again in {minutes} min")
+    users = t.users.c
+    with ledger.db.write() as conn:
+        row = conn.execute(select(t.users).where(users.name == name, users.active)).first()
+        if row is None:
+            raise LoyaltyError("unknown_user", "no such user")
+        if row.locked_until is not None and at < row.locked_until:
+            minutes = max(1, int((row.locked_until - at).total_seconds() // 60) + 1)
+            raise LoyaltyError("user_locked", f"too many wrong PINs: try again in {minutes} min")
+        attempt = row.failed_pins + 1
+        lock = {"failed_pins": 0, "locked_until": at + LOCK_FOR}
+        counted = lock if attempt >= MAX_FAILED_PINS else {"failed_pins": attempt}
+        conn.execute(update(t.users).where(users.id == row.id).values(counted))
     try:
         ok: bool = _hasher.verify(row.pin_hash, pin or "")
     except (VerificationError, InvalidHashError):
         ok = False
-    with ledger.db.write() as conn:
-        if ok:
+    if ok:
+        with ledger.db.write() as conn:
             conn.execute(
-                update(t.users)
-                .where(t.users.c.id == row.id)
-                .values(failed_pins=0, locked_until=None)
+                update(t.users).where(users.id == row.id).values(failed_pins=0, locked_until=None)
             )
-            return Actor(row.id, row.name, Role(row.role))
-        failed = conn.execute(
-            update(t.users)
-            .where(t.users.c.id == row.id)
-            .values(failed_pins=t.users.c.failed_pins + 1)
-            .returning(t.users.c.failed_pins)
-        ).scalar_one()
-        if failed >= MAX_FAILED_PINS:
-            conn.execute(
-                update(t.users)
-                .where(t.users.c.id == row.id)
-                .values(failed_pins=0, locked_until=at + LOCK_FOR)
-            )
-            ledger.audit(conn, "user_locked", row.id, row.name, {"failed_pins": failed})
-    if failed >= MAX_FAILED_PINS:
+        return Actor(row.id, row.name, Role(row.role))
+    if attempt >= MAX_FAILED_PINS:
+        with ledger.db.write() as conn:
+            ledger.audit(conn, "user_locked", row.id, row.name, {"failed_pins": attempt})
         raise LoyaltyError("user_locked", "too many wrong PINs: the user is locked for 5 minutes")
-    left = MAX_FAILED_PINS - failed
+    left = MAX_FAILED_PINS - attempt
     raise LoyaltyError("wrong_pin", f"wrong PIN ({left} tries left)", tries_left=left)
 
 
