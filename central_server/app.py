@@ -3,16 +3,20 @@ Every request body is validated; bad input is answered 4xx with a message, never
 
 import contextlib
 import hmac
+import json
 import logging
 import os
 import queue
 import threading
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from central_server.store import Device, ServerError, ServerStore
 
@@ -37,6 +41,90 @@ def check_admin_token(token: str | None) -> str:
             "with no spaces around it"
         )
     return token
+
+
+# Request bodies are limited before anything parses them (``BodyLimit``), per route:
+# a push carries at most MAX_BATCH events (a till sends 500 at a time, a few KiB each),
+# the catalogue up to 10000 products; a program document is a few KiB; everything else
+# (enrolment, users, quarantine decisions) is a few hundred bytes.
+PUSH_BODY_LIMIT = 8 * 1024 * 1024  # /v1/events: 8 MiB
+CATALOGUE_BODY_LIMIT = 8 * 1024 * 1024  # /v1/admin/products: 8 MiB
+PROGRAM_BODY_LIMIT = 1024 * 1024  # /v1/admin/program: 1 MiB
+SMALL_BODY_LIMIT = 64 * 1024  # every other route: 64 KiB
+
+
+def body_limit(path: str) -> int:
+    return {
+        "/v1/events": PUSH_BODY_LIMIT,
+        "/v1/admin/products": CATALOGUE_BODY_LIMIT,
+        "/v1/admin/program": PROGRAM_BODY_LIMIT,
+    }.get(path, SMALL_BODY_LIMIT)
+
+
+Authorise = Callable[[str, str | None], Awaitable[ServerError | None]]
+
+
+class BodyLimit:
+    """ASGI middleware: a request to an authenticated route without a valid token is
+    refused before its body is read, and a body over the route's limit (``body_limit``)
+    is refused with 413 (by its Content-Length, or by counting what arrives) before
+    FastAPI reads it: the body reaches the app only once it is whole and within limit."""
+
+    def __init__(self, app: ASGIApp, authorise: Authorise) -> None:
+        self.app, self.authorise = app, authorise
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        auth = headers.get(b"authorization")
+        refusal = await self.authorise(scope["path"], auth.decode("latin-1") if auth else None)
+        if refusal is not None:
+            await _problem(send, refusal.status, refusal.code, refusal.message)
+            return
+        limit = body_limit(scope["path"])
+        too_large = f"the request body is over {limit} bytes for this route"
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await _problem(send, 413, "body_too_large", too_large)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _problem(send, 413, "body_too_large", too_large)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        whole: list[Message] = [{"type": "http.request", "body": b"".join(chunks)}]
+
+        async def replay() -> Message:
+            return whole.pop() if whole else await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _problem(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps({"code": code, "message": message}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class _Body(BaseModel):
@@ -263,6 +351,22 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
         return store.device_for(token, cached=True)
 
     writer = GroupCommit(store)
+
+    def bearer(authorization: str | None) -> str:
+        return authorization.removeprefix("Bearer ").strip() if authorization else ""
+
+    async def authorise(path: str, authorization: str | None) -> ServerError | None:
+        # What the routes' dependencies check again, here before any body is read.
+        try:
+            if path.startswith("/v1/admin/"):
+                admin(authorization)
+            elif path == "/v1/events":
+                await anyio.to_thread.run_sync(store.device_for, bearer(authorization), True)
+        except ServerError as exc:
+            return exc
+        return None
+
+    app.add_middleware(BodyLimit, authorise=authorise)
 
     def admin(authorization: Annotated[str | None, Header()] = None) -> None:
         token = authorization.removeprefix("Bearer ").strip() if authorization else ""
