@@ -10,15 +10,15 @@ import queue
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from central_server.store import Device, ServerError, ServerStore
+from central_server.store import MAX_USER_NAME, Device, ServerError, ServerStore
 
 MAX_BATCH = 5000
 MAX_PAGE = 5000
@@ -127,8 +127,43 @@ async def _problem(send: Send, status: int, code: str, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+MAX_JSON_DEPTH = 32  # nesting of an event's payload or a program document; the tills' are < 8
+
+
+def json_problem(value: Any, where: str, depth: int = 0) -> str | None:
+    """What the database cannot store in a JSON value, or None: nesting deeper than
+    ``MAX_JSON_DEPTH``, or a NUL character in a string or key (PostgreSQL's text holds
+    none). Iterative, so no depth sent can exhaust the stack."""
+    stack: list[tuple[Any, int]] = [(value, depth)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return f"{where}: NUL characters are not allowed"
+        elif isinstance(item, dict | list):
+            if level >= MAX_JSON_DEPTH:
+                return f"{where}: nested deeper than {MAX_JSON_DEPTH} levels"
+            if isinstance(item, dict):
+                stack += [(k, level) for k in item]
+                stack += [(v, level + 1) for v in item.values()]
+            else:
+                stack += [(v, level + 1) for v in item]
+    return None
+
+
 class _Body(BaseModel):
+    """A request body: no unknown fields, and no NUL character or over-deep nesting
+    anywhere in it (see ``json_problem``), which PostgreSQL would answer with an error."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _storable(self) -> Self:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, str | dict) and (problem := json_problem(value, name)):
+                raise ValueError(problem)
+        return self
 
 
 class EnrolRequest(_Body):
@@ -154,6 +189,15 @@ class EventIn(_Body):
 
 class PushRequest(_Body):
     events: list[EventIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+    @model_validator(mode="after")
+    def _each_once(self) -> Self:
+        seen: set[str] = set()
+        for event in self.events:
+            if event.id in seen:
+                raise ValueError(f"event {event.id} is in this push twice")
+            seen.add(event.id)
+        return self
 
 
 class PushResultOut(BaseModel):
@@ -208,7 +252,7 @@ class ProductsIn(_Body):
 
 
 class UserIn(_Body):
-    name: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=MAX_USER_NAME)
     role: Literal["cashier", "senior_cashier", "manager", "administrator"]
     pin: str | None = Field(default=None, pattern=r"^[0-9]{4,8}$")
     active: bool = True
@@ -453,6 +497,8 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
         dependencies=[Depends(admin)],
     )
     def program(document: dict[str, Any]) -> ProgramAnswer:
+        if problem := json_problem(document, "document"):
+            raise ServerError(422, "invalid_program", problem)
         return ProgramAnswer(version=store.publish_program(document).version)
 
     @app.put(

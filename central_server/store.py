@@ -7,6 +7,7 @@ import copy
 import hashlib
 import json
 import logging
+import re
 import secrets
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -58,6 +59,12 @@ Feed = list[tuple[str, str, Mapping[str, Any]]]
 CODE_LIFETIME = timedelta(hours=24)
 QUIET = timedelta(seconds=2)  # a customer's events have settled after this
 MOST_LAG = timedelta(seconds=10)  # replayed by then even while events keep coming
+
+
+# A user's name is the key of their change in the feed (feed.key, 64 characters), so the
+# server takes names of at most 64 characters (a till alone takes 80).
+MAX_USER_NAME = 64
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class ServerError(Exception):
@@ -983,6 +990,12 @@ class ServerStore:
         """Add or change a member of staff; the PIN is hashed here and only the hash travels."""
         from argon2 import PasswordHasher
 
+        if not name.strip() or len(name) > MAX_USER_NAME or _CONTROL.search(name):
+            raise ServerError(
+                422,
+                "invalid_name",
+                f"a user's name is 1 to {MAX_USER_NAME} characters, with no control characters",
+            )
         now = self.clock()
         with self.engine.begin() as conn:
             row = conn.execute(select(s.users).where(s.users.c.name == name)).first()
