@@ -8,6 +8,8 @@ import logging
 import os
 import queue
 import threading
+import traceback
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
@@ -111,7 +113,61 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-async def _problem(send: Send, status: int, code: str, message: str) -> None:
+def log_failure(logger: logging.Logger, what: str, exc: BaseException) -> None:
+    """Log a failure by its exception types and the code's lines it went through, but not
+    its message: a database error's message carries the values it was about (phones,
+    names; PostgreSQL's DETAIL repeats a duplicate key), which stay out of the logs."""
+    kinds, cause = [], exc
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        kinds.append(f"{type(cause).__module__}.{type(cause).__qualname__}")
+        cause = cause.__cause__ or cause.__context__
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    logger.error("%s: %s\n%s", what, " <- ".join(kinds), frames)
+
+
+class Failures:
+    """ASGI middleware: an unexpected error is answered 500 with a request id, and logged
+    with that id and its exception types only (``log_failure``), never with the request's
+    body or the error's message."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            request_id = uuid.uuid4().hex[:16]
+            log_failure(
+                logging.getLogger(__name__),
+                f"request {request_id} ({scope.get('method')} {scope['path']}) failed",
+                exc,
+            )
+            if not started:
+                await _problem(
+                    send,
+                    500,
+                    "server_error",
+                    f"the server failed; request id {request_id} (the till retries)",
+                    ((b"x-request-id", request_id.encode()),),
+                )
+
+
+async def _problem(
+    send: Send, status: int, code: str, message: str, extra: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
     body = json.dumps({"code": code, "message": message}).encode()
     await send(
         {
@@ -121,6 +177,7 @@ async def _problem(send: Send, status: int, code: str, message: str) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+                *extra,
             ],
         }
     )
@@ -343,12 +400,12 @@ def replay_until(store: ServerStore, stop: threading.Event, nice: int = 0) -> No
     while not stop.wait(REPLAY_EVERY):
         try:
             store.catch_up(settled=True)
-        except Exception:  # logged and retried: the events are safe in their table
-            logging.getLogger(__name__).exception("replay failed; will retry")
+        except Exception as exc:  # logged and retried: the events are safe in their table
+            log_failure(logging.getLogger(__name__), "replay failed; will retry", exc)
         try:  # birthdays, expiry... of customers with no new events (docs/automations.md)
             store.run_automations()
-        except Exception:
-            logging.getLogger(__name__).exception("automatic events failed; will retry")
+        except Exception as exc:
+            log_failure(logging.getLogger(__name__), "automatic events failed; will retry", exc)
 
 
 def _replayer(store: ServerStore, replay: bool):  # type: ignore[no-untyped-def]
@@ -411,6 +468,7 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
         return None
 
     app.add_middleware(BodyLimit, authorise=authorise)
+    app.add_middleware(Failures)  # outermost of the two: it sees BodyLimit's failures too
 
     def admin(authorization: Annotated[str | None, Header()] = None) -> None:
         token = authorization.removeprefix("Bearer ").strip() if authorization else ""

@@ -23,7 +23,11 @@ POOL_SIZE = 8  # connections per server process
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,  # errors carry phones and names: never in the logs
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi, _record):  # type: ignore[no-untyped-def]
@@ -41,7 +45,9 @@ def make_engine(url: str) -> Engine:
     # (and closing) new PostgreSQL backends, which under 200 tills cost more than the work.
     # No pre-ping either (a round trip per checkout): a connection broken by a database
     # restart fails one request, the pool is invalidated, and the till retries.
-    return create_engine(url, pool_size=POOL_SIZE, max_overflow=0, pool_timeout=60)
+    return create_engine(
+        url, pool_size=POOL_SIZE, max_overflow=0, pool_timeout=60, hide_parameters=True
+    )
 
 
 def migrate(engine: Engine) -> None:
