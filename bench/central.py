@@ -20,7 +20,7 @@ from central_server.db import make_engine, migrate
 from central_server.store import ServerStore
 from tests.sync.conftest import free_port
 
-ADMIN = "bench-admin"
+ADMIN = "bench-admin-token-0123456789"
 
 
 @dataclass
