@@ -1,1 +1,1 @@
-"""Benchmarks against QUALITY.md's targets: ``python3 dev.py bench`` (see README)."""
+"""Benchmarks against the speed targets of docs/benchmarks.md: ``python3 dev.py bench`` (see README)."""

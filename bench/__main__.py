@@ -1,7 +1,7 @@
 """``python -m bench [--customers N] [--events M] [--data DIR] [--reuse]``
 
 Builds (or reuses) a seeded ledger and prints each figure as median and p99 beside its
-QUALITY.md target and a raw sqlite3 baseline from the same run. Exits 1 if a figure with
+target (docs/benchmarks.md) and a raw sqlite3 baseline from the same run. Exits 1 if a figure with
 a target misses it, so CI's smoke run notices a gross regression.
 """
 

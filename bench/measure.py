@@ -1,5 +1,5 @@
 """Timing the application's own calls on a generated ledger, beside raw sqlite3 baselines
-measured in the same run, and beside QUALITY.md's targets."""
+measured in the same run, and beside their targets (docs/benchmarks.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A new till's first full pull from a central server on PostgreSQL (QUALITY.md: 1,000,000
+"""A new till's first full pull from a central server on PostgreSQL (target: 1,000,000
 customers within 60 s, with progress). The server's tables are bulk-loaded with customers,
 their account snapshots and the change feed, as a network of that size would have them.
 

@@ -1,4 +1,4 @@
-"""Push throughput from one till to a central server on loopback (QUALITY.md: at least
+"""Push throughput from one till to a central server on loopback (target: at least
 5,000 events/s), on PostgreSQL (pgserver) or SQLite.
 
     python -m bench.sync_bench [--events 5000] [--db postgresql|sqlite]

@@ -1,4 +1,4 @@
-"""Many tills pushing to one central server at once (QUALITY.md: 200 tills, at least
+"""Many tills pushing to one central server at once (target: 200 tills, at least
 1,000 events/s sustained, p99 request at most 200 ms, nothing lost, nothing doubled).
 
 The server runs as its own process(es) (``central-server serve``) on PostgreSQL (pgserver)

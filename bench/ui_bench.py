@@ -1,4 +1,4 @@
-"""Window figures of QUALITY.md: scanner Enter → customer shown on the checkout screen,
+"""Window figures against their targets: scanner Enter → customer shown on the checkout screen,
 and cold start to a usable checkout screen, on a ledger built by ``python -m bench``.
 
     python -m bench.ui_bench DIR [--runs N]     (DIR holds ledger.sqlite3)

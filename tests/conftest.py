@@ -99,3 +99,21 @@ def simulate() -> Callable[..., Simulation]:
         return Simulation(code, out.getvalue(), err.getvalue())
 
     return run
+
+
+def run_cli(tmp_path, capsys, *args):
+    """``cashier-app --data-dir TMP ARGS``, in-process: (exit code, stdout, stderr)."""
+    from cashier_app.cli import main
+
+    code = main(["--data-dir", str(tmp_path), *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def receipt_count(ledger) -> int:
+    from sqlalchemy import func, select
+
+    from cashier_app.storage import schema as t
+
+    with ledger.db.read() as conn:
+        return conn.execute(select(func.count()).select_from(t.receipts)).scalar_one()

@@ -7,24 +7,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
 
 from cashier_app import service
-from cashier_app.cli import main
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.receipt import LineInput
-from cashier_app.storage import schema as t
+from tests.conftest import receipt_count, run_cli
 
-
-def run(tmp_path, capsys, *args):
-    code = main(["--data-dir", str(tmp_path), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def receipts(ledger):
-    with ledger.db.read() as conn:
-        return conn.execute(select(func.count()).select_from(t.receipts)).scalar_one()
+run = run_cli
+receipts = receipt_count
 
 
 @pytest.mark.parametrize(
