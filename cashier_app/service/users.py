@@ -45,6 +45,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_ADMINISTRATORS = "manage_administrators"
     ENROL_DEVICE = "enrol_device"
+    REVIEW_REFUSED_EVENTS = "review_refused_events"  # what the server would not take
 
 
 _CASHIER = {Permission.SELL, Permission.REGISTER_CUSTOMER}
@@ -55,6 +56,7 @@ _MANAGER = _SENIOR | {
     Permission.IMPORT_CATALOGUE,
     Permission.INSTALL_PROGRAM,
     Permission.MANAGE_USERS,
+    Permission.REVIEW_REFUSED_EVENTS,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),
