@@ -455,7 +455,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
     from cashier_app.storage import schema as t
-    from cashier_app.sync.outbox import queued_count
+    from cashier_app.sync.outbox import queued_count, refused_count
     from cashier_app.sync.worker import CLOCK_WARNING_SECONDS
 
     ledger = _ledger(args)
@@ -481,9 +481,39 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"queued     {queued} event(s) waiting to be sent")
     if enrolment.last_error:
         print(f"last error {enrolment.last_error}")
+    if waiting := refused_count(ledger):
+        print(f"refused    {waiting} operation(s) refused by the server; see cashier-app refused")
     skew = enrolment.clock_skew_seconds
     if skew is not None and abs(skew) > CLOCK_WARNING_SECONDS:
         print(f"clock      this till's clock is off by {skew} s")
+    return 0
+
+
+def cmd_refused(args: argparse.Namespace) -> int:
+    from cashier_app.service import refused
+
+    ledger = _ledger(args)
+    if args.send_again:
+        refused.send_again(ledger, args.send_again)
+        print(f"{args.send_again} is queued again; the next sync sends it")
+        return 0
+    if args.reviewed:
+        refused.mark_reviewed(ledger, args.reviewed)
+        print(f"{args.reviewed} is marked reviewed")
+        return 0
+    operations = refused.refused_operations(ledger, include_reviewed=args.all)
+    if not operations:
+        print("no refused operations" + ("" if args.all else " wait for review"))
+        return 0
+    with ledger.db.read() as conn:
+        tz = ledger.program(conn, fresh=False).tz
+    for op in operations:
+        when = op.at.astimezone(tz).isoformat(" ", "seconds")
+        what = op.kind + (f" receipt {op.receipt_number}" if op.receipt_number else "")
+        who = f", {op.customer}" if op.customer else ""
+        seen = f" (reviewed by {op.reviewed_by})" if op.reviewed_by else ""
+        print(f"{op.event_id}  {when}  {what}{who}{seen}")
+        print(f"    refused: {op.reason}")
     return 0
 
 
@@ -653,6 +683,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="Till", help="this till's name at the server")
     add("sync", cmd_sync, "push queued operations and pull changes now")
     add("status", cmd_status, "the ledger, device, program version and events waiting to sync")
+    p = add(
+        "refused",
+        cmd_refused,
+        "operations the central server refused for good (recorded here, not sent): list them, "
+        "send one again or mark it reviewed",
+    )
+    action = p.add_mutually_exclusive_group()
+    action.add_argument("--send-again", metavar="EVENT_ID", help="queue it again for the server")
+    action.add_argument("--reviewed", metavar="EVENT_ID", help="mark it seen and settled")
+    action.add_argument("--all", action="store_true", help="list reviewed ones too")
     p = add("automations", cmd_automations, "run expiry, birthdays, win-back up to a moment")
     p.add_argument("--until")
     add(

@@ -117,7 +117,9 @@ def _int(value: Any, field: str, least: int, most: int) -> int:
     return value
 
 
-def _moment(value: Any, field: str, earliest: datetime, latest: datetime) -> datetime:
+def _moment(
+    value: Any, field: str, earliest: datetime, latest: datetime, too_late: str = ""
+) -> datetime:
     """An ISO 8601 moment with its UTC offset, within [earliest, latest]."""
     if isinstance(value, str):
         if len(value) > 40:
@@ -133,7 +135,7 @@ def _moment(value: Any, field: str, earliest: datetime, latest: datetime) -> dat
     if value < earliest:
         raise InvalidEvent(field, f"earlier than {earliest.isoformat()}")
     if value > latest:
-        raise InvalidEvent(field, f"later than {latest.isoformat()}")
+        raise InvalidEvent(field, too_late or f"later than {latest.isoformat()}")
     return value
 
 
@@ -322,7 +324,15 @@ def check_event(event: Mapping[str, Any], received_at: datetime) -> None:
     kind = event.get("kind")
     if kind not in _PAYLOADS:
         raise InvalidEvent("kind", f"one of {', '.join(KINDS)}")
-    at = _moment(event.get("at"), "at", FLOOR, received_at + FUTURE_TOLERANCE)
+    at = _moment(
+        event.get("at"),
+        "at",
+        FLOOR,
+        received_at + FUTURE_TOLERANCE,
+        # the manager reads this in the till's list of refused operations
+        f"dated in the future: later than the server's time {received_at.isoformat('T', 'seconds')}"
+        f" plus {int(FUTURE_TOLERANCE.total_seconds()) // 60} minutes; is the till's clock ahead?",
+    )
     customer = _opt_uuid(event.get("customer_id"), "customer_id")
     version = event.get("program_version")
     if version is not None:

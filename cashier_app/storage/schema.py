@@ -326,3 +326,18 @@ sync_state = Table(
     Column("clock_skew_seconds", Integer),
     CheckConstraint("id = 1", name="single_row"),
 )
+
+# An event the server refused for good (malformed, out of bounds, an id it holds for
+# another till) leaves the outbox for this list, so the events behind it still go out and
+# a manager sees what was not sent and why (migration 0004). Sending it again puts it back
+# in the outbox under a new sequence number; the event itself never changes.
+refused_events = Table(
+    "refused_events",
+    metadata,
+    Column("event_id", ForeignKey("events.id"), primary_key=True),
+    Column("refused_at", UtcDateTime(), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("sent_as_seq", Integer, nullable=False),
+    Column("reviewed_at", UtcDateTime()),
+    Column("reviewed_by", String(64)),
+)

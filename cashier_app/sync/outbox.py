@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from cashier_app.service.ledger import Ledger
@@ -99,6 +99,43 @@ def mark_failed(ledger: Ledger, event_ids: Iterable[str], error: str) -> None:
             .where(t.outbox.c.event_id.in_(ids))
             .values(attempts=t.outbox.c.attempts + 1, last_error=error[:2000])
         )
+
+
+def refuse(ledger: Ledger, refusals: Iterable[tuple[str, str]], at: datetime) -> int:
+    """Events the server refused for good (``(event id, reason)``) leave the outbox for the
+    dead-letter list, so one bad event no longer holds back every event after it; a
+    manager sees them (service.refused) and may send one again. The unsent events behind
+    them then go out renumbered after the server's last (``renumber_after``), since the
+    server takes a device's events without gaps. Returns how many were moved."""
+    moved = 0
+    with ledger.db.write() as conn:
+        for event_id, reason in refusals:
+            seq = conn.execute(
+                select(t.outbox.c.device_seq).where(
+                    t.outbox.c.event_id == event_id, t.outbox.c.sent_at.is_(None)
+                )
+            ).scalar()
+            if seq is None:  # already stored, or already refused
+                continue
+            conn.execute(
+                insert(t.refused_events).values(
+                    event_id=event_id, refused_at=at, reason=reason[:2000], sent_as_seq=seq
+                )
+            )
+            conn.execute(delete(t.outbox).where(t.outbox.c.event_id == event_id))
+            moved += 1
+    return moved
+
+
+def refused_count(ledger: Ledger) -> int:
+    """How many refused operations no manager has reviewed yet (the status bar's warning)."""
+    with ledger.db.read() as conn:
+        count = conn.execute(
+            select(func.count())
+            .select_from(t.refused_events)
+            .where(t.refused_events.c.reviewed_at.is_(None))
+        ).scalar_one()
+    return int(count)
 
 
 def renumber_after(ledger: Ledger, last_seq: int, refused_ids: Iterable[str]) -> int:

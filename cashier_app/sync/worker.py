@@ -3,9 +3,11 @@ device-sequence order, then pull changes page by page; back off with jitter on f
 
 Exactly-once in effect: an event is marked sent only when the server said it is stored
 (accepted, or a duplicate of one it stored before), so a lost answer means a harmless
-re-send; a refused event stays queued with the reason for a person. A till restored from a
+re-send. A till restored from a
 copy of its ledger, whose new events the server refuses as ``sequence_reused``, sends its
 unsent events again numbered after the server's last one for it (outbox.renumber_after).
+An event refused for what it is (malformed, out of bounds) leaves the queue for the
+dead-letter list a manager reviews (outbox.refuse), and the events behind it go on.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class SyncStatus:
     pushed: int = 0
     pulled: int = 0
     enrolled: bool = True  # False: a standalone till, nothing is ever sent
+    refused: int = 0  # operations the server refused for good, not yet reviewed
 
     @property
     def clock_warning(self) -> bool:
@@ -87,7 +90,17 @@ def status(ledger: Ledger, online: bool = False) -> SyncStatus:
         last_error=row.last_error if row else None,
         clock_skew_seconds=row.clock_skew_seconds if row else None,
         enrolled=row is not None,
+        refused=outbox.refused_count(ledger),
     )
+
+
+# Refusals that say where the event stands in the device's sequence, not what is wrong
+# with it: the event goes out again, renumbered. Any other refusal is for good.
+_OUT_OF_LINE = ("sequence_reused", "after_gap", "gap:", "batch_refused:")
+
+
+def _for_good(reason: str | None) -> bool:
+    return not (reason or "").startswith(_OUT_OF_LINE)
 
 
 def _record(ledger: Ledger, **values: object) -> None:
@@ -111,19 +124,28 @@ def sync_once(
             outbox.mark_sent(ledger, stored, ledger.clock())
             pushed += len(stored)
             refused = [r for r in answer.results if r.status == "refused"]
+            if not refused:
+                continue
+            for_good = [(r.id, r.reason or "refused") for r in refused if _for_good(r.reason)]
             reused = [r.id for r in refused if r.reason == "sequence_reused"]
-            if reused and len(reused) == len(refused) and renumbered < RENUMBER_ROUNDS:
-                # A till restored from a copy of its ledger: the server holds later events
-                # of this device. Send the unsent ones after its last (outbox.renumber_after).
+            if for_good:
+                # Out of the queue into the dead-letter list, so the rest go on; each round
+                # moves at least one event out, so this loop ends.
+                outbox.refuse(ledger, for_good, ledger.clock())
+                outbox.renumber_after(ledger, answer.last_seq, reused)
+                continue
+            if renumbered < RENUMBER_ROUNDS:
+                # A till restored from a copy of its ledger (the server holds later events
+                # of this device), or a gap left by a refused event: send the unsent ones
+                # after the server's last (outbox.renumber_after).
                 outbox.renumber_after(ledger, answer.last_seq, reused)
                 renumbered += 1
                 continue
             for r in refused:
                 outbox.mark_failed(ledger, [r.id], r.reason or "refused")
-            if refused:
-                raise SyncError(
-                    f"the server refused {len(refused)} event(s): {refused[0].reason}", retry=False
-                )
+            raise SyncError(
+                f"the server refused {len(refused)} event(s): {refused[0].reason}", retry=False
+            )
         if snapshot.wants_snapshot(ledger):
             try:
                 pulled += snapshot.load_snapshot(ledger, client.snapshot(), pull_progress)
@@ -155,6 +177,7 @@ def sync_once(
         done.clock_skew_seconds,
         pushed,
         pulled,
+        refused=done.refused,
     )
 
 
