@@ -3,7 +3,7 @@ the scanner that works from anywhere in the application."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QWidget
 
@@ -24,6 +24,7 @@ from cashier_app.ui.dialogs import (
 from cashier_app.ui.notice import show_notice
 from cashier_app.ui.scanner import ScannerFilter
 from cashier_app.ui.tasks import TaskManager
+from cashier_app.ui.theme import DANGER
 from cashier_app.ui.workstation import Workstation
 
 STATUS_EVERY_MS = 5000
@@ -91,6 +92,10 @@ class MainWindow(QMainWindow):
         self.enrol_action.triggered.connect(self.enrol)
         self.enrol_action.setVisible(self.ws.can(Permission.ENROL_DEVICE))
         manage.addAction(self.enrol_action)
+        self.refused_action = QAction(self.tr("Refused by the server…"), self)
+        self.refused_action.triggered.connect(self.refused_operations)
+        self.refused_action.setVisible(self.ws.can(Permission.REVIEW_REFUSED_EVENTS))
+        manage.addAction(self.refused_action)
         sets_up = self.ws.can(Permission.MANAGE_USERS) or self.ws.can(Permission.ENROL_DEVICE)
         self.scanner_action = QAction(self.tr("Barcode scanner…"), self)
         self.scanner_action.triggered.connect(self.scanner_settings)
@@ -111,6 +116,13 @@ class MainWindow(QMainWindow):
         self.queue_label = QLabel("")
         self.queue_label.setObjectName("status_queue")
         self.sync_label = QLabel("")
+        # A manager's warning: operations the server would not take (refused_dialog).
+        self.refused_label = QLabel("")
+        self.refused_label.setObjectName("status_refused")
+        self.refused_label.setStyleSheet(f"color: {DANGER}; font-weight: 600;")
+        self.refused_label.setTextFormat(Qt.TextFormat.RichText)
+        self.refused_label.linkActivated.connect(lambda _: self.refused_operations())
+        self.refused_label.hide()
         role = role_name(self.ws.actor.role.value)
         same = role.lower() == self.ws.actor.name.lower()  # "Administrator (administrator)"
         self.user_label = QLabel(
@@ -118,7 +130,7 @@ class MainWindow(QMainWindow):
             if same
             else self.tr("{user} ({role})").format(user=self.ws.actor.name, role=role)
         )
-        for w in (self.online_label, self.queue_label, self.sync_label):
+        for w in (self.online_label, self.queue_label, self.sync_label, self.refused_label):
             bar.addWidget(w)
         bar.addPermanentWidget(self.user_label)
         self._status_timer = QTimer(self)
@@ -168,8 +180,26 @@ class MainWindow(QMainWindow):
         else:
             self.queue_label.setText(self.tr("waiting to be sent: {n}").format(n=n))
 
+    def _show_refused(self, n: int) -> None:
+        self.refused_label.setVisible(n > 0)
+        self.refused_label.setText(
+            '<a href="refused" style="color: {colour}">{text}</a>'.format(
+                colour=DANGER,
+                text=self.tr("refused by the server: {n}").format(n=n),
+            )
+        )
+
     def refresh_status(self) -> None:
         self.tasks.read(self.ws.queued, self._show_queue)
+        self.tasks.read(self.ws.refused_waiting, self._show_refused)
+
+    def refused_operations(self) -> None:
+        from cashier_app.ui.refused_dialog import RefusedDialog
+
+        if self.ws.can(Permission.REVIEW_REFUSED_EVENTS):
+            RefusedDialog(self.ws, self.tasks, self).exec()
+            self.refresh_status()
+            self.sync_requested.emit()  # what was sent again goes out now
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._status_timer.stop()

@@ -14,14 +14,15 @@ from cashier_app import service
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.receipt import LineInput, ReceiptQuote, RedeemRequest
 from cashier_app.engine.returns import ReturnRequest
-from cashier_app.service import catalogue, users
+from cashier_app.service import catalogue, refused, users
 from cashier_app.service.cards import QR_SCHEME, card_from_scan, is_valid_ean13
 from cashier_app.service.catalogue import ImportReport, Product, Progress
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.phones import looks_like_phone, mask_phone
+from cashier_app.service.refused import RefusedOperation
 from cashier_app.service.results import CustomerView, Registration, ReturnResult, SaleResult
 from cashier_app.service.users import Actor, Permission
-from cashier_app.sync.outbox import queued_count
+from cashier_app.sync.outbox import queued_count, refused_count
 from cashier_app.ui.keyboard import has_cyrillic, layout_back
 
 
@@ -183,3 +184,21 @@ class Workstation:
 
     def queued(self) -> int:
         return queued_count(self.ledger)
+
+    def refused_waiting(self) -> int:
+        """Operations the server refused and no manager has reviewed (0 for a cashier, who
+        may not see the list)."""
+        if not self.can(Permission.REVIEW_REFUSED_EVENTS):
+            return 0
+        return refused_count(self.ledger)
+
+    def refused_operations(self, include_reviewed: bool = False) -> list[RefusedOperation]:
+        return refused.refused_operations(
+            self.ledger, include_reviewed=include_reviewed, actor=self.actor
+        )
+
+    def send_again(self, event_id: str) -> None:
+        refused.send_again(self.ledger, event_id, actor=self.actor)
+
+    def mark_reviewed(self, event_id: str) -> None:
+        refused.mark_reviewed(self.ledger, event_id, actor=self.actor)
