@@ -33,6 +33,8 @@ def open_ledger(
     remains kept aside, instead of refused."""
     path = data_dir / DB_NAME
     found = health.inspect(data_dir, path, new_till=new_till)
+    if found.writable:
+        health.keep_private(path)  # the folder first: the ledger is made inside it
     db = Database(path, read_only=not found.writable, immutable=found.immutable)
     try:
         _prepare(db, found)
@@ -46,6 +48,7 @@ def open_ledger(
     with db.read() as conn:
         device_id = conn.execute(t.device.select()).one().device_id
     health.write_marker(path, device_id)
+    health.keep_private(path)
     return ledger
 
 

@@ -115,6 +115,23 @@ def _read_marker(marker: Path) -> str:
         return ""
 
 
+def keep_private(path: Path) -> None:
+    """The ledger holds the till's token for the central server and customers' phones: its
+    folder is the owner's alone (0700) and its files too (0600; SQLite gives the -wal and
+    -shm files the ledger's own mode). Only what this user owns is changed, and only on
+    POSIX systems; on Windows the user's profile folder already keeps others out."""
+    if os.name != "posix":
+        return
+    files = [path, *sidecars(path), marker_path(path)]
+    for item, mode in [(path.parent, 0o700), *((f, 0o600) for f in files)]:
+        try:
+            st = item.stat()
+            if st.st_uid == os.geteuid() and st.st_mode & 0o777 != mode:
+                item.chmod(mode)
+        except OSError:
+            continue  # absent, or a read-only file system: nothing to tighten
+
+
 def write_marker(path: Path, device_id: str) -> None:
     """Written once the ledger is made (or first opened by a version that writes it)."""
     marker = marker_path(path)
