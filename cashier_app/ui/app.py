@@ -6,6 +6,7 @@ import gc
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -15,6 +16,7 @@ from cashier_app import service
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service import users
 from cashier_app.service.ledger import Ledger
+from cashier_app.service.runs import UncleanStop, begin_run
 from cashier_app.service.users import OPERATOR, Role
 from cashier_app.storage import health
 from cashier_app.sync.worker import SyncLoop
@@ -86,9 +88,12 @@ class Session(QObject):
     brings back the login screen; only closing the window (or cancelling the login) quits.
     The scanner is installed before the login screen, so a scan there is caught too."""
 
-    def __init__(self, ledger: Ledger, app: QApplication) -> None:
+    def __init__(
+        self, ledger: Ledger, app: QApplication, unclean: Sequence[UncleanStop] = ()
+    ) -> None:
         super().__init__(app)
         self.ledger = ledger
+        self.unclean = list(unclean)  # told to the first user who logs in
         self.app = app
         self.tasks = TaskManager(app)
         self.scanner = ScannerFilter(ScannerSettings.load(), parent=app)
@@ -121,6 +126,9 @@ class Session(QObject):
             connect_sync(self.sync, self.window)
         self.window.logged_out.connect(self._next_cashier)
         self.window.showMaximized()
+        if self.unclean:
+            self.window.show_unclean_stops(self.unclean)
+            self.unclean = []
         # Once the checkout is up and idle, not while the cashier waits for it.
         QTimer.singleShot(1500, freeze_startup_heap)
         return self.window
@@ -132,9 +140,11 @@ class Session(QObject):
             self.app.quit()
 
 
-def start(ledger: Ledger, app: QApplication) -> MainWindow | None:
+def start(
+    ledger: Ledger, app: QApplication, unclean: Sequence[UncleanStop] = ()
+) -> MainWindow | None:
     """First run (the administrator), login, the shift, the window."""
-    return Session(ledger, app).begin()
+    return Session(ledger, app, unclean).begin()
 
 
 def freeze_startup_heap() -> None:
@@ -206,11 +216,15 @@ def run(data_dir: Path, lang: str | None = None) -> int:
             "or export what can still be read with cashier-app salvage --output FOLDER.",
         )
         return 2
-    window = start(ledger, app)
-    if window is None:
-        return 0
-    if os.environ.get("CASHIER_APP_TIMING"):
-        print(f"usable checkout in {time.perf_counter() - started:.3f} s", flush=True)
-    code = app.exec()
-    ledger.db.close()
-    return code
+    mark, unclean = begin_run(ledger)
+    try:
+        window = start(ledger, app, unclean)
+        if window is None:
+            return 0
+        if os.environ.get("CASHIER_APP_TIMING"):
+            print(f"usable checkout in {time.perf_counter() - started:.3f} s", flush=True)
+        return app.exec()
+    finally:
+        if mark is not None:
+            mark.close()
+        ledger.db.close()

@@ -3,12 +3,16 @@ the scanner that works from anywhere in the application."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QWidget
 
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service.results import CustomerView
+from cashier_app.service.runs import UncleanStop
 from cashier_app.service.users import Permission
 from cashier_app.sync.worker import SyncStatus
 from cashier_app.ui.checkout import CheckoutScreen
@@ -28,6 +32,10 @@ from cashier_app.ui.theme import DANGER
 from cashier_app.ui.workstation import Workstation
 
 STATUS_EVERY_MS = 5000
+
+
+def _clock(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def role_name(role: str) -> str:
@@ -163,6 +171,41 @@ class MainWindow(QMainWindow):
                 + " · "
                 + self.tr("clock is {n} s off!").format(n=st.clock_skew_seconds)
             )
+
+    def show_unclean_stops(self, stops: Sequence[UncleanStop]) -> None:
+        """After a power cut or a crash a sale may be recorded that the cashier never saw
+        go through: say which receipt was recorded last, before anyone rings it again."""
+        parts = []
+        for stop in stops:
+            text = self.tr(
+                "The till did not stop cleanly last time (started {when}): a power cut, a "
+                "crash or a forced close."
+            ).format(when=_clock(stop.started_at))
+            receipt = stop.last_receipt
+            if receipt is None:
+                text += " " + self.tr("No receipt was recorded on this till yet.")
+            else:
+                what = self.tr("receipt {number} at {when}, paid {money}").format(
+                    number=receipt.number, when=_clock(receipt.at), money=receipt.paid
+                )
+                if receipt.customer:
+                    what += f" ({receipt.customer})"
+                if stop.receipt_is_from_that_run:
+                    text += "\n\n" + self.tr(
+                        "The last receipt it recorded: {receipt}. Check it with the customer "
+                        "before ringing that sale again."
+                    ).format(receipt=what)
+                else:
+                    text += "\n\n" + self.tr(
+                        "It recorded no receipt; the last one on this till is {receipt}."
+                    ).format(receipt=what)
+            parts.append(text)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, self.tr("Last run"), "\n\n".join(parts), parent=self
+        )
+        box.setObjectName("unclean_stop")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # not exec(): the window and its scanner stay alive behind it
 
     def enrol(self) -> None:
         from cashier_app.ui.dialogs import EnrolDialog
