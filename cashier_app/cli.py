@@ -8,10 +8,11 @@ Refusals print the reason and the stable error code and exit 2, changing nothing
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from cashier_app.scenario import ScenarioError, load_scenario
 from cashier_app.service.ledger import FIRST_YEAR, LAST_YEAR, Ledger
 from cashier_app.service.phones import mask_phone
 from cashier_app.service.results import CustomerView
+from cashier_app.service.runs import Run, begin_run, describe
 from cashier_app.simulate import EXIT_INVALID, run_scenario
 from cashier_app.slips import render
 
@@ -40,8 +42,22 @@ class UsageError(Exception):
 
 
 # -- helpers -----------------------------------------------------------------------------
+# This process's marks in the ledgers' folders, removed when main() ends (service/runs.py).
+_RUNS: list[Run] = []
+
+
 def _ledger(args: argparse.Namespace) -> Ledger:
-    return service.open_ledger(Path(args.data_dir))
+    ledger = service.open_ledger(Path(args.data_dir))
+    run, stops = begin_run(ledger)
+    if run is not None:
+        _RUNS.append(run)
+    if stops:
+        tz: tzinfo = UTC
+        with ledger.db.read() as conn, contextlib.suppress(LoyaltyError):
+            tz = ledger.program(conn, fresh=False).tz  # no program yet: UTC
+        for stop in stops:
+            print(f"cashier-app: warning: {describe(stop, tz)}", file=sys.stderr)
+    return ledger
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -705,6 +721,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    finally:
+        while _RUNS:  # a clean stop, whatever the command's outcome
+            _RUNS.pop().close()
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
     except ProgramError as exc:
