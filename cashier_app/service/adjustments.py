@@ -30,13 +30,12 @@ def adjust_balance(
     actor.require(Permission.ADJUST_BALANCE)
     check_moment(at)
     check_points_size(points)
-    at = at or ledger.clock()
     reason = " ".join((reason or "").split())
     if not reason:
         raise LoyaltyError("reason_required", "say why the balance is being adjusted")
     if len(reason) > 500:
         raise LoyaltyError("reason_required", "the reason may have at most 500 characters")
-    with ledger.db.write() as conn:
+    with ledger.write(at) as (conn, at):
         program = ledger.program(conn)
         if points == ZERO or not is_on_step(points, program.points_rounding):
             raise LoyaltyError(

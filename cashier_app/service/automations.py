@@ -24,12 +24,14 @@ class AutomationBatch:
     more: bool  # customers may still be due by the same moment: run another batch
 
 
-def run_automation_batch(ledger: Ledger, until: datetime, limit: int = BATCH) -> AutomationBatch:
+def run_automation_batch(
+    ledger: Ledger, until: datetime | None, limit: int = BATCH
+) -> AutomationBatch:
     """One transaction: the automatic events of at most ``limit`` customers due by
-    ``until``, the soonest due first."""
+    ``until`` (None: now), the soonest due first."""
     a = t.accounts.c
     happened: list[AutoEvent] = []
-    with ledger.db.write() as conn:
+    with ledger.write(until) as (conn, until):
         program = ledger.program(conn)
         due = (
             conn.execute(
@@ -68,9 +70,9 @@ def next_automation_at(ledger: Ledger) -> datetime | None:
 
 
 def run_automations(ledger: Ledger, until: datetime | None = None) -> list[AutoEvent]:
-    """Carry out everything due by ``until``; returns the events in time order."""
+    """Carry out everything due by ``until`` (None: by each batch's moment, read under
+    its write lock); returns the events in time order."""
     check_moment(until)
-    until = until or ledger.clock()
     happened: list[AutoEvent] = []
     while True:
         batch = run_automation_batch(ledger, until)

@@ -52,11 +52,10 @@ def register_customer(
     """Register a customer, issue a card and credit the welcome bonus, in one transaction."""
     actor.require(Permission.REGISTER_CUSTOMER)
     check_moment(at)
-    at = at or ledger.clock()
     name = " ".join((name or "").split())
     if len(name) > MAX_NAME:
         raise LoyaltyError("invalid_name", f"a name may have at most {MAX_NAME} characters")
-    with ledger.db.write() as conn:
+    with ledger.write(at) as (conn, at):
         program = ledger.program(conn)
         e164 = normalise_phone(phone, program.default_region)
         if birthday is not None and birthday > local_date(at, program.tz):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -141,6 +142,15 @@ class Ledger:
         self.clock = clock
         self._programs: dict[int, Program] = {}
         self._current: Program | None = None
+
+    @contextmanager
+    def write(self, at: datetime | None) -> Iterator[tuple[Connection, datetime]]:
+        """One write transaction and the operation's moment: ``at`` when the caller gives
+        one (scenarios, tests, ``--at``), else the clock read once the write lock is held.
+        Read before the lock, writers queueing on it commit in another order than their
+        moments, and the replay, which goes by moment, disagrees with the stored balances."""
+        with self.db.write() as conn:
+            yield conn, at or self.clock()
 
     # -- device ------------------------------------------------------------------------
     def ensure_device(self, name: str = "Till 1") -> None:

@@ -26,9 +26,8 @@ def install_program(
     """Validate and install a new version; refuses a stale version or one that drops a
     group customers still belong to."""
     actor.require(Permission.INSTALL_PROGRAM)
-    at = at or ledger.clock()
     program = parse_program(document)  # also checks the default region
-    with ledger.db.write() as conn:
+    with ledger.write(at) as (conn, at):
         install_in(conn, ledger, program, document, at, actor.name)
     return program
 

@@ -64,8 +64,7 @@ def record_return(
     points given back, tier basis reduced; one transaction."""
     actor.require(Permission.RETURN)
     check_moment(at)
-    at = at or ledger.clock()
-    with ledger.db.write() as conn:
+    with ledger.write(at) as (conn, at):
         program = ledger.program(conn)
         receipt = conn.execute(
             select(t.receipts).where(t.receipts.c.number == receipt_number)

@@ -118,10 +118,9 @@ def record_sale(
     actor.require(Permission.SELL)
     check_moment(at)
     check_sale_size([(line.price, line.qty) for line in lines])
-    at = at or ledger.clock()
     if payment not in PAYMENTS:
         raise LoyaltyError("invalid_payment", f"payment must be one of {', '.join(PAYMENTS)}")
-    with ledger.db.write() as conn:
+    with ledger.write(at) as (conn, at):
         program = ledger.program(conn)
         autos: list[AutoEvent] = []
         state = None
