@@ -540,8 +540,12 @@ def _ledger_path(args: argparse.Namespace) -> Path:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """The ledger's full integrity check; changes nothing."""
+    """The ledger's full integrity check and, with ``--accounts``, every customer's stored
+    balance and lots against the replay of their events; changes nothing."""
+    from cashier_app.service.consistency import check_accounts
+    from cashier_app.service.ledger import Ledger
     from cashier_app.storage import health, migrate
+    from cashier_app.storage.db import Database
 
     path = _ledger_path(args)
     if not path.is_file() or path.stat().st_size == 0:
@@ -569,7 +573,20 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"way out: {health.WAY_OUT}")
         return 1
     print(f"{path}: ok (integrity_check found nothing wrong)")
-    return 0
+    if not args.accounts:
+        return 0
+    db = Database(path, read_only=True)
+    try:
+        report = check_accounts(Ledger(db))
+    finally:
+        db.close()
+    for problem in report.problems:
+        print(f"  {problem}")
+    if report.enrolled:
+        print("accounts: this till is enrolled, its accounts are the server's; order checked")
+    verdict = f"{len(report.problems)} problem(s)" if report.problems else "ok"
+    print(f"accounts: {verdict} ({report.customers} customer(s), {report.events} event(s))")
+    return 1 if report.problems else 0
 
 
 def cmd_salvage(args: argparse.Namespace) -> int:
@@ -711,8 +728,13 @@ def build_parser() -> argparse.ArgumentParser:
     action.add_argument("--all", action="store_true", help="list reviewed ones too")
     p = add("automations", cmd_automations, "run expiry, birthdays, win-back up to a moment")
     p.add_argument("--until")
-    add(
+    p = add(
         "check", cmd_check, "check the ledger file's integrity (changes nothing); exit 1 if damaged"
+    )
+    p.add_argument(
+        "--accounts",
+        action="store_true",
+        help="also replay every customer's events and compare with the stored balances and lots",
     )
     p = add("salvage", cmd_salvage, "export what can be read from a damaged ledger to CSV files")
     p.add_argument("--output", required=True, help="the folder for the CSV files")
