@@ -125,10 +125,52 @@ def take(out: Path, lang: str = "en") -> None:
     _settle(app, lambda: imp.report is not None)
     _save(imp, out / "import.png")
     imp.close()
+
+    _refused_list(app, ws, tasks, window, out)
     window.close()
     tasks.shutdown()
     ledger.db.close()
     assert catalogue  # keeps the import visible to readers of this module
+
+
+def _refused_list(
+    app: QApplication, ws: Workstation, tasks: TaskManager, window: MainWindow, out: Path
+) -> None:
+    """The manager's list of operations the server refused: one sale of a till whose clock
+    ran a day ahead, as the server words it."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from cashier_app.engine.receipt import LineInput
+    from cashier_app.storage import schema as t
+    from cashier_app.sync import outbox
+    from cashier_app.ui.refused_dialog import RefusedDialog
+
+    ledger = ws.ledger
+    ahead = datetime.now(UTC) + timedelta(days=1)
+    line = LineInput("latte", Decimal("250.00"), Decimal("2"), category="coffee")
+    service.record_sale(ledger, [line], at=ahead)
+    with ledger.db.read() as conn:
+        event_id = conn.execute(
+            select(t.receipts.c.event_id).order_by(t.receipts.c.at.desc()).limit(1)
+        ).scalar_one()
+    now = datetime.now(UTC).isoformat("T", "seconds")
+    reason = (
+        f"invalid_event: at: dated in the future: later than the server's time {now} "
+        "plus 10 minutes; is the till's clock ahead?"
+    )
+    outbox.refuse(ledger, [(event_id, reason)], datetime.now(UTC))
+    window.refresh_status()
+    _settle(app, lambda: window.refused_label.isVisible())
+    dialog = RefusedDialog(ws, tasks, window)
+    dialog.show()
+    _settle(app, lambda: dialog.table.rowCount() > 0)
+    dialog.table.selectRow(0)
+    _settle(app, ms=200)
+    _save(dialog, out / "refused-operations.png")
+    _save(window, out / "checkout-refused-warning.png")
+    dialog.close()
 
 
 if __name__ == "__main__":
