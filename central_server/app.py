@@ -20,7 +20,13 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from central_server.store import MAX_USER_NAME, Device, ServerError, ServerStore
+from central_server.store import (
+    MAX_STORE_NAME,
+    MAX_USER_NAME,
+    Device,
+    ServerError,
+    ServerStore,
+)
 
 MAX_BATCH = 5000
 MAX_PAGE = 5000
@@ -311,8 +317,20 @@ class ProductsIn(_Body):
 class UserIn(_Body):
     name: str = Field(min_length=1, max_length=MAX_USER_NAME)
     role: Literal["cashier", "senior_cashier", "manager", "administrator"]
-    pin: str | None = Field(default=None, pattern=r"^[0-9]{4,8}$")
+    # Checked by the PIN rule (cashier_app/engine/pins.py) with the role, as on the till.
+    pin: str | None = Field(default=None, max_length=64)
     active: bool = True
+    # A store's name, or "*" for every store; left out, the user keeps theirs (a new
+    # user's is "main").
+    store: str | None = Field(default=None, min_length=1, max_length=MAX_STORE_NAME)
+
+
+class CodeIn(_Body):
+    store: str = Field(default="main", min_length=1, max_length=MAX_STORE_NAME)
+
+
+class PrefixAnswer(BaseModel):
+    card_prefix: str
 
 
 class CountAnswer(BaseModel):
@@ -505,7 +523,8 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
     ) -> Response:
         # Stored payloads go out verbatim (see ServerStore.pull_json); the shape is PullAnswer.
         store.catch_up()  # a till pulls the replayed state of everything pushed before
-        return Response(content=store.pull_json(after, limit), media_type="application/json")
+        page = store.pull_json(after, limit, dev.store)
+        return Response(content=page, media_type="application/json")
 
     @app.get(
         "/v1/snapshot",
@@ -519,7 +538,7 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
         },
     )
     def snapshot(dev: Annotated[Device, Depends(device)]) -> StreamingResponse:
-        return StreamingResponse(store.snapshot(), media_type="application/gzip")
+        return StreamingResponse(store.snapshot(dev.store), media_type="application/gzip")
 
     @app.get("/v1/clock", response_model=ClockAnswer, responses=refusals)
     def clock(
@@ -536,8 +555,8 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
         responses=refusals,
         dependencies=[Depends(admin)],
     )
-    def enrol_code() -> CodeAnswer:
-        return CodeAnswer(code=store.issue_code())
+    def enrol_code(body: CodeIn | None = None) -> CodeAnswer:
+        return CodeAnswer(code=store.issue_code(body.store if body else "main"))
 
     @app.post(
         "/v1/admin/devices/{device_id}/revoke",
@@ -547,6 +566,15 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
     )
     def revoke(device_id: str) -> None:
         store.revoke(device_id)
+
+    @app.post(
+        "/v1/admin/devices/{device_id}/release-prefix",
+        response_model=PrefixAnswer,
+        responses=refusals,
+        dependencies=[Depends(admin)],
+    )
+    def release_prefix(device_id: str) -> PrefixAnswer:
+        return PrefixAnswer(card_prefix=store.release_prefix(device_id))
 
     @app.put(
         "/v1/admin/program",
@@ -570,7 +598,7 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
 
     @app.put("/v1/admin/users", status_code=204, responses=refusals, dependencies=[Depends(admin)])
     def user(body: UserIn) -> None:
-        store.put_user(body.name, body.role, body.pin, body.active)
+        store.put_user(body.name, body.role, body.pin, body.active, body.store)
 
     @app.get("/v1/admin/reconciliation", responses=refusals, dependencies=[Depends(admin)])
     def reconciliation() -> list[dict[str, Any]]:

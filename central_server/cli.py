@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.program import load_program_text
 from central_server.db import make_engine, migrate
 from central_server.store import ServerError, ServerStore
 
@@ -50,9 +51,18 @@ def main(argv: list[str] | None = None) -> int:
         "written here, readable by the owner only (default: %(default)s); it is never printed",
     )
     sub.add_parser("migrate", help="create or upgrade the database")
-    sub.add_parser("enrol-code", help="issue a one-time enrolment code for a workstation")
+    ec = sub.add_parser("enrol-code", help="issue a one-time enrolment code for a workstation")
+    ec.add_argument(
+        "--store", default="main", help="the store (shop) of the workstation (default: main)"
+    )
     rv = sub.add_parser("revoke-device", help="revoke a workstation's token")
     rv.add_argument("device_id")
+    rp = sub.add_parser(
+        "release-prefix",
+        help="free a revoked workstation's card prefix for a new one, once its cards are "
+        "accounted for (it had sent everything, or what it never sent is written off)",
+    )
+    rp.add_argument("device_id")
     prog = sub.add_parser("program", help="program versions")
     prog_sub = prog.add_subparsers(dest="action", required=True)
     ps = prog_sub.add_parser("set", help="publish a new program version")
@@ -63,12 +73,21 @@ def main(argv: list[str] | None = None) -> int:
         "import", help="import products from CSV or XLSX (as cashier-app products-import)"
     )
     ci.add_argument("file")
-    us = sub.add_parser("user", help="staff every till gets, with their PINs hashed")
+    us = sub.add_parser("user", help="staff the tills of their store get, with PINs hashed")
     us.add_argument("name")
     us.add_argument(
         "--role", required=True, choices=["cashier", "senior_cashier", "manager", "administrator"]
     )
-    us.add_argument("--pin", help="4 to 8 digits (required for a new user)")
+    us.add_argument(
+        "--pin",
+        help="4 to 8 digits, 6 to 8 for a manager or administrator (required for a new user, "
+        "and to make a user manager or administrator)",
+    )
+    us.add_argument(
+        "--store",
+        help="the store whose tills get the user, or '*' for every store (default: the "
+        "user's store as it was; main for a new user)",
+    )
     us.add_argument("--inactive", action="store_true", help="the user may no longer log in")
     sub.add_parser(
         "reconciliation-report",
@@ -132,16 +151,21 @@ def main(argv: list[str] | None = None) -> int:
             _store(args)
             print("database is up to date")
         elif args.command == "enrol-code":
-            print(_store(args).issue_code())
+            print(_store(args).issue_code(args.store))
         elif args.command == "revoke-device":
             _store(args).revoke(args.device_id)
             print("revoked")
+        elif args.command == "release-prefix":
+            print(f"card prefix {_store(args).release_prefix(args.device_id)} freed")
         elif args.command == "program":
-            version = (
-                _store(args)
-                .publish_program(json.loads(Path(args.file).read_text(encoding="utf-8")))
-                .version
-            )
+            # The engine's loader: a document nested 100,000 deep or holding a number of
+            # thousands of digits is an invalid program, as on a till, not a traceback.
+            try:
+                document = load_program_text(Path(args.file).read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                print(f"central-server: {args.file} is not JSON in UTF-8: {exc}", file=sys.stderr)
+                return 2
+            version = _store(args).publish_program(document).version
             print(f"published program version {version}")
         elif args.command == "catalogue":
             from cashier_app.service.catalogue import parse_rows, read_table
@@ -155,12 +179,9 @@ def main(argv: list[str] | None = None) -> int:
             rows = [{**p._asdict(), "price": str(p.price)} for p in products]
             print(f"{_store(args).put_products(rows)} products published")
         elif args.command == "user":
-            if args.pin is not None and not (
-                args.pin.isascii() and args.pin.isdigit() and 4 <= len(args.pin) <= 8
-            ):
-                print("central-server: a PIN is 4 to 8 digits", file=sys.stderr)
-                return 2
-            _store(args).put_user(args.name, args.role, args.pin, active=not args.inactive)
+            _store(args).put_user(
+                args.name, args.role, args.pin, active=not args.inactive, store=args.store
+            )
             print(f"user {args.name} published")
         elif args.command == "quarantine":
             store = _store(args)
@@ -177,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     except ServerError as exc:
         print(f"central-server: {exc.message} [{exc.code}]", file=sys.stderr)
         return 2
-    except (OSError, json.JSONDecodeError, LoyaltyError) as exc:
+    except LoyaltyError as exc:
+        print(f"central-server: {exc.message} [{exc.code}]", file=sys.stderr)
+        return 2
+    except (OSError, json.JSONDecodeError) as exc:
         print(f"central-server: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -29,10 +29,17 @@ devices = Table(
     Column("id", String(36), primary_key=True),
     Column("name", String(80), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of a 256-bit token
-    Column("card_prefix", String(4), nullable=False, unique=True),
+    # The till's card numbers are 2 + this prefix + a 7-digit sequence (EAN-13). None once
+    # the prefix of a revoked till was freed for another (ServerStore.release_prefix), which
+    # keeps it in ``released_prefix`` (migration s0011).
+    Column("card_prefix", String(4), unique=True),
     Column("enrolled_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
     Column("last_seq", BigInteger, nullable=False, default=0),
+    # The store (shop) the till belongs to, named with its enrolment code: it receives
+    # the staff of that store and of all stores only (migration s0011).
+    Column("store", String(40), nullable=False, server_default="main"),
+    Column("released_prefix", String(4)),
 )
 
 enrol_codes = Table(
@@ -42,6 +49,7 @@ enrol_codes = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_by", String(36)),
+    Column("store", String(40), nullable=False, server_default="main"),  # the till's store
 )
 
 events = Table(
@@ -158,6 +166,11 @@ changes = Table(
     Column("kind", String(16), nullable=False),
     Column("key", String(64), nullable=False),
     Column("payload", Text, nullable=False),
+    # Who may see the change (migration s0011): tills of ``store`` only when it is set, and
+    # not those of ``not_store`` when that is set. Staff changes carry them (a PIN hash
+    # goes to the tills of the user's store only); every other change goes to every till.
+    Column("store", String(40)),
+    Column("not_store", String(40)),
 )
 
 cursor_counter = Table(
@@ -195,7 +208,8 @@ merges = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 
-# Distributed to every till (migration s0002): the catalogue and the staff with PIN hashes.
+# Distributed to tills (migration s0002): the catalogue to every till, the staff with PIN
+# hashes to the tills of their store (migration s0011).
 products = Table(
     "products",
     metadata,
@@ -212,6 +226,9 @@ users = Table(
     Column("pin_hash", Text, nullable=False),  # argon2, as the tills check it
     Column("active", Boolean, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The store whose tills get this user; None: every store's (the network's
+    # administrators). Users from before migration s0011 are the store "main"'s.
+    Column("store", String(40)),
 )
 
 # Customers whose events arrived but are not replayed yet (migration s0005): a push only

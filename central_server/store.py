@@ -35,8 +35,9 @@ from sqlalchemy import (
 )
 
 from cashier_app.engine.automation import next_due
-from cashier_app.engine.errors import ProgramError
+from cashier_app.engine.errors import LoyaltyError, ProgramError
 from cashier_app.engine.event_check import FUTURE_TOLERANCE, InvalidEvent, check_event
+from cashier_app.engine.pins import check_pin
 from cashier_app.engine.plausibility import implausible
 from cashier_app.engine.program import Program, parse_program
 from cashier_app.engine.replay import (
@@ -66,6 +67,35 @@ MOST_LAG = timedelta(seconds=10)  # replayed by then even while events keep comi
 MAX_USER_NAME = 64
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
+# Stores (shops): a till belongs to the store named with its enrolment code, a member of
+# staff to one store or to every store (ALL_STORES, as the API and the command line write
+# it; None in the database). A till receives the staff of its store and of every store.
+DEFAULT_STORE = "main"
+ALL_STORES = "*"
+MAX_STORE_NAME = 40
+
+# A till's card numbers are "2" + its 4-digit card prefix + a 7-digit sequence + the
+# EAN-13 check digit (cashier_app/service/cards.py), so there are 9,999 prefixes (0001 to
+# 9999). Widening them would change the form of the numbers already printed on cards and
+# the tills' own checks, so a revoked till's prefix is reused instead, once an
+# administrator has freed it (release_prefix): that is their statement that the till's
+# cards are accounted for (it had sent everything, or what it never sent is written
+# off). Never-used prefixes go first; a freed one is reused only when none is left.
+CARD_PREFIXES = [f"{n:04d}" for n in range(1, 10000)]
+
+
+def store_name(name: str) -> str:
+    """A store's name as given, or a 422 refusal."""
+    name = name.strip()
+    if not name or len(name) > MAX_STORE_NAME or _CONTROL.search(name) or name == ALL_STORES:
+        raise ServerError(
+            422,
+            "invalid_store",
+            f"a store's name is 1 to {MAX_STORE_NAME} characters, with no control characters "
+            f"('{ALL_STORES}' means every store, for a user only)",
+        )
+    return name
+
 
 class ServerError(Exception):
     """A request the server refuses: ``status`` is the HTTP status to answer with."""
@@ -89,6 +119,7 @@ class Device:
     name: str
     card_prefix: str
     last_seq: int
+    store: str = DEFAULT_STORE
 
 
 @dataclass(frozen=True)
@@ -106,13 +137,18 @@ class ServerStore:
         self._tokens: dict[str, Device] = {}  # token hash -> device (ids never change)
 
     # -- enrolment ---------------------------------------------------------------------------
-    def issue_code(self) -> str:
+    def issue_code(self, store: str = DEFAULT_STORE) -> str:
+        """A one-time code that enrols a till of ``store``."""
+        store = store_name(store)
         code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
         now = self.clock()
         with self.engine.begin() as conn:
             conn.execute(
                 insert(s.enrol_codes).values(
-                    code_hash=_hash(code), created_at=now, expires_at=now + CODE_LIFETIME
+                    code_hash=_hash(code),
+                    created_at=now,
+                    expires_at=now + CODE_LIFETIME,
+                    store=store,
                 )
             )
         return code
@@ -129,8 +165,7 @@ class ServerStore:
                 raise ServerError(403, "bad_code", "the enrolment code is unknown, used or expired")
             token = secrets.token_urlsafe(32)
             device_id = _new_id()
-            taken = set(conn.execute(select(s.devices.c.card_prefix)).scalars())
-            prefix = next(p for p in (f"{n:04d}" for n in range(1, 10000)) if p not in taken)
+            prefix = self._free_prefix(conn)
             conn.execute(
                 insert(s.devices).values(
                     id=device_id,
@@ -139,6 +174,7 @@ class ServerStore:
                     card_prefix=prefix,
                     enrolled_at=now,
                     last_seq=0,
+                    store=row.store,
                 )
             )
             conn.execute(
@@ -146,7 +182,61 @@ class ServerStore:
                 .where(s.enrol_codes.c.code_hash == row.code_hash)
                 .values(used_by=device_id)
             )
-        return Device(device_id, name, prefix, 0), token
+        return Device(device_id, name, prefix, 0, row.store), token
+
+    def _free_prefix(self, conn: Connection) -> str:
+        """A card prefix no till holds: a never-used one, else the longest-freed one (see
+        CARD_PREFIXES); a 409 when every one is held. Nothing is written before this, so
+        the refused code stays unused."""
+        d = s.devices.c
+        held = set(conn.execute(select(d.card_prefix).where(d.card_prefix.is_not(None))).scalars())
+        freed = conn.execute(
+            select(d.released_prefix)
+            .where(d.released_prefix.is_not(None))
+            .order_by(d.revoked_at, d.id)
+        ).scalars()
+        freed_order = list(dict.fromkeys(freed))
+        used = held | set(freed_order)
+        fresh = next((p for p in CARD_PREFIXES if p not in used), None)
+        if fresh is not None:
+            return fresh
+        again = next((p for p in freed_order if p not in held), None)
+        if again is None:
+            raise ServerError(
+                409,
+                "no_card_prefix",
+                f"all {len(CARD_PREFIXES)} card prefixes are held by enrolled tills: revoke a "
+                "till no longer in use and, once its cards are accounted for, free its "
+                "prefix (central-server release-prefix DEVICE_ID)",
+            )
+        return str(again)
+
+    def release_prefix(self, device_id: str) -> str:
+        """Free a revoked till's card prefix for a till enrolled later. The administrator
+        says so once the revoked till's cards are accounted for: its events can never
+        arrive any more (a revoked till's pushes are refused), and the cards the server
+        knows are in every till's ledger, where a till's next number skips them; cards it
+        issued but never sent would be handed out again. Returns the prefix."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(s.devices).where(s.devices.c.id == device_id).with_for_update()
+            ).first()
+            if row is None:
+                raise ServerError(404, "unknown_device", "no such device")
+            if row.revoked_at is None:
+                raise ServerError(
+                    409,
+                    "device_not_revoked",
+                    "only a revoked till's card prefix can be freed: revoke the till first",
+                )
+            if row.card_prefix is None:
+                return str(row.released_prefix)  # freed already
+            conn.execute(
+                update(s.devices)
+                .where(s.devices.c.id == device_id)
+                .values(card_prefix=None, released_prefix=row.card_prefix)
+            )
+        return str(row.card_prefix)
 
     def device_for(self, token: str | None, cached: bool = False) -> Device:
         """The device a token belongs to. ``cached``: a device seen before is answered
@@ -166,7 +256,7 @@ class ServerStore:
             raise ServerError(
                 403, "revoked", "this device was revoked; its unsent events stay on it"
             )
-        device = Device(row.id, row.name, row.card_prefix, row.last_seq)
+        device = Device(row.id, row.name, row.card_prefix, row.last_seq, row.store)
         self._tokens[row.token_hash] = device
         return device
 
@@ -949,8 +1039,15 @@ class ServerStore:
     def _change(self, conn: Connection, kind: str, key: str, payload: Mapping[str, Any]) -> None:
         self._changes(conn, [(kind, key, payload)])
 
-    def _changes(self, conn: Connection, items: list[tuple[str, str, Mapping[str, Any]]]) -> None:
-        """Append changes with cursor values taken under the counter's row lock."""
+    def _changes(
+        self,
+        conn: Connection,
+        items: list[tuple[str, str, Mapping[str, Any]]],
+        store: str | None = None,
+        not_store: str | None = None,
+    ) -> None:
+        """Append changes with cursor values taken under the counter's row lock; with
+        ``store``, for that store's tills only; with ``not_store``, for every other's."""
         top = conn.execute(
             update(s.cursor_counter)
             .where(s.cursor_counter.c.id == 1)
@@ -967,6 +1064,8 @@ class ServerStore:
                     "kind": kind,
                     "key": key,
                     "payload": _dumps(payload),
+                    "store": store,
+                    "not_store": not_store,
                 }
                 for i, (kind, key, payload) in enumerate(items)
             ],
@@ -986,8 +1085,24 @@ class ServerStore:
             self._changes(conn, [("product", p["sku"], p) for p in products])
         return len(products)
 
-    def put_user(self, name: str, role: str, pin: str | None, active: bool = True) -> None:
-        """Add or change a member of staff; the PIN is hashed here and only the hash travels."""
+    def put_user(
+        self,
+        name: str,
+        role: str,
+        pin: str | None,
+        active: bool = True,
+        store: str | None = None,
+    ) -> None:
+        """Add or change a member of staff; the PIN is hashed here and only the hash travels,
+        to the tills of the user's store only.
+
+        ``pin`` None keeps the user's PIN (a new user needs one; so does a user made manager
+        or administrator: cashier_app/engine/pins.py, the till's rule too). ``store`` is a
+        store's name or ALL_STORES; None keeps the user's store (a new user's is
+        DEFAULT_STORE). A user moved away from a store is deactivated on its tills by a
+        change for them alone, which carries no PIN hash; the user's earlier changes are
+        taken out of the feed, so a till pulling from the start never receives a hash
+        meant for another store, nor an older hash of this user."""
         from argon2 import PasswordHasher
 
         if not name.strip() or len(name) > MAX_USER_NAME or _CONTROL.search(name):
@@ -996,37 +1111,73 @@ class ServerStore:
                 "invalid_name",
                 f"a user's name is 1 to {MAX_USER_NAME} characters, with no control characters",
             )
+        wanted = None if store is None or store == ALL_STORES else store_name(store)
         now = self.clock()
         with self.engine.begin() as conn:
-            row = conn.execute(select(s.users).where(s.users.c.name == name)).first()
+            row = conn.execute(
+                select(s.users).where(s.users.c.name == name).with_for_update()
+            ).first()
             if pin is None and row is None:
                 raise ServerError(422, "pin_required", "a new user needs a PIN")
+            try:
+                check_pin(pin, role, previous_role=row.role if row is not None else None)
+            except LoyaltyError as exc:
+                raise ServerError(422, exc.code, exc.message) from None
             pin_hash = PasswordHasher().hash(pin) if pin is not None else row.pin_hash  # type: ignore[union-attr]
+            if store is None:
+                wanted = row.store if row is not None else DEFAULT_STORE
             conn.execute(delete(s.users).where(s.users.c.name == name))
             conn.execute(
                 insert(s.users).values(
-                    name=name, role=role, pin_hash=pin_hash, active=active, updated_at=now
+                    name=name,
+                    role=role,
+                    pin_hash=pin_hash,
+                    active=active,
+                    updated_at=now,
+                    store=wanted,
                 )
             )
-            self._change(
-                conn,
-                "user",
-                name,
-                {"name": name, "role": role, "pin_hash": pin_hash, "active": active},
+            self._drop_user_changes(conn, name)
+            if row is not None and wanted is not None and row.store != wanted:
+                gone = [_user_gone(name, row.role)]
+                if row.store is None:  # from every store to one: off the others' tills
+                    self._changes(conn, gone, not_store=wanted)
+                else:  # from one store to another: off the first one's tills
+                    self._changes(conn, gone, store=row.store)
+            user = {"name": name, "role": role, "pin_hash": pin_hash, "active": active}
+            self._changes(conn, [("user", name, user)], store=wanted)
+
+    def _drop_user_changes(self, conn: Connection, name: str) -> None:
+        """Take the user's earlier changes that carry a PIN hash out of the feed: the new
+        change (and the deactivations, kept) reach every till those reached."""
+        c = s.changes.c
+        stale = [
+            r.cursor
+            for r in conn.execute(
+                select(c.cursor, c.payload).where(c.kind == "user", c.key == name)
             )
+            if json.loads(r.payload).get("pin_hash")
+        ]
+        if stale:
+            conn.execute(delete(s.changes).where(_among(conn, c.cursor, stale)))
 
     # -- pull --------------------------------------------------------------------------------
-    def pull_json(self, after: int, limit: int) -> str:
+    def pull_json(self, after: int, limit: int, store: str = DEFAULT_STORE) -> str:
         """The page as JSON text, with each stored payload embedded as it is: a first pull
         of a large network is millions of changes, and parsing and re-encoding each would
         cost more than the rest of the exchange. An account change carries the customer's
-        current snapshot; one for a customer merged away since is left out."""
+        current snapshot; one for a customer merged away since is left out. Only the
+        changes a till of ``store`` may see (its store's staff and every store's)."""
         c, a = s.changes.c, s.accounts.c
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(c.cursor, c.kind, c.key, c.payload, a.snapshot)
                 .outerjoin(s.accounts, and_(c.kind == "account", a.customer_id == c.key))
-                .where(c.cursor > after)
+                .where(
+                    c.cursor > after,
+                    or_(c.store.is_(None), c.store == store),
+                    or_(c.not_store.is_(None), c.not_store != store),
+                )
                 .order_by(c.cursor)
                 .limit(limit + 1)
             ).all()
@@ -1041,9 +1192,10 @@ class ServerStore:
         cursor = rows[-1].cursor if rows else after
         return f'{{"changes":[{items}],"cursor":{cursor},"more":{"true" if more else "false"}}}'
 
-    def snapshot(self) -> Iterator[bytes]:
+    def snapshot(self, store: str = DEFAULT_STORE) -> Iterator[bytes]:
         """A new till's first pull in one stream instead of millions of feed changes: the
-        cursor it is consistent with, then the current program, catalogue, staff and every
+        cursor it is consistent with, then the current program, catalogue, the staff of
+        ``store`` and of every store, and every
         customer with their account snapshot, as gzip-compressed JSON lines. The till
         then pulls the feed after that cursor.
 
@@ -1080,7 +1232,9 @@ class ServerStore:
                 lines.append(f'["program",{program.version},{program.document}]')
             for sku, data in conn.execute(select(s.products.c.sku, s.products.c.data)):
                 lines.append(f'["product",{_dumps(sku)},{data}]')
-            for u in conn.execute(select(s.users)):
+            u_ = s.users.c
+            staff = select(s.users).where(or_(u_.store.is_(None), u_.store == store))
+            for u in conn.execute(staff):
                 user = {"name": u.name, "role": u.role, "pin_hash": u.pin_hash, "active": u.active}
                 lines.append(f'["user",{_dumps(u.name)},{_dumps(user)}]')
             yield gzip.compress(("\n".join(lines) + "\n").encode())
@@ -1522,3 +1676,9 @@ def _snapshot(customer_id: str, state: Any, now: datetime) -> dict[str, Any]:
             if lot.remaining > 0
         ],
     }
+
+
+def _user_gone(name: str, role: str) -> tuple[str, str, Mapping[str, Any]]:
+    """A user's change for tills that must no longer have them: inactive, and no PIN hash
+    (the one they held is overwritten)."""
+    return ("user", name, {"name": name, "role": role, "pin_hash": "", "active": False})

@@ -26,7 +26,7 @@ def test_the_server_cli_from_first_run_to_the_report(tmp_path, capsys):
     assert main(["--db", db, "catalogue", "import", str(csv)]) == 0
     csv.write_text("sku,name,price\nbad,Хлеб,двести\n", encoding="utf-8")
     assert main(["--db", db, "catalogue", "import", str(csv)]) == 2
-    assert main(["--db", db, "user", "Мария", "--role", "manager", "--pin", "4321"]) == 0
+    assert main(["--db", db, "user", "Мария", "--role", "manager", "--pin", "654321"]) == 0
     assert main(["--db", db, "user", "Пётр", "--role", "cashier"]) == 2  # a new user needs a PIN
     assert main(["--db", db, "user", "Пётр", "--role", "cashier", "--pin", "12"]) == 2
     assert main(["--db", db, "revoke-device", "nobody"]) == 2
