@@ -60,6 +60,7 @@ MESSAGES = {
     "reason_required": "Say why the balance changes (at most 500 characters).",
     "no_bonus_program": "This customer's group does not collect points.",
     "unreadable_file": "The file cannot be read.",
+    "catalogue_too_large": "The file is too large for a catalogue: at most 200,000 products and 64 columns. Split it into smaller files.",
     "ledger_busy": "The till is busy with another operation; try again.",
     "ledger_disk_full": "The disk is full: nothing was recorded.",
     "ledger_damaged": "The ledger file is damaged and was not used: restore the last good copy, or export what can still be read (cashier-app salvage).",
