@@ -25,9 +25,9 @@ def _bench_user(ledger):  # type: ignore[no-untyped-def]
 
     if not users.has_users(ledger):
         users.create_user(
-            ledger, "Bench admin", users.Role.ADMINISTRATOR, "0000", actor=users.OPERATOR
+            ledger, "Bench admin", users.Role.ADMINISTRATOR, "000000", actor=users.OPERATOR
         )
-    return users.login(ledger, "Bench admin", "0000")
+    return users.login(ledger, "Bench admin", "000000")
 
 
 def scan_to_screen(folder: Path, customers: int, runs: int) -> tuple[float, float]:
@@ -82,7 +82,7 @@ from cashier_app.ui.app import make_app, open_window
 from cashier_app.ui.workstation import Workstation
 app = make_app()
 ledger = service.open_ledger(Path(sys.argv[1]))
-actor = users.login(ledger, "Bench admin", "0000")
+actor = users.login(ledger, "Bench admin", "000000")
 ws = Workstation(ledger, actor)
 ws.ensure_shift()
 window = open_window(ws, app)

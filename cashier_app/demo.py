@@ -67,8 +67,8 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("Анна", Role.CASHIER, "1111"),
     DemoUser("Ольга", Role.SENIOR_CASHIER, "2222"),
-    DemoUser("Мария", Role.MANAGER, "3333"),
-    DemoUser("Администратор", Role.ADMINISTRATOR, "0000"),
+    DemoUser("Мария", Role.MANAGER, "333333"),
+    DemoUser("Администратор", Role.ADMINISTRATOR, "000000"),
 )
 
 

@@ -114,7 +114,7 @@ def test_an_unreadable_excel_file_is_refused(ledger, tmp_path):
 
 
 def test_a_cashier_may_not_import(ledger, tmp_path):
-    admin = users.create_user(ledger, "Admin", Role.ADMINISTRATOR, "9999", actor=OPERATOR)
+    admin = users.create_user(ledger, "Admin", Role.ADMINISTRATOR, "999999", actor=OPERATOR)
     cashier = users.create_user(ledger, "Иван", Role.CASHIER, "3333", actor=admin)
     with pytest.raises(LoyaltyError) as err:
         catalogue.import_catalogue(ledger, write(tmp_path, GOOD), actor=cashier)

@@ -62,7 +62,7 @@ def test_users_and_the_catalogue_from_the_command_line(tmp_path, capsys):
         run(tmp_path, capsys, "user-add", "Иван", "--role", "cashier", "--pin", "1234")[0] == 2
     )  # first: admin
     assert (
-        run(tmp_path, capsys, "user-add", "Admin", "--role", "administrator", "--pin", "9999")[0]
+        run(tmp_path, capsys, "user-add", "Admin", "--role", "administrator", "--pin", "999999")[0]
         == 0
     )
     assert run(tmp_path, capsys, "user-add", "Иван", "--role", "cashier", "--pin", "1234")[0] == 0

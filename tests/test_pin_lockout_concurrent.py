@@ -13,7 +13,7 @@ from cashier_app.service.users import OPERATOR, Role
 
 
 def test_forty_wrong_pins_at_once_check_five_and_lock(ledger, clock, monkeypatch):
-    admin = users.create_user(ledger, "Admin", Role.ADMINISTRATOR, "9999", actor=OPERATOR)
+    admin = users.create_user(ledger, "Admin", Role.ADMINISTRATOR, "999999", actor=OPERATOR)
     users.create_user(ledger, "Иван", Role.CASHIER, "3333", actor=admin)
     checked = []
     real = users._hasher

@@ -33,12 +33,13 @@ from PySide6.QtWidgets import (
 
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.money import parse_amount, parse_quantity
+from cashier_app.engine.pins import check_pin
 from cashier_app.engine.returns import ReturnRequest
 from cashier_app.service.catalogue import ImportReport
 from cashier_app.service.history import CustomerHistory, customer_history
 from cashier_app.service.phones import normalise_phone
 from cashier_app.service.results import CustomerView, Registration, ReturnResult
-from cashier_app.service.users import Actor, Permission
+from cashier_app.service.users import Actor, Permission, Role
 from cashier_app.ui.messages import explain
 from cashier_app.ui.notice import show_notice
 from cashier_app.ui.receipt_model import money_text, qty_text
@@ -203,7 +204,7 @@ class FirstRunDialog(QDialog):
             w.setMaxLength(8)
         self.error = _error_label()
         form.addRow(self.tr("Name"), self.name)
-        form.addRow(self.tr("PIN (4-8 digits)"), self.pin)
+        form.addRow(self.tr("PIN (6-8 digits)"), self.pin)
         form.addRow(self.tr("PIN again"), self.pin2)
         form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
@@ -212,9 +213,12 @@ class FirstRunDialog(QDialog):
 
     def _check(self) -> None:
         pin = self.pin.text()
-        if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
-            self.error.setText(self.tr("A PIN is 4 to 8 digits."))
-        elif pin != self.pin2.text():
+        try:
+            check_pin(pin, Role.ADMINISTRATOR.value)  # the one rule the service applies too
+        except LoyaltyError as exc:
+            self.error.setText(explain(exc))
+            return
+        if pin != self.pin2.text():
             self.error.setText(self.tr("The two PINs differ."))
         elif not self.name.text().strip():
             self.error.setText(self.tr("Give a name."))

@@ -20,7 +20,7 @@ from tests.shop import samosale_program
 def test_enrol_from_the_window_and_see_it_online(qtbot, qapp, sqlite_server, tmp_path):
     ledger = service.open_ledger(tmp_path / "till")
     service.install_program(ledger, samosale_program())
-    admin = users.create_user(ledger, "Admin", Role.ADMINISTRATOR, "9999", actor=OPERATOR)
+    admin = users.create_user(ledger, "Admin", Role.ADMINISTRATOR, "999999", actor=OPERATOR)
     ws = Workstation(ledger, admin)
     ws.ensure_shift()
     service.register_customer(ledger, "+79001234567")
@@ -53,7 +53,7 @@ def test_enrol_from_the_window_and_see_it_online(qtbot, qapp, sqlite_server, tmp
 def test_a_cashier_cannot_enrol(qtbot, tmp_path):
     ledger = service.open_ledger(tmp_path / "till")
     service.install_program(ledger, samosale_program())
-    admin = users.create_user(ledger, "Admin", Role.ADMINISTRATOR, "9999", actor=OPERATOR)
+    admin = users.create_user(ledger, "Admin", Role.ADMINISTRATOR, "999999", actor=OPERATOR)
     cashier = users.create_user(ledger, "Иван", Role.CASHIER, "1111", actor=admin)
     tasks = TaskManager()
     window = MainWindow(Workstation(ledger, cashier), tasks, ScannerFilter())

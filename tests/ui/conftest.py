@@ -131,11 +131,11 @@ def hid_scan(
 def store(make_ledger):
     ledger = make_ledger()
     catalogue.import_catalogue(ledger, resource("demo_catalogue.csv"))
-    admin = users.create_user(ledger, "Admin", Role.ADMINISTRATOR, "9999", actor=OPERATOR)
+    admin = users.create_user(ledger, "Admin", Role.ADMINISTRATOR, "999999", actor=OPERATOR)
     staff = {
         "cashier": users.create_user(ledger, "Анна", Role.CASHIER, "1111", actor=admin),
         "senior": users.create_user(ledger, "Ольга", Role.SENIOR_CASHIER, "2222", actor=admin),
-        "manager": users.create_user(ledger, "Мария", Role.MANAGER, "3333", actor=admin),
+        "manager": users.create_user(ledger, "Мария", Role.MANAGER, "333333", actor=admin),
     }
     return ledger, staff
 
