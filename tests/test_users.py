@@ -21,10 +21,10 @@ LATTE = [LineInput("latte", Decimal("250.00"), Decimal("2"), category="coffee")]
 
 @pytest.fixture
 def staff(ledger):
-    admin = users.create_user(ledger, "Admin", Role.ADMINISTRATOR, "9999", actor=OPERATOR)
+    admin = users.create_user(ledger, "Admin", Role.ADMINISTRATOR, "999999", actor=OPERATOR)
     return {
         "admin": admin,
-        "manager": users.create_user(ledger, "Мария", Role.MANAGER, "1111", actor=admin),
+        "manager": users.create_user(ledger, "Мария", Role.MANAGER, "111111", actor=admin),
         "senior": users.create_user(ledger, "Ольга", Role.SENIOR_CASHIER, "2222", actor=admin),
         "cashier": users.create_user(ledger, "Иван", Role.CASHIER, "3333", actor=admin),
     }
@@ -60,7 +60,7 @@ def test_pins_are_stored_as_argon2_hashes(ledger, staff):
     with ledger.db.read() as conn:
         hashes = conn.execute(select(t.users.c.pin_hash)).scalars().all()
     assert all(h.startswith("$argon2") for h in hashes)
-    assert not any(pin in h for h in hashes for pin in ("1111", "2222", "3333", "9999"))
+    assert not any(pin in h for h in hashes for pin in ("111111", "2222", "3333", "999999"))
 
 
 @pytest.mark.parametrize("pin", ["", "123", "123456789", "12a4", "١٢٣٤"])
@@ -68,6 +68,44 @@ def test_a_pin_is_4_to_8_digits(ledger, pin):
     with pytest.raises(LoyaltyError) as err:
         users.create_user(ledger, "Admin", Role.ADMINISTRATOR, pin, actor=OPERATOR)
     assert err.value.code == "invalid_pin"
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.ADMINISTRATOR])
+def test_a_manager_or_administrator_needs_6_digits(ledger, staff, role):
+    with pytest.raises(LoyaltyError) as err:
+        users.create_user(ledger, f"new {role}", role, "12345", actor=staff["admin"])
+    assert err.value.code == "pin_too_short" and "6 to 8 digits" in err.value.message
+    assert users.create_user(ledger, f"new {role}", role, "123456", actor=staff["admin"])
+
+
+@pytest.mark.parametrize("role", [Role.CASHIER, Role.SENIOR_CASHIER])
+def test_a_cashier_keeps_4_digits(ledger, staff, role):
+    assert users.create_user(ledger, f"new {role}", role, "1234", actor=staff["admin"])
+
+
+def test_a_short_pin_set_before_the_rule_still_logs_in(ledger, staff):
+    """A manager the server distributed with a 4-digit PIN (set before the rule) is not
+    locked out: the rule applies when a PIN is set, not at login."""
+    from argon2 import PasswordHasher
+
+    with ledger.db.write() as conn:
+        users.user_from_server(
+            conn, "Старый", "manager", PasswordHasher().hash("4321"), True, ledger.clock()
+        )
+    assert users.login(ledger, "Старый", "4321").role is Role.MANAGER
+
+
+def test_the_pin_rule_is_one_function_for_the_till_and_the_server():
+    from cashier_app.engine.pins import check_pin
+
+    check_pin("1234", "cashier")
+    check_pin(None, "manager", previous_role="manager")  # keeps the PIN they have
+    check_pin(None, "cashier", previous_role="manager")
+    for pin, role, before in [("1234", "manager", None), (None, "administrator", "cashier"),
+                              (None, "manager", None)]:  # fmt: skip
+        with pytest.raises(LoyaltyError) as err:
+            check_pin(pin, role, previous_role=before)
+        assert err.value.code == "pin_too_short"
 
 
 def test_a_cashier_is_refused_a_managers_action_by_the_service(ledger, staff):
@@ -102,7 +140,7 @@ def test_a_manager_adds_staff_but_not_administrators_or_managers(ledger, staff):
     users.create_user(ledger, "Пётр", Role.CASHIER, "4444", actor=manager)
     for role in (Role.ADMINISTRATOR, Role.MANAGER):
         with pytest.raises(LoyaltyError) as err:
-            users.create_user(ledger, f"new {role}", role, "4444", actor=manager)
+            users.create_user(ledger, f"new {role}", role, "444444", actor=manager)
         assert err.value.code == "not_allowed"
     with pytest.raises(LoyaltyError) as err:
         users.create_user(ledger, "Пётр", Role.CASHIER, "5555", actor=manager)

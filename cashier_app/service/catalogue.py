@@ -424,7 +424,6 @@ def import_catalogue(
 ) -> ImportReport:
     """Check the whole file, then upsert its products in batches."""
     actor.require(Permission.IMPORT_CATALOGUE)
-    at = at or ledger.clock()
     table = read_table(path)
     products, problems = parse_rows(table)
     report = ImportReport(rows=max(0, len(table) - 1), problems=problems)
@@ -433,7 +432,7 @@ def import_catalogue(
     total = len(products)
     for start in range(0, total, BATCH):
         batch = products[start : start + BATCH]
-        with ledger.db.write() as conn:
+        with ledger.write(at) as (conn, at):  # the first batch's moment stamps the whole file
             upsert_products(conn, batch, at)
         report.imported += len(batch)
         if progress:

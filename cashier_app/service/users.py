@@ -7,7 +7,6 @@ PINs are stored as argon2 hashes; five wrong PINs lock the user for five minutes
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,12 +17,12 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.pins import check_pin
 from cashier_app.service.ledger import Ledger, new_id
 from cashier_app.storage import schema as t
 
 MAX_FAILED_PINS = 5
 LOCK_FOR = timedelta(minutes=5)
-_PIN = re.compile(r"^[0-9]{4,8}$")  # ASCII digits: a keypad PIN, not any Unicode digit
 _hasher = PasswordHasher()
 
 
@@ -90,11 +89,6 @@ class Actor:
 OPERATOR = Actor(None, "operator", Role.ADMINISTRATOR)
 
 
-def _check_pin(pin: str) -> None:
-    if not _PIN.match(pin or ""):
-        raise LoyaltyError("invalid_pin", "a PIN is 4 to 8 digits")
-
-
 def has_users(ledger: Ledger) -> bool:
     with ledger.db.read() as conn:
         return bool(conn.execute(select(func.count()).select_from(t.users)).scalar_one())
@@ -106,13 +100,12 @@ def create_user(
     """Add a user. The very first user of a store must be an administrator and needs no
     one's permission (first run); after that, managers add staff and administrators add
     anyone."""
-    at = at or ledger.clock()
     name = " ".join((name or "").split())
     if not name or len(name) > 80:
         raise LoyaltyError("invalid_name", "a user's name has 1 to 80 characters")
-    _check_pin(pin)
+    check_pin(pin or "", role.value)  # managers and administrators: 6 digits at least
     pin_hash = _hasher.hash(pin)  # slow on purpose; done before the write lock is taken
-    with ledger.db.write() as conn:
+    with ledger.write(at) as (conn, at):
         first = not conn.execute(select(func.count()).select_from(t.users)).scalar_one()
         if first and role is not Role.ADMINISTRATOR:
             raise LoyaltyError("first_user_admin", "the first user must be an administrator")
@@ -152,9 +145,8 @@ def login(ledger: Ledger, name: str, pin: str, *, at: datetime | None = None) ->
     made at once queue on the ledger's write lock: the fifth locks the user before its PIN
     is even checked, and a sixth is refused unchecked however many arrive together. A right
     PIN then clears the count (and the lock its own attempt set)."""
-    at = at or ledger.clock()
     users = t.users.c
-    with ledger.db.write() as conn:
+    with ledger.write(at) as (conn, at):
         row = conn.execute(select(t.users).where(users.name == name, users.active)).first()
         if row is None:
             raise LoyaltyError("unknown_user", "no such user")
@@ -200,11 +192,10 @@ def current_shift(ledger: Ledger, actor: Actor) -> Shift | None:
 
 
 def open_shift(ledger: Ledger, *, actor: Actor, at: datetime | None = None) -> Shift:
-    at = at or ledger.clock()
     actor.require(Permission.SELL)
     if actor.id is None:
         raise LoyaltyError("not_allowed", "a shift belongs to a logged-in user")
-    with ledger.db.write() as conn:
+    with ledger.write(at) as (conn, at):
         shift_id = new_id()
         try:
             conn.execute(insert(t.shifts).values(id=shift_id, user_id=actor.id, opened_at=at))
@@ -217,8 +208,7 @@ def open_shift(ledger: Ledger, *, actor: Actor, at: datetime | None = None) -> S
 
 
 def close_shift(ledger: Ledger, *, actor: Actor, at: datetime | None = None) -> Shift:
-    at = at or ledger.clock()
-    with ledger.db.write() as conn:
+    with ledger.write(at) as (conn, at):
         row = conn.execute(
             select(t.shifts).where(t.shifts.c.user_id == actor.id, t.shifts.c.closed_at.is_(None))
         ).first()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -194,6 +195,18 @@ def open_window(ws: Workstation, app: QApplication) -> MainWindow:
     return window
 
 
+def quit_on_terminate(app: QApplication) -> None:
+    """A system shutdown or a service manager asks with SIGTERM: quit the way closing the
+    window does, so the run counts as a clean stop. Python runs a signal handler only
+    when it holds the interpreter, so a timer gives it the chance inside Qt's loop."""
+    if not hasattr(signal, "SIGTERM"):
+        return
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    tick = QTimer(app)
+    tick.timeout.connect(lambda: None)
+    tick.start(250)
+
+
 def run(data_dir: Path, lang: str | None = None) -> int:
     started = time.perf_counter()
     app = make_app(lang=lang)
@@ -217,6 +230,7 @@ def run(data_dir: Path, lang: str | None = None) -> int:
         )
         return 2
     mark, unclean = begin_run(ledger)
+    quit_on_terminate(app)
     try:
         window = start(ledger, app, unclean)
         if window is None:
