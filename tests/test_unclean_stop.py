@@ -71,14 +71,14 @@ def test_a_sale_killed_after_its_commit_is_named_by_the_next_command(tmp_path, c
     a_store(tmp_path)
     killed_sale(tmp_path, "K-1")
 
-    code, out, err = run_cli(tmp_path, capsys, "status")
+    code, _, err = run_cli(tmp_path, capsys, "status")
 
     assert code == 0
     assert "did not stop cleanly" in err
     assert "receipt K-1" in err and "paid 250.00" in err
     assert "check it before ringing that sale again" in err
     # told once: the next command is quiet
-    code, out, err = run_cli(tmp_path, capsys, "status")
+    _, _, err = run_cli(tmp_path, capsys, "status")
     assert "did not stop cleanly" not in err
 
 
