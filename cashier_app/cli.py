@@ -638,7 +638,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = add("simulate", cmd_simulate, "run a scenario file on a temporary ledger (RULES.md)")
+    p = add(
+        "simulate", cmd_simulate, "run a scenario file on a temporary ledger (docs/scenarios.md)"
+    )
     p.add_argument("file")
     add("window", cmd_window, "open the cashier window on the store's ledger (the default)")
     p = add("demo", cmd_demo, "open the cashier window on a demo store (made on first use)")
@@ -694,7 +696,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--role", required=True, choices=["cashier", "senior_cashier", "manager", "administrator"]
     )
-    p.add_argument("--pin", required=True, help="4 to 8 digits")
+    p.add_argument(
+        "--pin", required=True, help="4 to 8 digits; 6 to 8 for a manager or administrator"
+    )
     add("users", cmd_users, "list the store's users and their roles")
     p = add("products-import", cmd_products_import, "import the product catalogue from CSV or XLSX")
     p.add_argument("file")
@@ -708,7 +712,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefix", help="characters the scanner sends before each code")
     p.add_argument("--suffix", help="characters the scanner sends after each code")
     p.add_argument(
-        "--max-interval-ms", type=int, help="longest gap between a scan's keys (default 35)"
+        "--max-interval-ms", type=int, help="longest gap between a scan's keys (default 75)"
     )
     p = add("enrol", cmd_enrol, "enrol this till with the central server (one-time code)")
     p.add_argument("server", help="the server's address, e.g. https://loyalty.example.com")

@@ -52,7 +52,7 @@ def check_admin_token(token: str | None) -> str:
 
 
 # Request bodies are limited before anything parses them (``BodyLimit``), per route:
-# a push carries at most MAX_BATCH events (a till sends 500 at a time, a few KiB each),
+# a push carries at most MAX_BATCH events (a till sends 2,000 at a time, a few KiB each),
 # the catalogue up to 10000 products; a program document is a few KiB; everything else
 # (enrolment, users, quarantine decisions) is a few hundred bytes.
 PUSH_BODY_LIMIT = 8 * 1024 * 1024  # /v1/events: 8 MiB

@@ -1,5 +1,5 @@
 """Replaying the recorded events gives exactly the state the till's ledger holds: the
-events carry everything (SYNC.md), so the central server can rebuild every balance."""
+events carry everything (docs/sync.md), so the central server can rebuild every balance."""
 
 from __future__ import annotations
 

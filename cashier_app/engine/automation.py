@@ -1,5 +1,5 @@
 """Automatic events as time passes: pending points becoming available, expiry, birthday
-and win-back bonuses, expiry warnings (RULES.md). Pure: the caller says up to when.
+and win-back bonuses, expiry warnings (docs/program.md). Pure: the caller says up to when.
 
 Automatic lots get ids derived from the customer and the occasion, so the till and the
 central server, replaying the same events, derive the same lots.

@@ -1,4 +1,4 @@
-"""Points over time: lots, spending order, debt (RULES.md, "Points over time: lots").
+"""Points over time: lots, spending order, debt (docs/program.md).
 
 An ``Account`` holds a customer's open lots (those with points left) and any debt. Every
 operation returns a new Account plus the ``Movement`` rows that explain it, so the ledger

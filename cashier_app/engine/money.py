@@ -1,4 +1,4 @@
-"""Money, points and quantities as Decimal, with the rounding rules of RULES.md."""
+"""Money, points and quantities as Decimal, with the program's rounding rules (docs/program.md)."""
 
 from __future__ import annotations
 

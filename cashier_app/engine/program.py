@@ -1,4 +1,4 @@
-"""The program document: parsed, validated, immutable (RULES.md, "The program document").
+"""The program document: parsed, validated, immutable (docs/program.md).
 
 Structure and types are checked by pydantic (unknown keys refused, strings for amounts);
 the rules that span several keys (tiers ascending, references between groups and programs,

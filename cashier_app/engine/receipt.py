@@ -1,4 +1,4 @@
-"""Computing a receipt: discount, redemption cap and spreading, accrual (RULES.md steps 1-8)."""
+"""Computing a receipt: discount, redemption cap and spreading, accrual (docs/program.md)."""
 
 from __future__ import annotations
 

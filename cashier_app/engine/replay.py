@@ -1,4 +1,4 @@
-"""Replaying a customer's recorded events into their balance, lots and tiers (SYNC.md).
+"""Replaying a customer's recorded events into their balance, lots and tiers (docs/sync.md).
 
 A recorded receipt is never recomputed: replay applies the point movements it recorded
 (what the customer was told) and the engine's time rules between events (availability,

@@ -1,7 +1,7 @@
 """The ledger's own consistency check (``cashier-app check --accounts``): every customer's
 stored projection (balance, pending, debt, tier basis, profile, the points left in each
 lot) against the engine's replay of that customer's recorded events, which is what the
-central server and every other till compute from the same events (SYNC.md).
+central server and every other till compute from the same events (docs/sync.md).
 
 The till applies a customer's events in the order it records them (device sequence); the
 replay applies them by their moment. The two agree when a customer's events on one till

@@ -47,7 +47,7 @@ def system_clock() -> datetime:
 
 
 def new_id() -> str:
-    """Time-ordered UUIDv7, so ids sort by creation (SYNC.md)."""
+    """Time-ordered UUIDv7, so ids sort by creation (docs/sync.md)."""
     return str(uuid6.uuid7())
 
 
@@ -79,7 +79,7 @@ class CustomerState:
 
 
 # Hot statements are built once: SQLAlchemy then reuses their compiled form and cache key
-# instead of rebuilding both for every sale (QUALITY.md: a durable sale in 3 ms).
+# instead of rebuilding both for every sale (docs/benchmarks.md: a durable sale in 3 ms).
 _MAX_VERSION = select(func.max(t.program_versions.c.version))
 _NEXT_SEQ = (
     update(t.device)

@@ -1,4 +1,4 @@
-"""Quoting and recording a sale (RULES.md, "Computing a receipt")."""
+"""Quoting and recording a sale (docs/program.md)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def offline_redeem_left(
     conn: Connection, program: Program, state: CustomerState, at: datetime
 ) -> Decimal | None:
     """While an enrolled till is offline, a customer may redeem at most the program's
-    ``offline_redeem_limit`` per day here (SYNC.md), on top of the balance this till knows
+    ``offline_redeem_limit`` per day here (docs/sync.md), on top of the balance this till knows
     (which already has its own unsent redemptions taken off). None: no extra limit."""
     limit = state.bonus.offline_redeem_limit if state.bonus else None
     if limit is None:

@@ -1,1 +1,1 @@
-"""Sync with the central server (SYNC.md): the outbox the background worker pushes."""
+"""Sync with the central server (docs/sync.md): the outbox the background worker pushes."""

@@ -1,4 +1,4 @@
-"""The workstation's side of the protocol (SYNC.md): HTTP with timeouts and TLS
+"""The workstation's side of the protocol (docs/sync.md): HTTP with timeouts and TLS
 verification, and a strict reading of every answer. A malformed or hostile answer is
 refused with ``SyncError``; nothing is marked sent on the strength of it."""
 

@@ -1,7 +1,7 @@
 """A new till's first pull from one snapshot download instead of the whole change feed.
 
 A network of a million customers is two million feed changes; a till that has none of
-them yet takes the server's snapshot instead (SYNC.md: the first pull): the program, the
+them yet takes the server's snapshot instead (docs/sync.md: the first pull): the program, the
 catalogue, the staff and every customer with their account, then the feed after the
 snapshot's cursor. Everything, cursor included, is written in one local transaction: a
 broken download or a malformed line changes nothing and the next sync starts again.
