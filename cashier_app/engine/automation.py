@@ -15,7 +15,16 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from cashier_app.engine.calendar import add_days, birthday_in_year, local_date, local_midnight
-from cashier_app.engine.lots import Account, Lot, LotKind, Movement, credit, expire, settle
+from cashier_app.engine.lots import (
+    Account,
+    Lot,
+    LotKind,
+    Movement,
+    bonus_lot,
+    credit,
+    expire,
+    settle,
+)
 from cashier_app.engine.money import HUNDRED, ZERO, floor_points
 from cashier_app.engine.program import BonusProgram, Program
 
@@ -201,13 +210,13 @@ def apply_due(
     assert bonus is not None
     if due.occasion is Occasion.BIRTHDAY:
         assert bonus.birthday is not None and due.year is not None
-        lot = _bonus_lot(
+        lot = bonus_lot(
             f"birthday:{cid}:{due.year}",
             LotKind.BIRTHDAY,
             bonus.birthday.points,
             at,
             bonus.birthday.expiry_days,
-            program,
+            program.tz,
         )
         account, moves = credit(account, lot, at)
         profile = replace(profile, birthday_year_done=due.year)
@@ -236,8 +245,13 @@ def apply_due(
     moves = []
     lot_id = None
     if points > ZERO:
-        lot = _bonus_lot(
-            f"winback:{cid}:{period}", LotKind.WINBACK, points, at, wb.second_expiry_days, program
+        lot = bonus_lot(
+            f"winback:{cid}:{period}",
+            LotKind.WINBACK,
+            points,
+            at,
+            wb.second_expiry_days,
+            program.tz,
         )
         account, moves = credit(account, lot, at)
         lot_id = lot.id
@@ -247,18 +261,6 @@ def apply_due(
         AutoEvent(at, "winback_second", cid, points, lot_id, "winback_second"),
         moves,
     )
-
-
-def _bonus_lot(
-    lot_id: str,
-    kind: LotKind,
-    points: Decimal,
-    at: datetime,
-    expiry_days: int | None,
-    program: Program,
-) -> Lot:
-    expires = add_days(at, expiry_days, program.tz) if expiry_days is not None else None
-    return Lot(lot_id, kind, points, points, at, at, expires)
 
 
 def run_until(

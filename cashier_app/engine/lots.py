@@ -12,7 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
+from cashier_app.engine.calendar import add_days
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.money import ZERO
 
@@ -177,3 +179,12 @@ def expire(account: Account, lot_id: str, at: datetime) -> tuple[Account, list[M
 def without_closed(account: Account) -> Account:
     """Drop lots with nothing left: they can no longer change."""
     return replace(account, lots=tuple(lot for lot in account.lots if lot.remaining > ZERO))
+
+
+def bonus_lot(
+    lot_id: str, kind: LotKind, points: Decimal, at: datetime, expiry_days: int | None, tz: ZoneInfo
+) -> Lot:
+    """A credit spendable at once (a welcome, birthday, win-back or manual plus), expiring
+    ``expiry_days`` later in the store's calendar (None: never)."""
+    expires = add_days(at, expiry_days, tz) if expiry_days is not None else None
+    return Lot(lot_id, kind, points, points, at, at, expires)

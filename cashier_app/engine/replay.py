@@ -17,12 +17,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from cashier_app.engine import postings
 from cashier_app.engine.automation import AutoEvent, Profile, run_until
-from cashier_app.engine.calendar import add_days
-from cashier_app.engine.lots import Account, Lot, LotKind, Movement, MovementKind, credit, debit
+from cashier_app.engine.lots import Account, Lot, LotKind
 from cashier_app.engine.money import ZERO
+from cashier_app.engine.postings import Posted, Standing
 from cashier_app.engine.program import Program
-from cashier_app.engine.returns import Spend, refund_lots
+from cashier_app.engine.returns import Spend
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,15 +92,7 @@ def start(event: RecordedEvent, program: Program) -> CustomerReplay:
         profile=Profile(customer=p["customer_id"], registered_at=event.at, birthday=birthday),
     )
     bonus = program.bonus_program_of(group)
-    if bonus is not None and bonus.welcome is not None:
-        w = bonus.welcome
-        expires = (
-            add_days(event.at, w.expiry_days, program.tz) if w.expiry_days is not None else None
-        )
-        lot = Lot(
-            f"welcome:{event.id}", LotKind.WELCOME, w.points, w.points, event.at, event.at, expires
-        )
-        state.account, _ = credit(state.account, lot, event.at)
+    _take(state, postings.registration(_standing(state), bonus, event.id, event.at, program.tz))
     return state
 
 
@@ -113,109 +106,88 @@ def advance(state: CustomerReplay, program: Program, until: datetime) -> None:
     state.automatic += [event for event, _ in happened]
 
 
-def _overdrafts(
-    event: RecordedEvent, moves: Iterable[Movement], receipt: str | None
-) -> list[Overdraft]:
+def _standing(state: CustomerReplay) -> Standing:
+    return Standing(state.account, state.profile, state.tier_basis)
+
+
+def _take(state: CustomerReplay, posted: Posted) -> None:
+    after = posted.standing
+    state.account, state.profile, state.tier_basis = after.account, after.profile, after.tier_basis
+
+
+def _overdrafts(event: RecordedEvent, posted: Posted, receipt: str | None) -> list[Overdraft]:
     return [
-        Overdraft(event.id, event.device_id, receipt, m.points, event.at)
-        for m in moves
-        if m.kind is MovementKind.DEBT
+        Overdraft(event.id, event.device_id, receipt, m.points, event.at) for m in posted.overdrawn
     ]
 
 
 def apply(state: CustomerReplay, event: RecordedEvent, program: Program) -> None:
-    """One recorded event, after the time rules have run up to its moment."""
+    """One recorded event, after the time rules have run up to its moment: the movements
+    it recorded (what the customer was told), posted by the same rules a live till uses."""
     advance(state, program, event.at)
     p = event.payload
     at = event.at
     if event.kind == "sale":
         receipt = p["receipt_id"]
-        redeemed = _d(p.get("redeemed"))
-        spends: list[Spend] = []
-        if redeemed > ZERO:
-            state.account, moves = debit(state.account, redeemed, at, allow_debt=True)
-            spends = [
-                Spend(m.lot, m.points, _lot_expiry(state.account, m.lot))
-                for m in moves
-                if m.kind is MovementKind.SPEND and m.lot
-            ]
-            state.overdrafts += _overdrafts(event, moves, p.get("number"))
-        lot_info = p.get("accrual_lot")
-        lot_id = None
         accrued = _d(p.get("accrued"))
+        lot_info = p.get("accrual_lot")
+        accrual = None
         if lot_info and accrued > ZERO:
-            lot_id = lot_info["id"]
             available = _t(lot_info["available_at"]) or at
             expires = _t(lot_info.get("expires_at"))
-            lot = Lot(
-                lot_id, LotKind.ACCRUAL, accrued, accrued, at, available, expires, receipt=receipt
+            accrual = Lot(
+                lot_info["id"], LotKind.ACCRUAL, accrued, accrued, at, available, expires, receipt
             )
-            state.account, _ = credit(state.account, lot, at)
-        after_discount = _d(p.get("total")) - _d(p.get("discount"))
-        state.profile = replace(
-            state.profile,
-            last_purchase_at=at,
-            winback_stage=0,
-            sales_count=state.profile.sales_count + 1,
-            sales_net_total=state.profile.sales_net_total + after_discount,
+        posted = postings.sale(
+            _standing(state),
+            redeemed=_d(p.get("redeemed")),
+            accrual_lot=accrual,
+            after_discount=_d(p.get("total")) - _d(p.get("discount")),
+            at=at,
+            allow_debt=True,
         )
-        state.tier_basis += after_discount
-        state.receipts[receipt] = (lot_id, spends)
+        _take(state, posted)
+        state.overdrafts += _overdrafts(event, posted, p.get("number"))
+        state.receipts[receipt] = (accrual.id if accrual else None, posted.spent)
     elif event.kind == "return":
         receipt = p["receipt_id"]
         lot_id, spends = state.receipts.get(receipt, (None, []))
-        taken = _d(p.get("points_taken"))
-        if taken > ZERO:
-            state.account, _ = debit(
-                state.account,
-                taken,
-                at,
-                kind=MovementKind.TAKE_BACK,
-                first_from=lot_id,
-                allow_debt=True,
-            )
-        returned = _d(p.get("points_returned"))
-        if returned > ZERO:
-            given: dict[str, Decimal] = {}
-            for lot in refund_lots(spends, returned, at, f"refund:{event.id}"):
-                state.account, _ = credit(state.account, replace(lot, receipt=receipt), at)
-                if lot.origin_lot:
-                    given[lot.origin_lot] = given.get(lot.origin_lot, ZERO) + lot.points
+        posted = postings.return_of(
+            _standing(state),
+            receipt_id=receipt,
+            accrual_lot_id=lot_id,
+            points_taken=_d(p.get("points_taken")),
+            points_returned=_d(p.get("points_returned")),
+            spends=spends,
+            basis_decrease=_d(p.get("basis_decrease")),
+            refund_id=event.id,
+            at=at,
+        )
+        _take(state, posted)
+        given: dict[str, Decimal] = {}
+        for lot in posted.credited:
+            if lot.origin_lot:
+                given[lot.origin_lot] = given.get(lot.origin_lot, ZERO) + lot.points
+        if given:
             state.receipts[receipt] = (
                 lot_id,
                 [replace(s, given_back=s.given_back + given.get(s.lot, ZERO)) for s in spends],
             )
-        decrease = _d(p.get("basis_decrease"))
-        state.tier_basis -= decrease
-        state.profile = replace(
-            state.profile, sales_net_total=state.profile.sales_net_total - decrease
-        )
     elif event.kind == "adjustment":
-        points = _d(p.get("points"))
-        if points > ZERO:
-            group = program.group(state.group) or program.default_group
-            bonus = program.bonus_program_of(group)
-            expiry = bonus.expiry_days if bonus else None
-            lot = Lot(
-                f"manual:{event.id}",
-                LotKind.MANUAL,
-                points,
-                points,
-                at,
-                at,
-                add_days(at, expiry, program.tz) if expiry is not None else None,
-            )
-            state.account, _ = credit(state.account, lot, at)
-        elif points < ZERO:
-            state.account, moves = debit(state.account, -points, at, allow_debt=True)
-            state.overdrafts += _overdrafts(event, moves, None)
+        group = program.group(state.group) or program.default_group
+        posted = postings.adjustment(
+            _standing(state),
+            program.bonus_program_of(group),
+            event_id=event.id,
+            points=_d(p.get("points")),
+            at=at,
+            tz=program.tz,
+            allow_debt=True,
+        )
+        _take(state, posted)
+        state.overdrafts += _overdrafts(event, posted, None)
     # Other kinds (shifts, edits to come) do not move points.
     advance(state, program, at)  # e.g. points given back already expired: at once
-
-
-def _lot_expiry(account: Account, lot_id: str | None) -> datetime | None:
-    lot = account.lot(lot_id) if lot_id else None
-    return lot.expires_at if lot else None
 
 
 def replay_customer(

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from cashier_app.engine.calendar import add_days
+from cashier_app.engine import postings
 from cashier_app.engine.errors import LoyaltyError
-from cashier_app.engine.lots import Lot, LotKind, credit, debit
 from cashier_app.engine.money import ZERO, check_points_size, format_points, is_on_step
 from cashier_app.service.customers import view_of_state
 from cashier_app.service.ledger import Ledger, check_moment
@@ -65,21 +63,10 @@ def adjust_balance(
             actor=actor.name,
             program_version=program.version,
         )
-        if points > ZERO:
-            expiry = bonus.expiry_days
-            lot = Lot(
-                f"manual:{event_id}",
-                LotKind.MANUAL,
-                points,
-                points,
-                at,
-                at,
-                add_days(at, expiry, program.tz) if expiry is not None else None,
-            )
-            account, moves = credit(state.account, lot, at)
-        else:
-            account, moves = debit(state.account, -points, at)
-        new_state = replace(state, account=account)
+        posted = postings.adjustment(
+            state.standing, bonus, event_id=event_id, points=points, at=at, tz=program.tz
+        )
+        new_state, moves = state.after(posted), list(posted.moves)
         ledger.save_state(conn, program, state, new_state, at, event_id=event_id, moves=moves)
         ledger.audit(
             conn, "adjust_balance", customer_id, actor.name, {"points": points, "reason": reason}

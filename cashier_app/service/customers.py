@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Connection, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from cashier_app.engine import postings
 from cashier_app.engine.automation import run_until
-from cashier_app.engine.calendar import add_days, local_date
+from cashier_app.engine.calendar import local_date
 from cashier_app.engine.errors import LoyaltyError
-from cashier_app.engine.lots import Lot, LotKind, Movement, credit
 from cashier_app.engine.money import ZERO
 from cashier_app.engine.program import Program
 from cashier_app.engine.receipt import bonus_percent_for, discount_percent_for
@@ -115,17 +114,12 @@ def register_customer(
         )
 
         state = ledger.load_state(conn, program, customer_id)
-        welcome = ZERO
-        moves: list[Movement] = []
-        new_state = state
-        if state.bonus is not None and state.bonus.welcome is not None:
-            w = state.bonus.welcome
-            expires = add_days(at, w.expiry_days, program.tz) if w.expiry_days is not None else None
-            lot = Lot(f"welcome:{event_id}", LotKind.WELCOME, w.points, w.points, at, at, expires)
-            account, moves = credit(state.account, lot, at)
-            new_state = replace(state, account=account)
-            welcome = w.points
-        ledger.save_state(conn, program, state, new_state, at, event_id=event_id, moves=moves)
+        posted = postings.registration(state.standing, state.bonus, event_id, at, program.tz)
+        welcome = sum((lot.points for lot in posted.credited), ZERO)
+        new_state = state.after(posted)
+        ledger.save_state(
+            conn, program, state, new_state, at, event_id=event_id, moves=list(posted.moves)
+        )
         new_state, autos = ledger.catch_up(conn, program, new_state, at)
         view = customer_view(ledger, conn, program, customer_id, at)
     return Registration(view, number, event_id, welcome, tuple(autos))

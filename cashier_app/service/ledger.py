@@ -21,6 +21,7 @@ from cashier_app.engine.calendar import add_days
 from cashier_app.engine.errors import LoyaltyError, ProgramError
 from cashier_app.engine.lots import Account, Lot, LotKind, Movement
 from cashier_app.engine.money import ZERO
+from cashier_app.engine.postings import Posted, Standing
 from cashier_app.engine.program import BonusProgram, Group, Program, parse_program
 from cashier_app.storage import health
 from cashier_app.storage import schema as t
@@ -76,6 +77,15 @@ class CustomerState:
     phone: str = ""
     name: str = ""
     cards: tuple[str, ...] = ()
+
+    @property
+    def standing(self) -> Standing:
+        return Standing(self.account, self.profile, self.tier_basis)
+
+    def after(self, posted: Posted) -> CustomerState:
+        """This state with what an event posted (engine/postings.py)."""
+        s = posted.standing
+        return replace(self, account=s.account, profile=s.profile, tier_basis=s.tier_basis)
 
 
 # Hot statements are built once: SQLAlchemy then reuses their compiled form and cache key

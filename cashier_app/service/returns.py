@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from cashier_app.engine import postings
 from cashier_app.engine.automation import AutoEvent
 from cashier_app.engine.errors import LoyaltyError
-from cashier_app.engine.lots import Movement, MovementKind, credit, debit
+from cashier_app.engine.lots import MovementKind
 from cashier_app.engine.money import ZERO
 from cashier_app.engine.returns import (
     ReturnRequest,
@@ -19,7 +19,6 @@ from cashier_app.engine.returns import (
     SoldReceipt,
     Spend,
     quote_return,
-    refund_lots,
 )
 from cashier_app.service.customers import view_of_state
 from cashier_app.service.ledger import Ledger, check_moment, new_id
@@ -164,33 +163,20 @@ def record_return(
         if receipt.customer_id is not None:
             state = ledger.load_state(conn, program, receipt.customer_id)
             state, autos = ledger.catch_up(conn, program, state, at)
-            account = state.account
-            moves: list[Movement] = []
-            if quote.points_taken > ZERO:
-                account, taken = debit(
-                    account,
-                    quote.points_taken,
-                    at,
-                    kind=MovementKind.TAKE_BACK,
-                    first_from=receipt.accrual_lot_id,
-                    allow_debt=True,  # already spent: the balance goes negative (F-20)
-                )
-                moves += taken
-            if quote.points_returned > ZERO:
-                spends = _spends(conn, receipt.id, receipt.event_id)
-                for lot in refund_lots(spends, quote.points_returned, at, f"refund:{event_id}"):
-                    account, credited = credit(account, replace(lot, receipt=receipt.id), at)
-                    moves += credited
-            profile = replace(
-                state.profile,
-                sales_net_total=state.profile.sales_net_total - quote.basis_decrease,
+            posted = postings.return_of(
+                state.standing,
+                receipt_id=receipt.id,
+                accrual_lot_id=receipt.accrual_lot_id,
+                points_taken=quote.points_taken,
+                points_returned=quote.points_returned,
+                spends=_spends(conn, receipt.id, receipt.event_id)
+                if quote.points_returned > ZERO
+                else [],
+                basis_decrease=quote.basis_decrease,
+                refund_id=event_id,
+                at=at,
             )
-            new_state = replace(
-                state,
-                account=account,
-                profile=profile,
-                tier_basis=state.tier_basis - quote.basis_decrease,
-            )
+            new_state, moves = state.after(posted), list(posted.moves)
             ledger.save_state(conn, program, state, new_state, at, event_id=event_id, moves=moves)
             new_state, more = ledger.catch_up(conn, program, new_state, at)
             autos += more

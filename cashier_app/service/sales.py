@@ -11,10 +11,11 @@ from decimal import Decimal
 from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from cashier_app.engine import postings
 from cashier_app.engine.automation import AutoEvent, run_until
 from cashier_app.engine.calendar import add_days, local_date, local_midnight
 from cashier_app.engine.errors import LoyaltyError
-from cashier_app.engine.lots import Lot, LotKind, Movement, credit, debit
+from cashier_app.engine.lots import Lot, LotKind
 from cashier_app.engine.money import ZERO, check_sale_size
 from cashier_app.engine.program import Program
 from cashier_app.engine.receipt import (
@@ -235,28 +236,14 @@ def record_sale(
 
         view = None
         if state is not None:
-            account = state.account
-            moves: list[Movement] = []
-            if quote.redeemed > ZERO:
-                account, spent = debit(account, quote.redeemed, at)
-                moves += spent
-            if accrual_lot is not None:
-                account, credited = credit(account, accrual_lot, at)
-                moves += credited
-            after_discount = quote.after_discount
-            profile = replace(
-                state.profile,
-                last_purchase_at=at,
-                winback_stage=0,  # a purchase starts a new quiet period
-                sales_count=state.profile.sales_count + 1,
-                sales_net_total=state.profile.sales_net_total + after_discount,
+            posted = postings.sale(
+                state.standing,
+                redeemed=quote.redeemed,
+                accrual_lot=accrual_lot,
+                after_discount=quote.after_discount,
+                at=at,
             )
-            new_state = replace(
-                state,
-                account=account,
-                profile=profile,
-                tier_basis=state.tier_basis + after_discount,
-            )
+            new_state, moves = state.after(posted), list(posted.moves)
             ledger.save_state(conn, program, state, new_state, at, event_id=event_id, moves=moves)
             new_state, more = ledger.catch_up(conn, program, new_state, at)
             autos += more

@@ -1,0 +1,176 @@
+"""What each kind of event does to a customer's standing: their lots, profile and tier
+basis. The one owner of these rules: the service records a live operation through them
+and ``replay`` folds the same functions over a customer's history, so a till's balance
+and the server's replay cannot drift apart.
+
+Each function takes the standing before the event and gives the standing after it and
+the lot movements that explain the change. The time rules between events (availability,
+expiry, birthdays, win-back) are ``automation.run_until``'s; the arithmetic of a receipt
+or a return is ``receipt`` and ``returns``'; what is posted here is what they decided.
+
+Pure: moments and the program come in as arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from cashier_app.engine.automation import Profile
+from cashier_app.engine.lots import (
+    Account,
+    Lot,
+    LotKind,
+    Movement,
+    MovementKind,
+    bonus_lot,
+    credit,
+    debit,
+)
+from cashier_app.engine.money import ZERO
+from cashier_app.engine.program import BonusProgram
+from cashier_app.engine.returns import Spend, refund_lots
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """The part of a customer's state that events change."""
+
+    account: Account
+    profile: Profile
+    tier_basis: Decimal = ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    standing: Standing
+    moves: tuple[Movement, ...] = ()
+    credited: tuple[Lot, ...] = ()  # lots this event created (a return's refunds)
+
+    @property
+    def spent(self) -> list[Spend]:
+        """The lots a redemption spent, for a later return to give points back to."""
+        return [
+            Spend(m.lot, m.points, _expiry(self.standing.account, m.lot))
+            for m in self.moves
+            if m.kind is MovementKind.SPEND and m.lot
+        ]
+
+    @property
+    def overdrawn(self) -> list[Movement]:
+        """The part of a debit the balance did not cover (replay only allows it)."""
+        return [m for m in self.moves if m.kind is MovementKind.DEBT]
+
+
+def registration(
+    standing: Standing, bonus: BonusProgram | None, event_id: str, at: datetime, tz: ZoneInfo
+) -> Posted:
+    """A new customer: the welcome bonus, if their group's program gives one."""
+    if bonus is None or bonus.welcome is None:
+        return Posted(standing)
+    w = bonus.welcome
+    lot = bonus_lot(f"welcome:{event_id}", LotKind.WELCOME, w.points, at, w.expiry_days, tz)
+    account, moves = credit(standing.account, lot, at)
+    return Posted(replace(standing, account=account), tuple(moves), (lot,))
+
+
+def sale(
+    standing: Standing,
+    *,
+    redeemed: Decimal,
+    accrual_lot: Lot | None,
+    after_discount: Decimal,
+    at: datetime,
+    allow_debt: bool = False,
+) -> Posted:
+    """A receipt with a customer: the points it redeemed spent (soonest-expiring first),
+    its accrual credited, and a purchase on the profile (a new quiet period for win-back,
+    the average check) and in the tier basis. ``allow_debt``: a replay, where two offline
+    tills may have spent the same points; a live sale was quoted within the balance."""
+    account = standing.account
+    moves: list[Movement] = []
+    if redeemed > ZERO:
+        account, spent = debit(account, redeemed, at, allow_debt=allow_debt)
+        moves += spent
+    if accrual_lot is not None:
+        account, credited = credit(account, accrual_lot, at)
+        moves += credited
+    p = standing.profile
+    profile = replace(
+        p,
+        last_purchase_at=at,
+        winback_stage=0,  # a purchase starts a new quiet period
+        sales_count=p.sales_count + 1,
+        sales_net_total=p.sales_net_total + after_discount,
+    )
+    after = Standing(account, profile, standing.tier_basis + after_discount)
+    return Posted(after, tuple(moves), (accrual_lot,) if accrual_lot else ())
+
+
+def return_of(
+    standing: Standing,
+    *,
+    receipt_id: str,
+    accrual_lot_id: str | None,
+    points_taken: Decimal,
+    points_returned: Decimal,
+    spends: Sequence[Spend],
+    basis_decrease: Decimal,
+    refund_id: str,
+    at: datetime,
+) -> Posted:
+    """Lines of a receipt brought back: its accrual taken back (from its own lot first; if
+    spent already the balance goes negative), the redeemed points given back as lots with
+    their original expiry, and the purchase taken off the tier basis and average check."""
+    account = standing.account
+    moves: list[Movement] = []
+    if points_taken > ZERO:
+        account, taken = debit(
+            account,
+            points_taken,
+            at,
+            kind=MovementKind.TAKE_BACK,
+            first_from=accrual_lot_id,
+            allow_debt=True,
+        )
+        moves += taken
+    refunds: list[Lot] = []
+    if points_returned > ZERO:
+        for lot in refund_lots(spends, points_returned, at, f"refund:{refund_id}"):
+            lot = replace(lot, receipt=receipt_id)
+            account, credited = credit(account, lot, at)
+            moves += credited
+            refunds.append(lot)
+    p = standing.profile
+    profile = replace(p, sales_net_total=p.sales_net_total - basis_decrease)
+    after = Standing(account, profile, standing.tier_basis - basis_decrease)
+    return Posted(after, tuple(moves), tuple(refunds))
+
+
+def adjustment(
+    standing: Standing,
+    bonus: BonusProgram | None,
+    *,
+    event_id: str,
+    points: Decimal,
+    at: datetime,
+    tz: ZoneInfo,
+    allow_debt: bool = False,
+) -> Posted:
+    """A manager's plus (a lot with the program's usual expiry) or minus (spent like a
+    redemption; a live minus is checked against the balance first)."""
+    if points > ZERO:
+        expiry = bonus.expiry_days if bonus else None
+        lot = bonus_lot(f"manual:{event_id}", LotKind.MANUAL, points, at, expiry, tz)
+        account, moves = credit(standing.account, lot, at)
+        return Posted(replace(standing, account=account), tuple(moves), (lot,))
+    account, moves = debit(standing.account, -points, at, allow_debt=allow_debt)
+    return Posted(replace(standing, account=account), tuple(moves))
+
+
+def _expiry(account: Account, lot_id: str | None) -> datetime | None:
+    lot = account.lot(lot_id) if lot_id else None
+    return lot.expires_at if lot else None
