@@ -7,11 +7,12 @@ can store the history and a replay can reproduce it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from cashier_app.engine.calendar import add_days
@@ -188,3 +189,54 @@ def bonus_lot(
     ``expiry_days`` later in the store's calendar (None: never)."""
     expires = add_days(at, expiry_days, tz) if expiry_days is not None else None
     return Lot(lot_id, kind, points, points, at, at, expires)
+
+
+def lot_to_json(lot: Lot) -> dict[str, Any]:
+    """A lot as plain JSON values (amounts as decimal text, moments as ISO 8601): the one
+    form the replay's saved state, the server's feed and snapshot and the till's apply
+    share."""
+    return {
+        "id": lot.id,
+        "kind": lot.kind.value,
+        "points": str(lot.points),
+        "remaining": str(lot.remaining),
+        "credited_at": lot.credited_at.isoformat(),
+        "available_at": lot.available_at.isoformat(),
+        "expires_at": lot.expires_at.isoformat() if lot.expires_at else None,
+        "receipt": lot.receipt,
+        "origin_lot": lot.origin_lot,
+        "settled": lot.settled,
+        "warned": lot.warned,
+    }
+
+
+def lot_from_json(x: Mapping[str, Any], since: datetime | None = None) -> Lot:
+    """``lot_to_json`` read back. Amounts must be decimal text: a number could be
+    hundredths (how the snapshot and the ledger hold them), a hundred times too much read
+    as points. ``since`` stands in for a missing credit or availability moment."""
+
+    def amount(value: Any) -> Decimal:
+        if not isinstance(value, str):
+            raise TypeError(f"a lot's points are not decimal text: {value!r}")
+        return Decimal(value)
+
+    def moment(value: Any) -> datetime | None:
+        return datetime.fromisoformat(value) if value else None
+
+    credited = moment(x.get("credited_at")) or since
+    available = moment(x.get("available_at")) or since
+    if credited is None or available is None:
+        raise ValueError(f"lot {x.get('id')!r} has no credit or availability moment")
+    return Lot(
+        str(x["id"]),
+        LotKind(x["kind"]),
+        amount(x["points"]),
+        amount(x["remaining"]),
+        credited,
+        available,
+        moment(x.get("expires_at")),
+        x.get("receipt"),
+        x.get("origin_lot"),
+        bool(x.get("settled")),
+        bool(x.get("warned")),
+    )

@@ -19,7 +19,7 @@ from typing import Any
 
 from cashier_app.engine import postings
 from cashier_app.engine.automation import AutoEvent, Profile, run_until
-from cashier_app.engine.lots import Account, Lot, LotKind
+from cashier_app.engine.lots import Account, Lot, LotKind, lot_from_json, lot_to_json
 from cashier_app.engine.money import ZERO
 from cashier_app.engine.postings import Posted, Standing
 from cashier_app.engine.program import Program
@@ -243,23 +243,7 @@ def state_to_dict(state: CustomerReplay, last: tuple[datetime, str, int] | None)
             "sales_count": p.sales_count,
             "sales_net_total": str(p.sales_net_total),
         },
-        "lots": [
-            {
-                "id": lot.id,
-                "kind": lot.kind.value,
-                "points": str(lot.points),
-                "remaining": str(lot.remaining),
-                "credited_at": when(lot.credited_at),
-                "available_at": when(lot.available_at),
-                "expires_at": when(lot.expires_at),
-                "receipt": lot.receipt,
-                "origin_lot": lot.origin_lot,
-                "settled": lot.settled,
-                "warned": lot.warned,
-            }
-            for lot in state.account.lots
-            if lot.remaining > ZERO
-        ],
+        "lots": [lot_to_json(lot) for lot in state.account.lots if lot.remaining > ZERO],
         "receipts": {
             rid: [
                 lot_id,
@@ -287,22 +271,7 @@ def state_from_dict(
         sales_count=p["sales_count"],
         sales_net_total=Decimal(p["sales_net_total"]),
     )
-    lots = tuple(
-        Lot(
-            x["id"],
-            LotKind(x["kind"]),
-            Decimal(x["points"]),
-            Decimal(x["remaining"]),
-            datetime.fromisoformat(x["credited_at"]),
-            datetime.fromisoformat(x["available_at"]),
-            _t(x["expires_at"]),
-            x["receipt"],
-            x["origin_lot"],
-            x["settled"],
-            x["warned"],
-        )
-        for x in d["lots"]
-    )
+    lots = tuple(lot_from_json(x) for x in d["lots"])
     receipts = {
         rid: (lot_id, [Spend(a, Decimal(b), _t(c), Decimal(g)) for a, b, c, g in spends])
         for rid, (lot_id, spends) in d["receipts"].items()

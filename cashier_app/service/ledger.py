@@ -27,6 +27,7 @@ from cashier_app.storage import health
 from cashier_app.storage import schema as t
 from cashier_app.storage.db import Database
 from cashier_app.storage.queries import open_lots
+from cashier_app.storage.rows import account_values, lot_row
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -374,7 +375,7 @@ class Ledger:
         for lot in after.account.lots:
             prev = old.get(lot.id)
             if prev is None:
-                new_lots.append(_lot_values(after.id, lot, event_id))
+                new_lots.append(lot_row(after.id, lot, event_id))
             elif prev != lot:
                 changed_lots.append(
                     {
@@ -389,24 +390,16 @@ class Ledger:
         if changed_lots:
             conn.execute(_UPDATE_LOT, changed_lots)
         due = automation.next_due(program, after.bonus, after.account, after.profile)
-        p = after.profile
-        conn.execute(
-            _UPDATE_ACCOUNT,
-            {
-                "cid": after.id,
-                "balance": after.account.balance(at),
-                "pending": after.account.pending(at),
-                "debt": after.account.debt,
-                "tier_basis": after.tier_basis,
-                "last_purchase_at": p.last_purchase_at,
-                "sales_count": p.sales_count,
-                "sales_net_total": p.sales_net_total,
-                "winback_stage": p.winback_stage,
-                "birthday_year_done": p.birthday_year_done,
-                "next_due_at": due.at if due else None,
-                "updated_at": at,
-            },
+        values = account_values(
+            balance=after.account.balance(at),
+            pending=after.account.pending(at),
+            debt=after.account.debt,
+            tier_basis=after.tier_basis,
+            profile=after.profile,
+            next_due_at=due.at if due else None,
+            updated_at=at,
         )
+        conn.execute(_UPDATE_ACCOUNT, {"cid": after.id, **values})
 
     def _write_movements(
         self, conn: Connection, customer_id: str, event_id: str | None, moves: Iterable[Movement]
@@ -440,24 +433,6 @@ def _lot(row: Row[Any]) -> Lot:
         settled=row.settled,
         warned=row.warned,
     )
-
-
-def _lot_values(customer_id: str, lot: Lot, event_id: str | None) -> dict[str, Any]:
-    return {
-        "id": lot.id,
-        "customer_id": customer_id,
-        "kind": lot.kind.value,
-        "points": lot.points,
-        "remaining": lot.remaining,
-        "credited_at": lot.credited_at,
-        "available_at": lot.available_at,
-        "expires_at": lot.expires_at,
-        "receipt_id": lot.receipt,
-        "origin_lot_id": lot.origin_lot,
-        "settled": lot.settled,
-        "warned": lot.warned,
-        "event_id": event_id,
-    }
 
 
 def zero_account_values(customer_id: str, at: datetime) -> dict[str, Any]:

@@ -19,11 +19,14 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
+from cashier_app.engine.automation import Profile
 from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.lots import lot_from_json
 from cashier_app.engine.program import parse_program
 from cashier_app.service.ledger import Ledger, zero_account_values
 from cashier_app.service.programs import install_in
 from cashier_app.storage import schema as t
+from cashier_app.storage.rows import account_values, lot_row
 from cashier_app.sync.client import Change
 
 log = logging.getLogger(__name__)
@@ -171,8 +174,8 @@ def _rebase(ledger: Ledger, conn: Connection, key: str, snap: dict[str, Any]) ->
     """The server's state of a customer who also has events this till has not sent yet
     (recorded while the sync was under way): take the server's state and apply this till's
     own unsent events on top, with the engine's replay, so they count exactly once."""
-    from cashier_app.engine.automation import Profile, next_due
-    from cashier_app.engine.lots import Account, Lot, LotKind
+    from cashier_app.engine.automation import next_due
+    from cashier_app.engine.lots import Account
     from cashier_app.engine.replay import CustomerReplay, RecordedEvent, advance, apply
     from cashier_app.engine.returns import Spend
 
@@ -180,22 +183,7 @@ def _rebase(ledger: Ledger, conn: Connection, key: str, snap: dict[str, Any]) ->
     row = conn.execute(select(t.customers).where(t.customers.c.id == key)).one()
     group = program.group(row.group_id) or program.default_group
     prof = snap.get("profile", {})
-    lots = tuple(
-        Lot(
-            x["id"],
-            LotKind(x["kind"]),
-            _amount(x["points"]),
-            _amount(x["remaining"]),
-            _t(x["credited_at"]) or row.registered_at,
-            _t(x["available_at"]) or row.registered_at,
-            _t(x.get("expires_at")),
-            x.get("receipt"),
-            x.get("origin_lot"),
-            bool(x.get("settled")),
-            bool(x.get("warned")),
-        )
-        for x in snap.get("lots", [])
-    )
+    lots = tuple(lot_from_json(x, row.registered_at) for x in snap.get("lots", []))
     state = CustomerReplay(
         customer=key,
         group=group.id,
@@ -244,48 +232,20 @@ def _rebase(ledger: Ledger, conn: Connection, key: str, snap: dict[str, Any]) ->
     now = ledger.clock()
     advance(state, program, now)
     conn.execute(delete(t.lots).where(t.lots.c.customer_id == key))
-    kept = [lot for lot in state.account.lots if lot.remaining > 0]
+    kept = [lot_row(key, lot) for lot in state.account.lots if lot.remaining > 0]
     if kept:
-        conn.execute(
-            insert(t.lots),
-            [
-                {
-                    "id": lot.id,
-                    "customer_id": key,
-                    "kind": lot.kind.value,
-                    "points": lot.points,
-                    "remaining": lot.remaining,
-                    "credited_at": lot.credited_at,
-                    "available_at": lot.available_at,
-                    "expires_at": lot.expires_at,
-                    "receipt_id": lot.receipt,
-                    "origin_lot_id": lot.origin_lot,
-                    "settled": lot.settled,
-                    "warned": lot.warned,
-                    "event_id": None,
-                }
-                for lot in kept
-            ],
-        )
+        conn.execute(insert(t.lots), kept)
     due = next_due(program, program.bonus_program_of(group), state.account, state.profile)
-    p = state.profile
-    conn.execute(
-        update(t.accounts)
-        .where(t.accounts.c.customer_id == key)
-        .values(
-            balance=state.account.balance(now),
-            pending=state.account.pending(now),
-            debt=state.account.debt,
-            tier_basis=state.tier_basis,
-            last_purchase_at=p.last_purchase_at,
-            sales_count=p.sales_count,
-            sales_net_total=p.sales_net_total,
-            winback_stage=p.winback_stage,
-            birthday_year_done=p.birthday_year_done,
-            next_due_at=due.at if due else None,
-            updated_at=now,
-        )
+    values = account_values(
+        balance=state.account.balance(now),
+        pending=state.account.pending(now),
+        debt=state.account.debt,
+        tier_basis=state.tier_basis,
+        profile=state.profile,
+        next_due_at=due.at if due else None,
+        updated_at=now,
     )
+    conn.execute(update(t.accounts).where(t.accounts.c.customer_id == key).values(**values))
 
 
 def _program(ledger: Ledger, conn: Connection, key: str, doc: dict[str, Any]) -> None:
@@ -299,40 +259,33 @@ def _program(ledger: Ledger, conn: Connection, key: str, doc: dict[str, Any]) ->
 
 
 def _lot_row(customer_id: str, lot: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": lot["id"],
-        "customer_id": customer_id,
-        "kind": lot["kind"],
-        "points": _amount(lot["points"]),
-        "remaining": _amount(lot["remaining"]),
-        "credited_at": _t(lot["credited_at"]),
-        "available_at": _t(lot["available_at"]),
-        "expires_at": _t(lot.get("expires_at")),
-        "receipt_id": lot.get("receipt"),
-        "origin_lot_id": lot.get("origin_lot"),
-        "settled": bool(lot.get("settled")),
-        "warned": bool(lot.get("warned")),
-        "event_id": None,
-    }
+    return lot_row(customer_id, lot_from_json(lot))
 
 
 def _account_values(ledger: Ledger, customer_id: str, snap: dict[str, Any]) -> dict[str, Any]:
     prof = snap.get("profile", {})
-    return {
-        "cid": customer_id,
-        "balance": _amount(snap["balance"]),
-        "pending": _amount(snap["pending"]),
-        "debt": _amount(snap["debt"]),
-        "tier_basis": _amount(snap["tier_basis"]),
-        "last_purchase_at": _t(prof.get("last_purchase_at")),
-        "sales_count": int(prof.get("sales_count") or 0),
-        "sales_net_total": _amount(prof.get("sales_net_total") or "0"),
-        "winback_stage": int(prof.get("winback_stage") or 0),
-        "birthday_year_done": prof.get("birthday_year_done"),
+    now = ledger.clock()
+    profile = Profile(
+        customer=customer_id,
+        registered_at=now,  # not in the projection row: the customers row holds it
+        birthday=None,
+        last_purchase_at=_t(prof.get("last_purchase_at")),
+        winback_stage=int(prof.get("winback_stage") or 0),
+        birthday_year_done=prof.get("birthday_year_done"),
+        sales_count=int(prof.get("sales_count") or 0),
+        sales_net_total=_amount(prof.get("sales_net_total") or "0"),
+    )
+    values = account_values(
+        balance=_amount(snap["balance"]),
+        pending=_amount(snap["pending"]),
+        debt=_amount(snap["debt"]),
+        tier_basis=_amount(snap["tier_basis"]),
+        profile=profile,
         # The till recomputes its own next automatic event at its next automation run.
-        "next_due_at": ledger.clock(),
-        "updated_at": _t(snap.get("as_of")) or ledger.clock(),
-    }
+        next_due_at=now,
+        updated_at=_t(snap.get("as_of")) or now,
+    )
+    return {"cid": customer_id, **values}
 
 
 def _merge(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> None:
