@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from cashier_app.engine.calendar import add_days, birthday_in_year, local_date, local_midnight
 from cashier_app.engine.lots import (
     Account,
-    Lot,
     LotKind,
     Movement,
     bonus_lot,
@@ -57,14 +56,6 @@ class Occasion(IntEnum):
     WINBACK_SECOND = 3
     EXPIRY_WARNING = 4
     EXPIRY = 5
-
-
-MESSAGE_KINDS = {
-    Occasion.BIRTHDAY: "birthday",
-    Occasion.WINBACK_FIRST: "winback_first",
-    Occasion.WINBACK_SECOND: "winback_second",
-    Occasion.EXPIRY_WARNING: "expiry_warning",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +117,6 @@ def _next_winback(program: Program, bonus: BonusProgram, profile: Profile) -> Du
             Occasion.WINBACK_SECOND,
         )
     return None
-
-
-def _warning_at(program: Program, bonus: BonusProgram | None, lot: Lot) -> datetime | None:
-    if bonus is None or bonus.expiry_warning_days is None or lot.expires_at is None or lot.warned:
-        return None
-    return _warning_moment(lot.available_at, lot.expires_at, bonus.expiry_warning_days, program.tz)
 
 
 @lru_cache(maxsize=65536)

@@ -177,11 +177,6 @@ def expire(account: Account, lot_id: str, at: datetime) -> tuple[Account, list[M
     return account.with_lots([gone]), [Movement(MovementKind.EXPIRE, lot.remaining, at, lot.id)]
 
 
-def without_closed(account: Account) -> Account:
-    """Drop lots with nothing left: they can no longer change."""
-    return replace(account, lots=tuple(lot for lot in account.lots if lot.remaining > ZERO))
-
-
 def bonus_lot(
     lot_id: str, kind: LotKind, points: Decimal, at: datetime, expiry_days: int | None, tz: ZoneInfo
 ) -> Lot:
