@@ -431,11 +431,12 @@ def cmd_scanner(args: argparse.Namespace) -> int:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
-    from cashier_app.sync import worker
+    from cashier_app.service.enrolment import enrol
+    from cashier_app.service.users import OPERATOR
     from cashier_app.sync.client import SyncError
 
     try:
-        device_id = worker.enrol(_ledger(args), args.server, args.code, args.name)
+        device_id = enrol(_ledger(args), args.server, args.code, args.name, actor=OPERATOR)
     except SyncError as exc:
         print(f"cashier-app: enrolment failed: {exc}", file=sys.stderr)
         return EXIT_REFUSED

@@ -81,3 +81,18 @@ def install_in(
     ledger.audit(
         conn, "install_program", str(program.version), actor_name, {"version": program.version}
     )
+
+
+def program_in_force(ledger: Ledger) -> Program:
+    """The installed version the till works by: its groups, region and time zone are what
+    the window's forms offer and show."""
+    with ledger.db.read() as conn:
+        return ledger.program(conn)
+
+
+def ensure_program(ledger: Ledger, default: Mapping[str, Any]) -> None:
+    """Install ``default`` on a till that has no program yet (its first start)."""
+    with ledger.db.read() as conn:
+        installed = conn.execute(select(func.max(t.program_versions.c.version))).scalar()
+    if installed is None:
+        install_program(ledger, default)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cashier_app import service
 from cashier_app.engine.errors import LoyaltyError
-from cashier_app.service import users
+from cashier_app.service import programs, users
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.runs import UncleanStop, begin_run
 from cashier_app.service.users import OPERATOR, Role
@@ -47,40 +47,52 @@ def make_app(argv: list[str] | None = None, lang: str | None = None) -> QApplica
 
 
 def ensure_program(ledger: Ledger) -> None:
+    """A till's first start works by the demo shop's program until the store installs its
+    own."""
     import json
 
     from cashier_app.paths import resource
 
-    with ledger.db.read() as conn:
-        try:
-            ledger.program(conn)
-            return
-        except LoyaltyError:
-            pass
     doc = json.loads(resource("programs", "samosale_default.json").read_text(encoding="utf-8"))
-    service.install_program(ledger, doc)
+    programs.ensure_program(ledger, doc)
 
 
-def log_in(ledger: Ledger) -> Workstation | None:
-    """First run (the administrator), then the login screen and the user's shift."""
+def open_till(data_dir: Path) -> Ledger:
+    ledger = service.open_ledger(data_dir)
+    if ledger.db.read_only:  # the window records sales: refuse it now, not at a sale
+        ledger.db.close()
+        raise health.read_only(ledger.db.path)
+    ensure_program(ledger)
+    return ledger
+
+
+def log_in(ledger: Ledger, tasks: TaskManager) -> Workstation | None:
+    """First run (the administrator), then the login screen and the user's shift; the
+    ledger is read and written on the TaskManager's thread while the dialogs wait."""
     from cashier_app.ui.main_window import role_name
 
-    if not users.has_users(ledger):
+    if not tasks.wait_for(lambda: users.has_users(ledger)):
         first = FirstRunDialog()
         if not first.exec():
             return None
-        users.create_user(
-            ledger, first.name.text(), Role.ADMINISTRATOR, first.pin.text(), actor=OPERATOR
+        name, pin = first.name.text(), first.pin.text()
+        tasks.wait_for(
+            lambda: users.create_user(ledger, name, Role.ADMINISTRATOR, pin, actor=OPERATOR)
         )
     # Administrators last: on a till's first start the list opens on a cashier, never on
     # the account whose lock-out would stop the whole shop.
-    staff = sorted(users.list_users(ledger), key=lambda u: u.role == Role.ADMINISTRATOR)
+    staff = sorted(
+        tasks.wait_for(lambda: users.list_users(ledger)),
+        key=lambda u: u.role == Role.ADMINISTRATOR,
+    )
     people = [(u.name, role_name(u.role.value)) for u in staff]
-    login = LoginDialog(people, lambda name, pin: users.login(ledger, name, pin))
+    login = LoginDialog(
+        people, lambda name, pin: tasks.wait_for(lambda: users.login(ledger, name, pin))
+    )
     if not login.exec() or login.actor is None:
         return None
     ws = Workstation(ledger, login.actor)
-    ws.ensure_shift()
+    tasks.wait_for(ws.begin)
     return ws
 
 
@@ -90,13 +102,17 @@ class Session(QObject):
     The scanner is installed before the login screen, so a scan there is caught too."""
 
     def __init__(
-        self, ledger: Ledger, app: QApplication, unclean: Sequence[UncleanStop] = ()
+        self,
+        ledger: Ledger,
+        app: QApplication,
+        tasks: TaskManager,
+        unclean: Sequence[UncleanStop] = (),
     ) -> None:
         super().__init__(app)
         self.ledger = ledger
         self.unclean = list(unclean)  # told to the first user who logs in
         self.app = app
-        self.tasks = TaskManager(app)
+        self.tasks = tasks
         self.scanner = ScannerFilter(ScannerSettings.load(), parent=app)
         self.scanner.install(app)
         self.scanner.scanned.connect(self._scan_without_window)
@@ -115,7 +131,7 @@ class Session(QObject):
             take(code)
 
     def begin(self) -> MainWindow | None:
-        ws = log_in(self.ledger)
+        ws = log_in(self.ledger, self.tasks)
         if ws is None:
             return None
         old, self.window = self.window, MainWindow(ws, self.tasks, self.scanner)
@@ -142,10 +158,10 @@ class Session(QObject):
 
 
 def start(
-    ledger: Ledger, app: QApplication, unclean: Sequence[UncleanStop] = ()
+    ledger: Ledger, app: QApplication, tasks: TaskManager, unclean: Sequence[UncleanStop] = ()
 ) -> MainWindow | None:
     """First run (the administrator), login, the shift, the window."""
-    return Session(ledger, app, unclean).begin()
+    return Session(ledger, app, tasks, unclean).begin()
 
 
 def freeze_startup_heap() -> None:
@@ -210,12 +226,9 @@ def quit_on_terminate(app: QApplication) -> None:
 def run(data_dir: Path, lang: str | None = None) -> int:
     started = time.perf_counter()
     app = make_app(lang=lang)
+    tasks = TaskManager(app)
     try:
-        ledger = service.open_ledger(data_dir)
-        if ledger.db.read_only:  # the window records sales: refuse it now, not at a sale
-            ledger.db.close()
-            raise health.read_only(ledger.db.path)
-        ensure_program(ledger)
+        ledger = tasks.wait_for(lambda: open_till(data_dir))
     except LoyaltyError as exc:  # a damaged, lost, newer or read-only ledger: why, what now
         QMessageBox.critical(None, "cashier-app", f"{explain(exc)}\n\n{exc.message}")
         return 2
@@ -229,10 +242,10 @@ def run(data_dir: Path, lang: str | None = None) -> int:
             "or export what can still be read with cashier-app salvage --output FOLDER.",
         )
         return 2
-    mark, unclean = begin_run(ledger)
+    mark, unclean = tasks.wait_for(lambda: begin_run(ledger))
     quit_on_terminate(app)
     try:
-        window = start(ledger, app, unclean)
+        window = start(ledger, app, tasks, unclean)
         if window is None:
             return 0
         if os.environ.get("CASHIER_APP_TIMING"):

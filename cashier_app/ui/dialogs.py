@@ -36,8 +36,9 @@ from cashier_app.engine.money import parse_amount, parse_quantity
 from cashier_app.engine.pins import check_pin
 from cashier_app.engine.returns import ReturnRequest
 from cashier_app.service.catalogue import ImportReport
-from cashier_app.service.history import CustomerHistory, customer_history
+from cashier_app.service.history import CustomerHistory
 from cashier_app.service.phones import normalise_phone
+from cashier_app.service.receipts import ReturnableLine
 from cashier_app.service.results import CustomerView, Registration, ReturnResult
 from cashier_app.service.users import Actor, Permission, Role
 from cashier_app.ui.messages import explain
@@ -146,12 +147,15 @@ class LoginDialog(QDialog):
         if not pin:
             self.error.setText(self.tr("Type your PIN."))
             return
+        self.ok.setEnabled(False)  # the check may wait on the ledger: one try at a time
         try:
             self.actor = self._login(name, pin)  # type: ignore[operator]
         except LoyaltyError as exc:
             self.error.setText(explain(exc))
             self.pin.clear()
             return
+        finally:
+            self.ok.setEnabled(True)
         store = QSettings("cashier-app", "workstation")
         store.setValue(LAST_USER_KEY, name)
         store.sync()
@@ -242,8 +246,7 @@ class RegistrationDialog(QDialog):
         self.tasks = tasks
         self.result_registration: Registration | None = None
         self.setWindowTitle(self.tr("New customer"))
-        with ws.ledger.db.read() as conn:
-            program = ws.ledger.program(conn, fresh=False)
+        program = ws.program
         self._region_code = program.default_region
         layout = QVBoxLayout(self)
         form = QFormLayout()
@@ -488,9 +491,8 @@ class CustomerCardDialog(QDialog):
         self.receipts.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.receipts.itemDoubleClicked.connect(lambda _: self._return_selected())
         self.resize(760, 620)
-        with ws.ledger.db.read() as conn:
-            self._tz = ws.ledger.program(conn, fresh=False).tz
-        tasks.read(lambda: customer_history(ws.ledger, customer.id), self._show)
+        self._tz = ws.program.tz
+        tasks.read(lambda: ws.history(customer.id), self._show)
 
     def _return_selected(self) -> None:
         row = self.receipts.currentRow()
@@ -572,7 +574,7 @@ class ReturnDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.ok)
         layout.addLayout(buttons)
-        self._lines: list[tuple[int, str, str | None, Decimal, Decimal]] = []
+        self._lines: list[ReturnableLine] = []
         self.resize(680, 420)
 
     def take_scan(self, code: str) -> bool:
@@ -584,12 +586,13 @@ class ReturnDialog(QDialog):
     def load(self) -> None:
         number = self.number.text().strip()
 
-        def show(lines: list[tuple[int, str, str | None, Decimal, Decimal]]) -> None:
+        def show(lines: list[ReturnableLine]) -> None:
             self._lines = lines
             self.error.setText("")
             self.table.setRowCount(len(lines))
-            for i, (_, sku, name, left, amount) in enumerate(lines):
-                for j, text in enumerate([name or sku, qty_text(left), money_text(amount), "0"]):
+            for i, line in enumerate(lines):
+                cells = [line.name or line.sku, qty_text(line.left), money_text(line.amount), "0"]
+                for j, text in enumerate(cells):
                     item = QTableWidgetItem(text)
                     if j < 3:
                         item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
@@ -600,21 +603,21 @@ class ReturnDialog(QDialog):
                 raise error
             self.error.setText(explain(error))
 
-        self.tasks.read(lambda: self.ws.receipt_lines(number), show, failed)
+        self.tasks.read(lambda: self.ws.returnable_lines(number), show, failed)
 
     def return_all(self) -> None:
         for i, line in enumerate(self._lines):
-            self.table.item(i, 3).setText(qty_text(line[3]))
+            self.table.item(i, 3).setText(qty_text(line.left))
         self.submit()
 
     def submit(self) -> None:
         items = []
-        for i, (index, _, _, _, _) in enumerate(self._lines):
+        for i, line in enumerate(self._lines):
             text = (self.table.item(i, 3).text() or "0").strip().replace(",", ".")
             if text in ("0", ""):
                 continue
             try:
-                items.append(ReturnRequest(None, parse_quantity(text), index))
+                items.append(ReturnRequest(None, parse_quantity(text), line.index))
             except ValueError:
                 self.error.setText(
                     self.tr("Line {n}: the quantity must be a number.").format(n=i + 1)
@@ -727,7 +730,6 @@ class EnrolDialog(QDialog):
         self.setMinimumWidth(520)
 
     def enrol(self) -> None:
-        from cashier_app.sync import worker
         from cashier_app.sync.client import SyncError
 
         url, code, name = (
@@ -746,13 +748,14 @@ class EnrolDialog(QDialog):
 
         def failed(error: BaseException) -> None:
             self.ok.setEnabled(True)
-            if not isinstance(error, SyncError):
+            if isinstance(error, LoyaltyError):
+                self.error.setText(explain(error))
+            elif isinstance(error, SyncError):
+                self.error.setText(str(error))
+            else:
                 raise error
-            self.error.setText(str(error))
 
-        self.tasks.write(
-            lambda: worker.enrol(self.ws.ledger, url, code, name), done, failed, name="enrol"
-        )
+        self.tasks.write(lambda: self.ws.enrol(url, code, name), done, failed, name="enrol")
 
 
 class ImportDialog(QDialog):

@@ -149,6 +149,8 @@ class MainWindow(QMainWindow):
     def show_sync(self, st: SyncStatus) -> None:
         """The sync worker's news (delivered on the main thread)."""
         self.enrolled = st.enrolled
+        if st.pulled:  # a new program version comes this way: the forms follow it
+            self.tasks.read(self.ws.read_program)
         if not st.enrolled:
             self.online_label.setText(self.tr("● Standalone"))
             self.queue_label.setText("")
@@ -361,10 +363,16 @@ class MainWindow(QMainWindow):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        try:
-            self.ws.close_shift()
-        except LoyaltyError as exc:
-            QMessageBox.information(self, self.tr("Shift"), exc.message)
+
+        def refused(error: BaseException) -> None:
+            if not isinstance(error, LoyaltyError):
+                raise error
+            QMessageBox.information(self, self.tr("Shift"), error.message)
+            self._log_out()
+
+        self.tasks.write(self.ws.close_shift, lambda _: self._log_out(), refused, "close_shift")
+
+    def _log_out(self) -> None:
         self._status_timer.stop()
         self.scanner.scanned.disconnect(self.take_scan)
         self.hide()

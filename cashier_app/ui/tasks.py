@@ -13,12 +13,13 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEventLoop, QObject, Signal
 
 log = logging.getLogger(__name__)
 Closure = Callable[[], None]
+T = TypeVar("T")
 
 
 class TaskManager(QObject):
@@ -84,6 +85,17 @@ class TaskManager(QObject):
         on_error: Callable[[BaseException], None] | None = None,
     ) -> Future[Any]:
         return self._submit(self._readers, task, on_done, on_error, None)
+
+    def wait_for(self, task: Callable[[], T]) -> T:
+        """Run ``task`` on the writer thread and give its result, serving the window's
+        events meanwhile: for the steps before a window exists (the first start, login,
+        opening the shift) that must finish before the next one can be shown."""
+        future = self._writer.submit(task)
+        loop = QEventLoop()
+        future.add_done_callback(lambda _: self.run_on_main(loop.quit))
+        if not future.done():
+            loop.exec()
+        return future.result()
 
     def _run_closures(self) -> None:
         with self._lock:

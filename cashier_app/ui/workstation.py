@@ -7,18 +7,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from cashier_app import service
 from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.program import Program
 from cashier_app.engine.receipt import LineInput, ReceiptQuote, RedeemRequest
 from cashier_app.engine.returns import ReturnRequest
-from cashier_app.service import catalogue, refused, users
+from cashier_app.service import catalogue, enrolment, programs, receipts, refused, users
 from cashier_app.service.cards import QR_SCHEME, card_from_scan, is_valid_ean13
 from cashier_app.service.catalogue import ImportReport, Product, Progress
+from cashier_app.service.history import CustomerHistory, customer_history
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.phones import looks_like_phone, mask_phone
+from cashier_app.service.receipts import ReturnableLine
 from cashier_app.service.refused import RefusedOperation
 from cashier_app.service.results import CustomerView, Registration, ReturnResult, SaleResult
 from cashier_app.service.users import Actor, Permission
@@ -51,9 +53,24 @@ class Workstation:
     def __init__(self, ledger: Ledger, actor: Actor) -> None:
         self.ledger = ledger
         self.actor = actor
+        self._program: Program | None = None
 
     def can(self, permission: Permission) -> bool:
         return self.actor.can(permission)
+
+    @property
+    def program(self) -> Program:
+        """The program in force as last read, so a dialog builds its form (groups, region,
+        time zone) without a query of its own. Login reads it off the GUI thread, and the
+        window again when sync brings news (a new version comes that way); the first use
+        reads it only where login did not run (the benchmark, a test)."""
+        if self._program is None:
+            return self.read_program()
+        return self._program
+
+    def read_program(self) -> Program:
+        self._program = programs.program_in_force(self.ledger)
+        return self._program
 
     def show_phone(self, view: CustomerView) -> str:
         return view.phone if self.can(Permission.SEE_FULL_PHONE) else mask_phone(view.phone)
@@ -98,6 +115,9 @@ class Workstation:
 
     def customer(self, customer_id: str) -> CustomerView:
         return service.get_customer(self.ledger, customer_id)
+
+    def history(self, customer_id: str) -> CustomerHistory:
+        return customer_history(self.ledger, customer_id)
 
     def search_customers(self, query: str) -> list[CustomerView]:
         return service.search_customers(self.ledger, query)
@@ -148,33 +168,23 @@ class Workstation:
     def give_back(self, receipt_number: str, items: Sequence[ReturnRequest]) -> ReturnResult:
         return service.record_return(self.ledger, receipt_number, items, actor=self.actor)
 
-    def receipt_lines(
-        self, receipt_number: str
-    ) -> list[tuple[int, str, str | None, Decimal, Decimal]]:
-        """(line index, sku, name, quantity left to return, amount) of a recorded receipt."""
-        from sqlalchemy import select
-
-        from cashier_app.storage import schema as t
-
-        with self.ledger.db.read() as conn:
-            receipt = conn.execute(
-                select(t.receipts.c.id).where(t.receipts.c.number == receipt_number)
-            ).scalar()
-            if receipt is None:
-                raise LoyaltyError("unknown_receipt", f"there is no receipt {receipt_number!r}")
-            rows = conn.execute(
-                select(t.receipt_lines)
-                .where(t.receipt_lines.c.receipt_id == receipt)
-                .order_by(t.receipt_lines.c.line_no)
-            ).all()
-        return [(r.line_no, r.sku, r.name, r.qty - r.returned_qty, r.amount) for r in rows]
+    def returnable_lines(self, receipt_number: str) -> list[ReturnableLine]:
+        return receipts.returnable_lines(self.ledger, receipt_number)
 
     def import_catalogue(self, path: Path, skip_invalid: bool, progress: Progress) -> ImportReport:
         return catalogue.import_catalogue(
             self.ledger, path, skip_invalid=skip_invalid, progress=progress, actor=self.actor
         )
 
+    def enrol(self, server_url: str, code: str, device_name: str) -> str:
+        return enrolment.enrol(self.ledger, server_url, code, device_name, actor=self.actor)
+
     # -- till --------------------------------------------------------------------------------
+    def begin(self) -> None:
+        """The user's start at the till: their shift open, the program read for the forms."""
+        self.ensure_shift()
+        self.read_program()
+
     def ensure_shift(self) -> None:
         if self.actor.id is not None and users.current_shift(self.ledger, self.actor) is None:
             users.open_shift(self.ledger, actor=self.actor)
