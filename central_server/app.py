@@ -12,24 +12,35 @@ import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from central_server.store import (
-    MAX_STORE_NAME,
-    MAX_USER_NAME,
-    Device,
-    ServerError,
-    ServerStore,
+from cashier_app.engine.protocol import (
+    MAX_PAGE,
+    ClockAnswer,
+    CodeAnswer,
+    CodeRequest,
+    CountAnswer,
+    Enrolment,
+    EnrolRequest,
+    PrefixAnswer,
+    Problem,
+    Products,
+    ProgramAnswer,
+    PullAnswer,
+    PushAnswer,
+    PushRequest,
+    QuarantineDecision,
+    QuarantineState,
+    User,
+    json_problem,
 )
+from central_server.store import Device, ServerError, ServerStore
 
-MAX_BATCH = 5000
-MAX_PAGE = 5000
 REPLAY_EVERY = 0.25  # seconds between looks for settled customers
 MIN_ADMIN_TOKEN = 16  # characters; an empty or short token would open the admin API
 
@@ -188,158 +199,6 @@ async def _problem(
         }
     )
     await send({"type": "http.response.body", "body": body})
-
-
-MAX_JSON_DEPTH = 32  # nesting of an event's payload or a program document; the tills' are < 8
-
-
-def json_problem(value: Any, where: str, depth: int = 0) -> str | None:
-    """What the database cannot store in a JSON value, or None: nesting deeper than
-    ``MAX_JSON_DEPTH``, or a NUL character in a string or key (PostgreSQL's text holds
-    none). Iterative, so no depth sent can exhaust the stack."""
-    stack: list[tuple[Any, int]] = [(value, depth)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return f"{where}: NUL characters are not allowed"
-        elif isinstance(item, dict | list):
-            if level >= MAX_JSON_DEPTH:
-                return f"{where}: nested deeper than {MAX_JSON_DEPTH} levels"
-            if isinstance(item, dict):
-                stack += [(k, level) for k in item]
-                stack += [(v, level + 1) for v in item.values()]
-            else:
-                stack += [(v, level + 1) for v in item]
-    return None
-
-
-class _Body(BaseModel):
-    """A request body: no unknown fields, and no NUL character or over-deep nesting
-    anywhere in it (see ``json_problem``), which PostgreSQL would answer with an error."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="after")
-    def _storable(self) -> Self:
-        for name in type(self).model_fields:
-            value = getattr(self, name)
-            if isinstance(value, str | dict) and (problem := json_problem(value, name)):
-                raise ValueError(problem)
-        return self
-
-
-class EnrolRequest(_Body):
-    code: str = Field(min_length=4, max_length=64)
-    device_name: str = Field(min_length=1, max_length=80)
-
-
-class EnrolAnswer(BaseModel):
-    device_id: str
-    token: str
-    card_prefix: str
-
-
-class EventIn(_Body):
-    id: str = Field(min_length=8, max_length=36, pattern=r"^[0-9a-fA-F-]+$")
-    device_seq: int = Field(ge=1)
-    kind: str = Field(min_length=1, max_length=24, pattern=r"^[a-z_]+$")
-    at: datetime
-    customer_id: str | None = Field(default=None, max_length=36)
-    program_version: int | None = Field(default=None, ge=1)
-    payload: dict[str, Any]
-
-
-class PushRequest(_Body):
-    events: list[EventIn] = Field(min_length=1, max_length=MAX_BATCH)
-
-    @model_validator(mode="after")
-    def _each_once(self) -> Self:
-        seen: set[str] = set()
-        for event in self.events:
-            if event.id in seen:
-                raise ValueError(f"event {event.id} is in this push twice")
-            seen.add(event.id)
-        return self
-
-
-class PushResultOut(BaseModel):
-    id: str
-    status: Literal["accepted", "duplicate", "refused"]
-    reason: str | None = None
-
-
-class PushAnswer(BaseModel):
-    results: list[PushResultOut]
-    last_seq: int
-
-
-class Change(BaseModel):
-    cursor: int
-    kind: str
-    key: str
-    payload: dict[str, Any]
-
-
-class PullAnswer(BaseModel):
-    changes: list[Change]
-    cursor: int
-    more: bool
-
-
-class ClockAnswer(BaseModel):
-    server_time: datetime
-    skew_seconds: float
-
-
-class ProgramAnswer(BaseModel):
-    version: int
-
-
-class CodeAnswer(BaseModel):
-    code: str
-
-
-class ProductIn(_Body):
-    sku: str = Field(min_length=1, max_length=64)
-    barcode: str | None = Field(default=None, pattern=r"^[0-9A-Za-z\-]{4,32}$")
-    name: str = Field(min_length=1, max_length=200)
-    price: str = Field(pattern=r"^\d{1,10}(\.\d{1,2})?$")
-    category: str | None = Field(default=None, max_length=64)
-    brand: str | None = Field(default=None, max_length=64)
-    no_loyalty: bool = False
-
-
-class ProductsIn(_Body):
-    products: list[ProductIn] = Field(min_length=1, max_length=10000)
-
-
-class UserIn(_Body):
-    name: str = Field(min_length=1, max_length=MAX_USER_NAME)
-    role: Literal["cashier", "senior_cashier", "manager", "administrator"]
-    # Checked by the PIN rule (cashier_app/engine/pins.py) with the role, as on the till.
-    pin: str | None = Field(default=None, max_length=64)
-    active: bool = True
-    # A store's name, or "*" for every store; left out, the user keeps theirs (a new
-    # user's is "main").
-    store: str | None = Field(default=None, min_length=1, max_length=MAX_STORE_NAME)
-
-
-class CodeIn(_Body):
-    store: str = Field(default="main", min_length=1, max_length=MAX_STORE_NAME)
-
-
-class PrefixAnswer(BaseModel):
-    card_prefix: str
-
-
-class CountAnswer(BaseModel):
-    count: int
-
-
-class Problem(BaseModel):
-    code: str
-    message: str
 
 
 class GroupCommit:
@@ -502,18 +361,15 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
         422: {"description": "invalid input"},
     }
 
-    @app.post("/v1/enrol", response_model=EnrolAnswer, responses=refusals)
-    def enrol(body: EnrolRequest) -> EnrolAnswer:
+    @app.post("/v1/enrol", response_model=Enrolment, responses=refusals)
+    def enrol(body: EnrolRequest) -> Enrolment:
         dev, token = store.enrol(body.code, body.device_name)
-        return EnrolAnswer(device_id=dev.id, token=token, card_prefix=dev.card_prefix)
+        return Enrolment(device_id=dev.id, token=token, card_prefix=dev.card_prefix)
 
     @app.post("/v1/events", response_model=PushAnswer, responses=refusals)
     def push(body: PushRequest, dev: Annotated[Device, Depends(pushing_device)]) -> PushAnswer:
         results, last = writer.push(dev, [e.model_dump() for e in body.events])
-        return PushAnswer(
-            results=[PushResultOut(id=r.id, status=r.status, reason=r.reason) for r in results],
-            last_seq=last,
-        )
+        return PushAnswer(results=results, last_seq=last)
 
     @app.get("/v1/changes", response_model=PullAnswer, responses=refusals)
     def pull(
@@ -555,7 +411,7 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
         responses=refusals,
         dependencies=[Depends(admin)],
     )
-    def enrol_code(body: CodeIn | None = None) -> CodeAnswer:
+    def enrol_code(body: CodeRequest | None = None) -> CodeAnswer:
         return CodeAnswer(code=store.issue_code(body.store if body else "main"))
 
     @app.post(
@@ -593,11 +449,11 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
         responses=refusals,
         dependencies=[Depends(admin)],
     )
-    def products(body: ProductsIn) -> CountAnswer:
+    def products(body: Products) -> CountAnswer:
         return CountAnswer(count=store.put_products([p.model_dump() for p in body.products]))
 
     @app.put("/v1/admin/users", status_code=204, responses=refusals, dependencies=[Depends(admin)])
-    def user(body: UserIn) -> None:
+    def user(body: User) -> None:
         store.put_user(body.name, body.role, body.pin, body.active, body.store)
 
     @app.get("/v1/admin/reconciliation", responses=refusals, dependencies=[Depends(admin)])
@@ -606,7 +462,7 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
 
     @app.get("/v1/admin/quarantine", responses=refusals, dependencies=[Depends(admin)])
     def quarantine(
-        state: Annotated[Literal["held", "released", "rejected", "all"], Query()] = "held",
+        state: Annotated[Literal[QuarantineState, "all"], Query()] = "held",
     ) -> list[dict[str, Any]]:
         return store.quarantined(None if state == "all" else state)
 
@@ -616,7 +472,7 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
         responses=refusals,
         dependencies=[Depends(admin)],
     )
-    def decide(event_id: str, decision: Literal["release", "reject"]) -> None:
+    def decide(event_id: str, decision: QuarantineDecision) -> None:
         store.decide(event_id, release=decision == "release")
 
     return app

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.program import load_program_text
+from cashier_app.engine.protocol import ROLES
 from central_server.db import make_engine, migrate
 from central_server.store import ServerError, ServerStore
 
@@ -75,9 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     ci.add_argument("file")
     us = sub.add_parser("user", help="staff the tills of their store get, with PINs hashed")
     us.add_argument("name")
-    us.add_argument(
-        "--role", required=True, choices=["cashier", "senior_cashier", "manager", "administrator"]
-    )
+    us.add_argument("--role", required=True, choices=ROLES)
     us.add_argument(
         "--pin",
         help="4 to 8 digits, 6 to 8 for a manager or administrator (required for a new user, "

@@ -40,6 +40,16 @@ from cashier_app.engine.event_check import FUTURE_TOLERANCE, InvalidEvent, check
 from cashier_app.engine.pins import check_pin
 from cashier_app.engine.plausibility import implausible
 from cashier_app.engine.program import Program, parse_program
+from cashier_app.engine.protocol import (
+    ALL_STORES,
+    DEFAULT_STORE,
+    MAX_STORE_NAME,
+    MAX_USER_NAME,
+    SNAPSHOT_FORMAT,
+    PushResult,
+    Refusal,
+    refusal,
+)
 from cashier_app.engine.replay import (
     CustomerReplay,
     Overdraft,
@@ -62,17 +72,7 @@ QUIET = timedelta(seconds=2)  # a customer's events have settled after this
 MOST_LAG = timedelta(seconds=10)  # replayed by then even while events keep coming
 
 
-# A user's name is the key of their change in the feed (feed.key, 64 characters), so the
-# server takes names of at most 64 characters (a till alone takes 80).
-MAX_USER_NAME = 64
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-# Stores (shops): a till belongs to the store named with its enrolment code, a member of
-# staff to one store or to every store (ALL_STORES, as the API and the command line write
-# it; None in the database). A till receives the staff of its store and of every store.
-DEFAULT_STORE = "main"
-ALL_STORES = "*"
-MAX_STORE_NAME = 40
 
 # A till's card numbers are "2" + its 4-digit card prefix + a 7-digit sequence + the
 # EAN-13 check digit (cashier_app/service/cards.py), so there are 9,999 prefixes (0001 to
@@ -120,13 +120,6 @@ class Device:
     card_prefix: str
     last_seq: int
     store: str = DEFAULT_STORE
-
-
-@dataclass(frozen=True)
-class PushResult:
-    id: str
-    status: str  # accepted, duplicate, refused
-    reason: str | None = None
 
 
 class ServerStore:
@@ -1199,8 +1192,8 @@ class ServerStore:
         customer with their account snapshot, as gzip-compressed JSON lines. The till
         then pulls the feed after that cursor.
 
-        Format 2 (``SNAPSHOT_FORMAT``), one line each: a header ``{"cursor", "customers",
-        "format"}``; ``["program", version, document]``; ``["product", sku, product]``;
+        The format (engine/protocol.py SNAPSHOT_*), one line each: a header ``{"cursor",
+        "customers", "format"}``; ``["program", version, document]``; ``["product", sku, product]``;
         ``["user", name, user]``; and per customer ``["customer", id, phone, name,
         birthday, group, registered_at, cards, account, lots]`` where ``account`` is
         ``[balance, pending, debt, tier_basis, last_purchase_at, sales_count,
@@ -1390,15 +1383,16 @@ def _malformed(
         try:
             check_event(ev, now)
         except InvalidEvent as exc:
-            reasons[ev["id"]] = f"invalid_event: {exc.reason}"
+            reasons[ev["id"]] = refusal(Refusal.INVALID_EVENT, exc.reason)
     if not reasons:
         return []
     first_id, first = next(iter(reasons.items()))
     return [
         PushResult(
-            ev["id"],
-            "refused",
-            reasons.get(ev["id"]) or f"batch_refused: event {first_id} is refused: {first}",
+            id=ev["id"],
+            status="refused",
+            reason=reasons.get(ev["id"])
+            or refusal(Refusal.BATCH_REFUSED, f"event {first_id} is refused: {first}"),
         )
         for ev in batch
     ]
@@ -1431,12 +1425,13 @@ def _reused(
         if ev.get("id") in known or receipt is None:
             continue
         if receipt in used or receipt in seen:
-            reason = "invalid_event: payload.receipt_id: another sale has this receipt id"
+            reason = refusal(
+                Refusal.INVALID_EVENT, "payload.receipt_id: another sale has this receipt id"
+            )
+            batch_refused = refusal(Refusal.BATCH_REFUSED, f"event {ev['id']} is refused: {reason}")
             return [
                 PushResult(
-                    e["id"],
-                    "refused",
-                    reason if e is ev else f"batch_refused: event {ev['id']} is refused: {reason}",
+                    id=e["id"], status="refused", reason=reason if e is ev else batch_refused
                 )
                 for e in batch
             ]
@@ -1455,23 +1450,26 @@ def _sort_out(
     for ev in sorted(batch, key=lambda e: e["device_seq"]):
         seen = known.get(ev["id"])
         if stop:
-            results.append(PushResult(ev["id"], "refused", "after_gap"))
+            results.append(PushResult(id=ev["id"], status="refused", reason=Refusal.AFTER_GAP))
         elif seen is not None:
             same = seen.device_id == device_id and seen.device_seq == ev["device_seq"]
             results.append(
-                PushResult(
-                    ev["id"], "duplicate" if same else "refused", None if same else "id_reused"
-                )
+                PushResult(id=ev["id"], status="duplicate")
+                if same
+                else PushResult(id=ev["id"], status="refused", reason=Refusal.ID_REUSED)
             )
         elif ev["device_seq"] <= last:
-            results.append(PushResult(ev["id"], "refused", "sequence_reused"))
+            results.append(
+                PushResult(id=ev["id"], status="refused", reason=Refusal.SEQUENCE_REUSED)
+            )
         elif ev["device_seq"] != last + 1:
-            results.append(PushResult(ev["id"], "refused", f"gap: expected {last + 1}"))
+            gap = refusal(Refusal.GAP, f"expected {last + 1}")
+            results.append(PushResult(id=ev["id"], status="refused", reason=gap))
             stop = True
         else:
             accepted.append(ev)
             last = ev["device_seq"]
-            results.append(PushResult(ev["id"], "accepted"))
+            results.append(PushResult(id=ev["id"], status="accepted"))
     return results, accepted, last
 
 
@@ -1499,9 +1497,6 @@ def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
     with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([row[c] for c in columns])
-
-
-SNAPSHOT_FORMAT = 2
 
 
 def _snapshot_customer(

@@ -11,12 +11,14 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 import requests
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
+from cashier_app.engine.protocol import Change as Change  # the feed's reader takes it from here
+from cashier_app.engine.protocol import ClockAnswer, Enrolment, PullAnswer, PushAnswer
 from cashier_app.sync.outbox import OutboxEvent
 
 TIMEOUT = (5.0, 30.0)  # connect, read
@@ -29,45 +31,6 @@ class SyncError(Exception):
         super().__init__(message)
         self.retry = retry
         self.status = status
-
-
-class _Answer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class Enrolment(_Answer):
-    device_id: str = Field(min_length=8, max_length=36)
-    token: str = Field(min_length=20, max_length=200)
-    card_prefix: str = Field(pattern=r"^[0-9]{4}$")
-
-
-class PushResult(_Answer):
-    id: str
-    status: Literal["accepted", "duplicate", "refused"]
-    reason: str | None = None
-
-
-class PushAnswer(_Answer):
-    results: list[PushResult]
-    last_seq: int = Field(ge=0)
-
-
-class Change(_Answer):
-    cursor: int = Field(ge=1)
-    kind: str = Field(max_length=16)
-    key: str = Field(max_length=64)
-    payload: dict[str, Any]
-
-
-class PullAnswer(_Answer):
-    changes: list[Change]
-    cursor: int = Field(ge=0)
-    more: bool
-
-
-class ClockAnswer(_Answer):
-    server_time: datetime
-    skew_seconds: float
 
 
 @dataclass
@@ -87,7 +50,7 @@ class SyncClient:
         self,
         method: str,
         path: str,
-        model: type[_Answer],
+        model: type[BaseModel],
         extra_headers: dict[str, str] | None = None,
         **kw: Any,
     ) -> Any:

@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Table, select, update
 
+from cashier_app.engine.protocol import SNAPSHOT_FORMAT
 from cashier_app.service.ledger import Ledger
 from cashier_app.storage import schema as t
 from cashier_app.storage.types import Scaled, bulk_converter
@@ -30,7 +31,7 @@ from cashier_app.sync.client import SyncError
 
 BATCH = 5000
 NAME_TRIGGER = "customer_names_ai"
-FORMAT = 2  # of the snapshot's lines: see central_server.store.ServerStore.snapshot
+FORMAT = SNAPSHOT_FORMAT  # the lines' layout: engine/protocol.py SNAPSHOT_*
 LOAD_CACHE_KIB = -524288  # 512 MiB, for the length of a first pull
 LOADED = ("customers", "accounts", "lots", "cards")
 CUSTOMER_COLUMNS = (
@@ -44,7 +45,8 @@ CUSTOMER_COLUMNS = (
     "event_id",
 )
 CARD_COLUMNS = ("number", "customer_id", "issued_at")
-# In the order of a format-2 snapshot's account and lot arrays (with the ids put first).
+# In the order of a snapshot's account and lot arrays (protocol SNAPSHOT_ACCOUNT and
+# SNAPSHOT_LOT, with the ids put first).
 ACCOUNT_COLUMNS = (
     "customer_id",
     "balance",
