@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from cashier_app.engine.events import EventKind
 from cashier_app.engine.money import parse_amount, parse_quantity
 
 # The till's own limits (service and ledger schema), repeated here because the engine may
@@ -40,7 +41,7 @@ FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(minutes=10)
 LATEST_AHEAD = timedelta(days=2 * 36600)  # an accrual delay and an expiry of 100 years each
 
-KINDS = ("customer_registered", "sale", "return", "adjustment", "shift_opened", "shift_closed")
+KINDS = tuple(EventKind)
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -306,12 +307,12 @@ def _shift(p: Mapping[str, Any], at: datetime) -> None:
 
 
 _PAYLOADS: dict[str, Callable[[Mapping[str, Any], datetime], None]] = {
-    "customer_registered": _registration,
-    "sale": _sale,
-    "return": _return,
-    "adjustment": _adjustment,
-    "shift_opened": _shift,
-    "shift_closed": _shift,
+    EventKind.CUSTOMER_REGISTERED: _registration,
+    EventKind.SALE: _sale,
+    EventKind.RETURN: _return,
+    EventKind.ADJUSTMENT: _adjustment,
+    EventKind.SHIFT_OPENED: _shift,
+    EventKind.SHIFT_CLOSED: _shift,
 }
 
 
@@ -339,8 +340,8 @@ def check_event(event: Mapping[str, Any], received_at: datetime) -> None:
         _int(version, "program_version", 1, 2**31 - 1)
     payload = _object(event.get("payload"), "payload")
     _PAYLOADS[kind](payload, at)
-    if kind in ("customer_registered", "adjustment") and customer is None:
+    if kind in (EventKind.CUSTOMER_REGISTERED, EventKind.ADJUSTMENT) and customer is None:
         raise InvalidEvent("customer_id", "required for this kind")
-    owned = kind in ("customer_registered", "sale", "adjustment")
+    owned = kind in (EventKind.CUSTOMER_REGISTERED, EventKind.SALE, EventKind.ADJUSTMENT)
     if owned and payload.get("customer_id") != customer:
         raise InvalidEvent("payload.customer_id", "differs from the event's customer_id")

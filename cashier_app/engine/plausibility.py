@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
+from cashier_app.engine.events import EventKind
 from cashier_app.engine.money import CENT, HUNDRED, ZERO, round_money
 from cashier_app.engine.program import PercentAccrual, Program
 
@@ -33,9 +34,9 @@ def implausible(
 ) -> str | None:
     """Why the event could not have come from the program, or None. ``sale``: for a
     return, the payload of the sale it returns (None when the server does not have it)."""
-    if kind == "sale":
+    if kind == EventKind.SALE:
         return _sale(payload, program)
-    if kind == "return" and sale is not None:
+    if kind == EventKind.RETURN and sale is not None:
         return _return(payload, sale)
     return None
 

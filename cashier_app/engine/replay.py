@@ -19,6 +19,7 @@ from typing import Any
 
 from cashier_app.engine import postings
 from cashier_app.engine.automation import AutoEvent, Profile, run_until
+from cashier_app.engine.events import EventKind
 from cashier_app.engine.lots import Account, Lot, LotKind, lot_from_json, lot_to_json
 from cashier_app.engine.money import ZERO
 from cashier_app.engine.postings import Posted, Standing
@@ -127,7 +128,7 @@ def apply(state: CustomerReplay, event: RecordedEvent, program: Program) -> None
     advance(state, program, event.at)
     p = event.payload
     at = event.at
-    if event.kind == "sale":
+    if event.kind == EventKind.SALE:
         receipt = p["receipt_id"]
         accrued = _d(p.get("accrued"))
         lot_info = p.get("accrual_lot")
@@ -149,7 +150,7 @@ def apply(state: CustomerReplay, event: RecordedEvent, program: Program) -> None
         _take(state, posted)
         state.overdrafts += _overdrafts(event, posted, p.get("number"))
         state.receipts[receipt] = (accrual.id if accrual else None, posted.spent)
-    elif event.kind == "return":
+    elif event.kind == EventKind.RETURN:
         receipt = p["receipt_id"]
         lot_id, spends = state.receipts.get(receipt, (None, []))
         posted = postings.return_of(
@@ -173,7 +174,7 @@ def apply(state: CustomerReplay, event: RecordedEvent, program: Program) -> None
                 lot_id,
                 [replace(s, given_back=s.given_back + given.get(s.lot, ZERO)) for s in spends],
             )
-    elif event.kind == "adjustment":
+    elif event.kind == EventKind.ADJUSTMENT:
         group = program.group(state.group) or program.default_group
         posted = postings.adjustment(
             _standing(state),
@@ -194,8 +195,8 @@ def replay_customer(
     events: Iterable[RecordedEvent], program_at: ProgramAt, until: datetime | None = None
 ) -> CustomerReplay:
     """All of one customer's events, registration first, in the deterministic order."""
-    ordered = sorted(events, key=lambda e: (e.kind != "customer_registered", e.order))
-    if not ordered or ordered[0].kind != "customer_registered":
+    ordered = sorted(events, key=lambda e: (e.kind != EventKind.CUSTOMER_REGISTERED, e.order))
+    if not ordered or ordered[0].kind != EventKind.CUSTOMER_REGISTERED:
         raise ValueError("a customer's events start with their registration")
     first = ordered[0]
     state = start(first, program_at(first.program_version))

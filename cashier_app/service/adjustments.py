@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from cashier_app.engine import postings
 from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.events import EventKind
 from cashier_app.engine.money import ZERO, check_points_size, format_points, is_on_step
 from cashier_app.service.customers import view_of_state
 from cashier_app.service.ledger import Ledger, check_moment
@@ -56,7 +57,7 @@ def adjust_balance(
             )
         event_id = ledger.append_event(
             conn,
-            "adjustment",
+            EventKind.ADJUSTMENT,
             at,
             {"customer_id": customer_id, "points": points, "reason": reason},
             customer_id=customer_id,

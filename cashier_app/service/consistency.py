@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 
 from cashier_app.engine.errors import LoyaltyError, ProgramError
+from cashier_app.engine.events import EventKind
 from cashier_app.engine.program import Program, parse_program
 from cashier_app.engine.replay import CustomerReplay, RecordedEvent, replay_customer
 from cashier_app.service.ledger import Ledger
@@ -53,7 +54,7 @@ def check_accounts(ledger: Ledger) -> AccountsCheck:
             report.problems += _out_of_order(customer, events)
             if report.enrolled or not programs:
                 continue
-            if not any(e.kind == "customer_registered" for e in events):
+            if not any(e.kind == EventKind.CUSTOMER_REGISTERED for e in events):
                 continue  # registered elsewhere: its history is not in this ledger
             report.customers += 1
             report.problems += _compare(conn, customer, events, programs)

@@ -13,6 +13,7 @@ from cashier_app.engine import postings
 from cashier_app.engine.automation import run_until
 from cashier_app.engine.calendar import local_date
 from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.events import EventKind
 from cashier_app.engine.money import ZERO
 from cashier_app.engine.program import Program
 from cashier_app.engine.receipt import bonus_percent_for, discount_percent_for
@@ -72,7 +73,7 @@ def register_customer(
         customer_id = new_id()
         event_id = ledger.append_event(
             conn,
-            "customer_registered",
+            EventKind.CUSTOMER_REGISTERED,
             at,
             {
                 "customer_id": customer_id,

@@ -19,6 +19,7 @@ from cashier_app.engine import automation
 from cashier_app.engine.automation import AutoEvent, Profile
 from cashier_app.engine.calendar import add_days
 from cashier_app.engine.errors import LoyaltyError, ProgramError
+from cashier_app.engine.events import EventKind
 from cashier_app.engine.lots import Account, Lot, LotKind, Movement
 from cashier_app.engine.money import ZERO
 from cashier_app.engine.postings import Posted, Standing
@@ -228,7 +229,7 @@ class Ledger:
     def append_event(
         self,
         conn: Connection,
-        kind: str,
+        kind: EventKind,
         at: datetime,
         payload: Mapping[str, Any],
         *,

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from cashier_app.engine import postings
 from cashier_app.engine.automation import AutoEvent
 from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.events import EventKind
 from cashier_app.engine.lots import MovementKind
 from cashier_app.engine.money import ZERO
 from cashier_app.engine.returns import (
@@ -100,7 +101,7 @@ def record_return(
         return_id = new_id()
         event_id = ledger.append_event(
             conn,
-            "return",
+            EventKind.RETURN,
             at,
             {
                 "return_id": return_id,

@@ -15,6 +15,7 @@ from cashier_app.engine import postings
 from cashier_app.engine.automation import AutoEvent, run_until
 from cashier_app.engine.calendar import add_days, local_date, local_midnight
 from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.events import EventKind
 from cashier_app.engine.lots import Lot, LotKind
 from cashier_app.engine.money import ZERO, check_sale_size
 from cashier_app.engine.program import Program
@@ -160,7 +161,7 @@ def record_sale(
 
         event_id = ledger.append_event(
             conn,
-            "sale",
+            EventKind.SALE,
             at,
             {
                 "receipt_id": receipt_id,

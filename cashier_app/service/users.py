@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.events import EventKind
 from cashier_app.engine.pins import check_pin
 from cashier_app.service.ledger import Ledger, new_id
 from cashier_app.storage import schema as t
@@ -202,7 +203,11 @@ def open_shift(ledger: Ledger, *, actor: Actor, at: datetime | None = None) -> S
         except IntegrityError:
             raise LoyaltyError("shift_already_open", "this user's shift is already open") from None
         ledger.append_event(
-            conn, "shift_opened", at, {"shift_id": shift_id, "user": actor.name}, actor=actor.name
+            conn,
+            EventKind.SHIFT_OPENED,
+            at,
+            {"shift_id": shift_id, "user": actor.name},
+            actor=actor.name,
         )
     return Shift(shift_id, actor.id, at, None)
 
@@ -216,7 +221,11 @@ def close_shift(ledger: Ledger, *, actor: Actor, at: datetime | None = None) -> 
             raise LoyaltyError("no_open_shift", "this user has no open shift")
         conn.execute(update(t.shifts).where(t.shifts.c.id == row.id).values(closed_at=at))
         ledger.append_event(
-            conn, "shift_closed", at, {"shift_id": row.id, "user": actor.name}, actor=actor.name
+            conn,
+            EventKind.SHIFT_CLOSED,
+            at,
+            {"shift_id": row.id, "user": actor.name},
+            actor=actor.name,
         )
     return Shift(row.id, row.user_id, row.opened_at, at)
 

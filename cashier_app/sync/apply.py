@@ -21,6 +21,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 
 from cashier_app.engine.automation import Profile
 from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.events import EventKind
 from cashier_app.engine.lots import lot_from_json
 from cashier_app.engine.program import parse_program
 from cashier_app.service.ledger import Ledger, zero_account_values
@@ -209,7 +210,7 @@ def _rebase(ledger: Ledger, conn: Connection, key: str, snap: dict[str, Any]) ->
     for e in events:
         payload = json.loads(e.payload)
         receipt = payload.get("receipt_id")
-        if e.kind == "return" and receipt not in state.receipts:
+        if e.kind == EventKind.RETURN and receipt not in state.receipts:
             # The sale went up already: its accrual lot and what its redemption spent are here.
             sale = conn.execute(select(t.receipts).where(t.receipts.c.id == receipt)).first()
             spends = conn.execute(
