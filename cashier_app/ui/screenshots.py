@@ -140,21 +140,14 @@ def _refused_list(
     ran a day ahead, as the server words it."""
     from datetime import UTC, datetime, timedelta
 
-    from sqlalchemy import select
-
     from cashier_app.engine.receipt import LineInput
-    from cashier_app.storage import schema as t
     from cashier_app.sync import outbox
     from cashier_app.ui.refused_dialog import RefusedDialog
 
     ledger = ws.ledger
     ahead = datetime.now(UTC) + timedelta(days=1)
     line = LineInput("latte", Decimal("250.00"), Decimal("2"), category="coffee")
-    service.record_sale(ledger, [line], at=ahead)
-    with ledger.db.read() as conn:
-        event_id = conn.execute(
-            select(t.receipts.c.event_id).order_by(t.receipts.c.at.desc()).limit(1)
-        ).scalar_one()
+    event_id = service.record_sale(ledger, [line], at=ahead).event_id
     now = datetime.now(UTC).isoformat("T", "seconds")
     reason = (
         f"invalid_event: at: dated in the future: later than the server's time {now} "
