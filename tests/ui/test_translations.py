@@ -20,7 +20,7 @@ def sources() -> set[str]:
     from cashier_app.ui.messages import MESSAGES
 
     found = set(ReceiptModel.HEADERS) | set(MESSAGES.values())
-    for path in UI.glob("*.py"):
+    for path in UI.rglob("*.py"):  # the dialogs/ package too
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.Call)
