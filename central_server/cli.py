@@ -13,6 +13,7 @@ from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.program import load_program_text
 from cashier_app.engine.protocol import ROLES
 from central_server.db import make_engine, migrate
+from central_server.settings import Settings, admin_token_from_env, check_admin_token, db_from_env
 from central_server.store import ServerError, ServerStore
 
 
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="central-server", description=__doc__)
     parser.add_argument(
         "--db",
-        default=os.environ.get("CENTRAL_SERVER_DB", "central.sqlite3"),
+        default=db_from_env(),
         help="postgresql://… or a SQLite file (default: central.sqlite3, or $CENTRAL_SERVER_DB)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -106,15 +107,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             import uvicorn
 
-            from central_server.app import check_admin_token, create_app
+            from central_server.app import create_app
 
-            admin = os.environ.get("CENTRAL_SERVER_ADMIN_TOKEN")
+            admin = admin_token_from_env()
             if admin is None:
                 admin = secrets.token_urlsafe(32)
                 _write_private(Path(args.admin_token_file), admin + "\n")
                 print(f"admin token for this run written to {args.admin_token_file}")
             try:
-                admin = check_admin_token(admin)
+                # With several workers, the replayer runs here, in the process that
+                # supervises them, and not in each.
+                settings = Settings(args.db, check_admin_token(admin), replay=args.workers <= 1)
             except ValueError as exc:
                 print(f"central-server: {exc}", file=sys.stderr)
                 return 2
@@ -122,12 +125,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.workers > 1:
                 import threading
 
-                from central_server.app import replay_until
+                from central_server.background import replay_until
 
-                os.environ["CENTRAL_SERVER_DB"] = args.db
-                os.environ["CENTRAL_SERVER_ADMIN_TOKEN"] = admin
-                # The replayer runs here, in the process that supervises the workers.
-                os.environ["CENTRAL_SERVER_REPLAY_IN_WORKERS"] = "0"
+                os.environ.update(settings.environment())  # the workers' Settings.from_env
                 threading.Thread(
                     target=replay_until,
                     args=(store, threading.Event(), 10),
@@ -144,7 +144,10 @@ def main(argv: list[str] | None = None) -> int:
                 )
             else:
                 uvicorn.run(
-                    create_app(store, admin), host=args.host, port=args.port, log_level="warning"
+                    create_app(store, settings.admin_token, replay=settings.replay),
+                    host=args.host,
+                    port=args.port,
+                    log_level="warning",
                 )
         elif args.command == "migrate":
             _store(args)

@@ -15,6 +15,7 @@ from central_server import app as server_app
 from central_server import cli
 from central_server.app import create_app
 from central_server.db import make_engine, migrate
+from central_server.settings import MIN_ADMIN_TOKEN
 from central_server.store import ServerStore
 
 
@@ -67,7 +68,7 @@ def test_serve_writes_a_generated_token_to_an_owner_only_file(tmp_path, monkeypa
     assert cli.main(["--db", db, "serve", "--admin-token-file", str(token_file)]) == 0
     assert ran
     token = token_file.read_text().strip()
-    assert len(token) >= server_app.MIN_ADMIN_TOKEN
+    assert len(token) >= MIN_ADMIN_TOKEN
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     out = capsys.readouterr()
     assert token not in out.out + out.err

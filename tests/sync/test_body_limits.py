@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from cashier_app.sync import worker
-from central_server.app import (
+from central_server.body_limits import (
     PUSH_BODY_LIMIT,
     SMALL_BODY_LIMIT,
     BodyLimit,

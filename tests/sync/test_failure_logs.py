@@ -13,7 +13,7 @@ import requests
 from sqlalchemy import insert
 
 from central_server import schema as s
-from central_server.app import log_failure
+from central_server.problems import log_failure
 from tests.sync.conftest import RunningServer
 
 PHONE = "+79161234567"

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from central_server import schema as s
-from central_server.app import GroupCommit
+from central_server.background import GroupCommit
 from central_server.store import ServerError
 
 MORNING = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
