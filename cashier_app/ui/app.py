@@ -26,6 +26,7 @@ from cashier_app.ui.automations import AutomationTimer
 from cashier_app.ui.dialogs import FirstRunDialog, LoginDialog
 from cashier_app.ui.main_window import MainWindow
 from cashier_app.ui.messages import explain
+from cashier_app.ui.operations import OpChanges
 from cashier_app.ui.scanner import ScannerFilter, ScannerSettings
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.workstation import Workstation
@@ -186,7 +187,12 @@ def start_sync(
     loop.bridge = bridge  # type: ignore[attr-defined]
     connect_sync(loop, window)
     loop.start()
-    tasks.operation_done.connect(lambda _: loop.wake())  # a sale goes out within seconds
+
+    def changed(changes: OpChanges) -> None:
+        if changes.sync:
+            loop.wake()  # a sale goes out within seconds
+
+    tasks.operation_done.connect(changed)
     app.aboutToQuit.connect(lambda: loop.stop(timeout=5))
     return loop
 

@@ -29,6 +29,7 @@ from cashier_app.service.automations import (
     run_automation_batch,
 )
 from cashier_app.service.ledger import Ledger
+from cashier_app.ui.operations import OpChanges, customer_ids
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.workstation import Workstation
 
@@ -111,7 +112,9 @@ class AutomationTimer(QObject):
         self.runs += 1
         if self._happened:
             log.info("automatic events: %d", len(self._happened))
-            self.tasks.operation_done.emit("automations")  # screens show the new balances
+            touched = customer_ids(automatic=self._happened)
+            # The screens show the new balances.
+            self.tasks.operation_done.emit(OpChanges("automations", touched, sync=True))
         wait = self.every
         if next_at is not None:
             until_due = (next_at - self.ledger.clock()).total_seconds() + AFTER_DUE_SECONDS

@@ -34,6 +34,7 @@ from cashier_app.service.results import CustomerView, SaleResult
 from cashier_app.service.users import Permission
 from cashier_app.ui.keyboard import layout_back
 from cashier_app.ui.messages import explain
+from cashier_app.ui.operations import CollectionOp, OpChanges, customer_ids
 from cashier_app.ui.receipt_model import CartLine, ReceiptModel, money_text, qty_text
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.theme import set_prop
@@ -142,6 +143,7 @@ class CheckoutScreen(QWidget):
         self._build()
         self._shortcuts()
         self.new_receipt()
+        tasks.operation_done.connect(self._changed)
 
     # -- layout ------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -556,6 +558,22 @@ class CheckoutScreen(QWidget):
             )
         self.customer_tier.setText(" · ".join(parts))
 
+    def _changed(self, changes: OpChanges) -> None:
+        """An operation elsewhere (a return from the card, an automatic bonus) changed the
+        customer on the open receipt: their points and what they may pay with follow."""
+        shown = self.customer
+        if shown is None or shown.id not in changes.customers or self.stack.currentIndex() != 0:
+            return
+
+        def fresh(view: CustomerView) -> None:
+            still = self.customer is not None and self.customer.id == view.id
+            if still and self.stack.currentIndex() == 0:
+                self.customer = view
+                self._show_customer()
+                self.requote()
+
+        self.tasks.read(lambda: self.ws.customer(shown.id), fresh, self.refuse)
+
     def _open_card(self) -> None:
         if self.customer is not None:
             self.customer_card_requested.emit(self.customer.id)
@@ -670,9 +688,14 @@ class CheckoutScreen(QWidget):
             self._after_payment.clear()
             self.refuse(error)
 
-        self.tasks.write(
-            lambda: self.ws.pay(lines, customer_id, redeem, payment), done, failed, name="sale"
+        def changes(sale: SaleResult) -> OpChanges:
+            touched = customer_ids(sale.customer, automatic=sale.automatic)
+            return OpChanges("sale", touched, receipt=sale.number, sync=True)
+
+        op = CollectionOp(
+            self.tasks, lambda: self.ws.pay(lines, customer_id, redeem, payment), changes
         )
+        op.success(done).failure(failed).run_in_background()
 
     def _show_slip(self, sale: SaleResult, payment: str) -> None:
         q = sale.quote

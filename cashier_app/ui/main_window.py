@@ -26,6 +26,7 @@ from cashier_app.ui.dialogs import (
     ReturnDialog,
 )
 from cashier_app.ui.notice import show_notice
+from cashier_app.ui.operations import CollectionOp, OpChanges
 from cashier_app.ui.scanner import ScannerFilter
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.theme import DANGER
@@ -77,7 +78,7 @@ class MainWindow(QMainWindow):
         self.checkout.customer_card_requested.connect(self.customer_card)
         self.checkout.return_requested.connect(self.return_items)
         self.checkout.free_amount_requested.connect(self.free_amount)
-        tasks.operation_done.connect(lambda _: self.refresh_status())
+        tasks.operation_done.connect(self._changed)
         self.resize(1280, 720)  # shown maximised; this is the size when it is restored
 
     # -- menu: what the role may do ----------------------------------------------------------
@@ -234,6 +235,10 @@ class MainWindow(QMainWindow):
             )
         )
 
+    def _changed(self, changes: OpChanges) -> None:
+        if changes.sync:
+            self.refresh_status()
+
     def refresh_status(self) -> None:
         self.tasks.read(self.ws.queued, self._show_queue)
         self.tasks.read(self.ws.refused_waiting, self._show_refused)
@@ -370,7 +375,10 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, self.tr("Shift"), error.message)
             self._log_out()
 
-        self.tasks.write(self.ws.close_shift, lambda _: self._log_out(), refused, "close_shift")
+        op = CollectionOp(
+            self.tasks, self.ws.close_shift, lambda _: OpChanges("close_shift", sync=True)
+        )
+        op.success(lambda _: self._log_out()).failure(refused).run_in_background()
 
     def _log_out(self) -> None:
         self._status_timer.stop()

@@ -5,6 +5,8 @@ another way. The list is read and changed off the UI thread."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from cashier_app.service.refused import RefusedOperation
+from cashier_app.ui.operations import CollectionOp, OpChanges
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.theme import DANGER
 from cashier_app.ui.workstation import Workstation
@@ -130,18 +133,17 @@ class RefusedDialog(QDialog):
             self._say(self.tr("Queued again: the next sync sends it."))
             self.reload()
 
-        self.tasks.write(lambda: self.ws.send_again(op.event_id), done, self._failed, "refused")
+        self._write(lambda: self.ws.send_again(op.event_id), done)
 
     def mark_reviewed(self) -> None:
         op = self._current()
         if op is None:
             return
-        self.tasks.write(
-            lambda: self.ws.mark_reviewed(op.event_id),
-            lambda _: self.reload(),
-            self._failed,
-            "refused",
-        )
+        self._write(lambda: self.ws.mark_reviewed(op.event_id), lambda _: self.reload())
+
+    def _write(self, task: Callable[[], None], done: Callable[[None], None]) -> None:
+        op = CollectionOp(self.tasks, task, lambda _: OpChanges("refused", sync=True))
+        op.success(done).failure(self._failed).run_in_background()
 
     def _say(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet(f"color: {DANGER}; font-weight: 600;" if error else "")

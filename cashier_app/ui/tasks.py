@@ -3,8 +3,8 @@
 One single-worker executor owns every database write, so writes never race each other
 and the window never waits on SQLite; reads that may be slow (search, reports) use a
 small separate pool. Results come back to the main thread through a signal; worker code
-never touches a widget. After each operation ``operation_done`` lets every screen refresh
-what changed.
+never touches a widget. After each write made as an operation (``ui/operations.py``)
+``operation_done`` carries what it changed, for every screen to refresh what it shows.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ T = TypeVar("T")
 
 class TaskManager(QObject):
     _closures_pending = Signal()
-    operation_done = Signal(str)  # the operation's name, for screens to refresh
+    operation_done = Signal(object)  # OpChanges, emitted by ui/operations.py
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -45,7 +45,6 @@ class TaskManager(QObject):
         task: Callable[[], Any],
         on_done: Callable[[Any], None] | None,
         on_error: Callable[[BaseException], None] | None,
-        name: str | None,
     ) -> Future[Any]:
         future = pool.submit(task)
 
@@ -60,8 +59,6 @@ class TaskManager(QObject):
                     return
                 if on_done is not None:
                     on_done(fut.result())
-                if name:
-                    self.operation_done.emit(name)
 
             self.run_on_main(on_main)
 
@@ -73,10 +70,9 @@ class TaskManager(QObject):
         task: Callable[[], Any],
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
-        name: str | None = None,
     ) -> Future[Any]:
         """Run a ledger write on the single writer thread."""
-        return self._submit(self._writer, task, on_done, on_error, name)
+        return self._submit(self._writer, task, on_done, on_error)
 
     def read(
         self,
@@ -84,7 +80,7 @@ class TaskManager(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> Future[Any]:
-        return self._submit(self._readers, task, on_done, on_error, None)
+        return self._submit(self._readers, task, on_done, on_error)
 
     def wait_for(self, task: Callable[[], T]) -> T:
         """Run ``task`` on the writer thread and give its result, serving the window's

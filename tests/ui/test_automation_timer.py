@@ -55,7 +55,7 @@ def test_a_birthday_bonus_due_at_start_is_credited_without_any_operation(
     monkeypatch.setattr(automations, "run_automation_batch", spy)
     window = open_window()
     refreshed: list[str] = []
-    window.tasks.operation_done.connect(refreshed.append)
+    window.tasks.operation_done.connect(lambda changes: refreshed.append(changes.name))
     timer = AutomationTimer(window.ws, window.tasks, window)
     timer.start()
     qtbot.waitUntil(lambda: timer.runs == 1)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.ui.dialogs.common import error_label
 from cashier_app.ui.messages import explain
+from cashier_app.ui.operations import CollectionOp, OpChanges
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.workstation import Workstation
 
@@ -72,4 +73,9 @@ class EnrolDialog(QDialog):
             else:
                 raise error
 
-        self.tasks.write(lambda: self.ws.enrol(url, code, name), done, failed, name="enrol")
+        op = CollectionOp(
+            self.tasks,
+            lambda: self.ws.enrol(url, code, name),
+            lambda _: OpChanges("enrol", sync=True),
+        )
+        op.success(done).failure(failed).run_in_background()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service.catalogue import ImportReport
 from cashier_app.ui.messages import explain
+from cashier_app.ui.operations import CollectionOp, OpChanges
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.workstation import Workstation
 
@@ -121,9 +122,12 @@ class ImportDialog(QDialog):
                 raise error
             self.summary.setText(explain(error))
 
-        self.tasks.write(
-            lambda: self.ws.import_catalogue(path, skip, progress), finished, failed, name="import"
+        op = CollectionOp(
+            self.tasks,
+            lambda: self.ws.import_catalogue(path, skip, progress),
+            lambda _: OpChanges("import", catalogue=True),
         )
+        op.success(finished).failure(failed).run_in_background()
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.setValue(int(done * 100 / total) if total else 100)

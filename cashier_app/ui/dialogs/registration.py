@@ -26,6 +26,7 @@ from cashier_app.service.results import Registration
 from cashier_app.ui.dialogs.common import error_label
 from cashier_app.ui.messages import explain
 from cashier_app.ui.notice import show_notice
+from cashier_app.ui.operations import CollectionOp, OpChanges, customer_ids
 from cashier_app.ui.receipt_model import qty_text
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.theme import set_prop
@@ -218,4 +219,9 @@ class RegistrationDialog(QDialog):
                 raise error
             self.error.setText(explain(error))
 
-        self.tasks.write(lambda: self.ws.register(*args), done, failed, name="register")
+        def changes(reg: Registration) -> OpChanges:
+            touched = customer_ids(reg.customer, automatic=reg.automatic)
+            return OpChanges("register", touched, sync=True)
+
+        op = CollectionOp(self.tasks, lambda: self.ws.register(*args), changes)
+        op.success(done).failure(failed).run_in_background()

@@ -22,6 +22,7 @@ from cashier_app.service.receipts import ReturnableLine
 from cashier_app.service.results import ReturnResult
 from cashier_app.ui.dialogs.common import error_label
 from cashier_app.ui.messages import explain
+from cashier_app.ui.operations import CollectionOp, OpChanges, customer_ids
 from cashier_app.ui.receipt_model import money_text, qty_text
 from cashier_app.ui.tasks import TaskManager
 from cashier_app.ui.workstation import Workstation
@@ -131,4 +132,9 @@ class ReturnDialog(QDialog):
                 raise error
             self.error.setText(explain(error))
 
-        self.tasks.write(lambda: self.ws.give_back(number, items), done, failed, name="return")
+        def changes(result: ReturnResult) -> OpChanges:
+            touched = customer_ids(result.customer, automatic=result.automatic)
+            return OpChanges("return", touched, receipt=result.receipt_number, sync=True)
+
+        op = CollectionOp(self.tasks, lambda: self.ws.give_back(number, items), changes)
+        op.success(done).failure(failed).run_in_background()
