@@ -8,6 +8,7 @@ single writer thread and shows the receipt panel.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut
@@ -114,6 +115,11 @@ class EnterButton(QPushButton):
             self.click()
             return
         super().keyPressEvent(event)
+
+
+class ReceiptState(Enum):
+    OPEN = "open"  # lines are added, the customer and points chosen: the totals show
+    PAID = "paid"  # recorded: the slip shows until the next code or F12
 
 
 class CheckoutScreen(QWidget):
@@ -282,6 +288,7 @@ class CheckoutScreen(QWidget):
         )  # the numbers stay together at the top, the buttons at the bottom
         tl.addLayout(pay, len(rows) + 1, 0, 1, 2)
         self.stack.addWidget(totals)
+        self._pages = {ReceiptState.OPEN: totals}
 
         slip = _panel()
         sl = QVBoxLayout(slip)
@@ -300,8 +307,20 @@ class CheckoutScreen(QWidget):
         sl.addWidget(self.slip_text, 1)
         sl.addWidget(self.next_button)
         self.stack.addWidget(slip)
+        self._pages[ReceiptState.PAID] = slip
         right.addWidget(self.stack, 1)
         root.addLayout(right, 2)
+
+    @property
+    def state(self) -> ReceiptState:
+        return (
+            ReceiptState.PAID
+            if self.stack.currentWidget() is self._pages[ReceiptState.PAID]
+            else ReceiptState.OPEN
+        )
+
+    def _show_state(self, state: ReceiptState) -> None:
+        self.stack.setCurrentWidget(self._pages[state])
 
     @staticmethod
     def _mono() -> object:
@@ -382,7 +401,7 @@ class CheckoutScreen(QWidget):
         return qty
 
     def add_product(self, product: Product) -> None:
-        if self.stack.currentIndex() == 1:
+        if self.state is ReceiptState.PAID:
             self.new_receipt()
         qty = self._take_qty()
         if qty is None:
@@ -395,7 +414,7 @@ class CheckoutScreen(QWidget):
         self.requote()
 
     def add_free_amount(self, amount: Decimal, category: str | None, name: str) -> None:
-        if self.stack.currentIndex() == 1:
+        if self.state is ReceiptState.PAID:
             self.new_receipt()
         row = self.model.add(
             CartLine(f"free:{category or 'other'}", name, amount, Decimal(1), category)
@@ -411,7 +430,7 @@ class CheckoutScreen(QWidget):
 
     def remove_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
-        if rows and self.stack.currentIndex() == 0:
+        if rows and self.state is ReceiptState.OPEN:
             row = rows[0].row()
             self.model.remove(row)
             if self.model.rowCount():
@@ -441,7 +460,7 @@ class CheckoutScreen(QWidget):
             return
         self.unknown_card = None
         if result.kind == "customer" and result.customer is not None:
-            before = self.customer if self.stack.currentIndex() == 0 else None
+            before = self.customer if self.state is ReceiptState.OPEN else None
             self.set_customer(result.customer)
             name = result.customer.name or self.ws.show_phone(result.customer)
             if before is not None and before.id != result.customer.id:
@@ -511,7 +530,7 @@ class CheckoutScreen(QWidget):
 
     # -- customer ----------------------------------------------------------------------------
     def set_customer(self, customer: CustomerView | None) -> None:
-        if self.stack.currentIndex() == 1 and customer is not None:
+        if self.state is ReceiptState.PAID and customer is not None:
             self.new_receipt()
         self.customer = customer
         self.redeem_input.setText("0")
@@ -562,12 +581,16 @@ class CheckoutScreen(QWidget):
         """An operation elsewhere (a return from the card, an automatic bonus) changed the
         customer on the open receipt: their points and what they may pay with follow."""
         shown = self.customer
-        if shown is None or shown.id not in changes.customers or self.stack.currentIndex() != 0:
+        if (
+            shown is None
+            or shown.id not in changes.customers
+            or self.state is not ReceiptState.OPEN
+        ):
             return
 
         def fresh(view: CustomerView) -> None:
             still = self.customer is not None and self.customer.id == view.id
-            if still and self.stack.currentIndex() == 0:
+            if still and self.state is ReceiptState.OPEN:
                 self.customer = view
                 self._show_customer()
                 self.requote()
@@ -660,7 +683,7 @@ class CheckoutScreen(QWidget):
             self._busy
             or self.quote is None
             or not self.model.lines
-            or self.stack.currentIndex() != 0
+            or self.state is not ReceiptState.OPEN
         ):
             return
         if not self.ws.can(Permission.SELL):
@@ -730,7 +753,7 @@ class CheckoutScreen(QWidget):
         self.max_label.setText("")
         self.slip_title.setText(self.tr("Receipt {number}").format(number=sale.number))
         self.slip_text.setText("\n".join(out))
-        self.stack.setCurrentIndex(1)
+        self._show_state(ReceiptState.PAID)
         self.say(self.tr("Paid. Receipt {number} recorded.").format(number=sale.number))
         self.next_button.setFocus()
 
@@ -743,14 +766,14 @@ class CheckoutScreen(QWidget):
         self.quote = None
         self.redeem_input.setText("0")
         self.qty_input.setText("1")
-        self.stack.setCurrentIndex(0)
+        self._show_state(ReceiptState.OPEN)
         self._show_customer()
         self._show_quote(None)
         self.say(self.tr("Ready for the next customer."))
         self.code_input.setFocus()
 
     def _escape(self) -> None:
-        if self.stack.currentIndex() == 1:
+        if self.state is ReceiptState.PAID:
             self.new_receipt()
         else:
             self.code_input.clear()

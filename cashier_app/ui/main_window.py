@@ -15,7 +15,7 @@ from cashier_app.service.results import CustomerView
 from cashier_app.service.runs import UncleanStop
 from cashier_app.service.users import Permission
 from cashier_app.sync.worker import SyncStatus
-from cashier_app.ui.checkout import CheckoutScreen
+from cashier_app.ui.checkout import CheckoutScreen, ReceiptState
 from cashier_app.ui.dialogs import (
     CustomerCardDialog,
     FindCustomerDialog,
@@ -358,7 +358,7 @@ class MainWindow(QMainWindow):
     def close_shift(self) -> None:
         """Close the shift and give the till to the next cashier: the login screen."""
         co = self.checkout
-        if co.model.lines and co.stack.currentIndex() == 0:
+        if co.model.lines and co.state is ReceiptState.OPEN:
             answer = QMessageBox.question(
                 self,
                 self.tr("Close shift"),

@@ -19,6 +19,7 @@ from cashier_app.demo import DEMO_USERS, seed_demo
 from cashier_app.paths import resource
 from cashier_app.service import catalogue, users
 from cashier_app.ui.app import make_app
+from cashier_app.ui.checkout import ReceiptState
 from cashier_app.ui.dialogs import CustomerCardDialog, ImportDialog, RegistrationDialog
 from cashier_app.ui.main_window import MainWindow
 from cashier_app.ui.scanner import ScannerFilter
@@ -88,7 +89,7 @@ def take(out: Path, lang: str = "en") -> None:
         _save(window, out / "checkout-customer-redeem-1920.png")
         window.resize(QSize(1366, 768))
     co.pay("card")
-    _settle(app, lambda: co.stack.currentIndex() == 1)
+    _settle(app, lambda: co.state is ReceiptState.PAID)
     _save(window, out / f"checkout-paid{sfx}.png")
 
     reg = RegistrationDialog(ws, tasks, "8 912 345-67-89", window)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from cashier_app import service
 from cashier_app.service.cards import qr_payload
 from cashier_app.storage import schema as t
+from cashier_app.ui.checkout import ReceiptState
 from cashier_app.ui.dialogs import LoginDialog
 from tests.ui.conftest import type_keys
 
@@ -65,13 +66,13 @@ def test_scan_product_and_card_in_russian_layout_redeem_max_and_pay(
     qtbot.waitUntil(lambda: co.to_pay_label.text() == "175.00")
     assert co.redeem_input.text() == "75"
     qtbot.keyClick(co.code_input, Qt.Key.Key_F9)  # pay cash
-    qtbot.waitUntil(lambda: co.stack.currentIndex() == 1)
+    qtbot.waitUntil(lambda: co.state is ReceiptState.PAID)
     assert co.last_sale is not None and co.last_sale.quote.redeemed == Decimal("75")
     assert "Receipt" in co.slip_title.text() and "175.00" in co.slip_text.text()
     assert service.get_customer(ledger, anna.customer.id).balance == Decimal("230")  # 300 - 75 + 5
     assert receipts(ledger) == 1
     qtbot.keyClick(co.next_button, Qt.Key.Key_F12)
-    qtbot.waitUntil(lambda: co.stack.currentIndex() == 0 and co.model.rowCount() == 0)
+    qtbot.waitUntil(lambda: co.state is ReceiptState.OPEN and co.model.rowCount() == 0)
 
 
 def test_a_scan_while_the_quantity_field_has_focus_does_not_change_the_quantity(qtbot, open_window):

@@ -18,6 +18,7 @@ from cashier_app.service import users
 from cashier_app.service.cards import qr_payload
 from cashier_app.storage import schema as t
 from cashier_app.ui import i18n
+from cashier_app.ui.checkout import ReceiptState
 from cashier_app.ui.dialogs import FreeAmountDialog, LoginDialog, RegistrationDialog
 from cashier_app.ui.scanner import Burst, ScannerFilter, ScannerSettings, is_scan
 from tests.ui.conftest import hid_scan, key_enter, type_keys, when_modal
@@ -45,7 +46,7 @@ def recorded_lines(ledger) -> list[tuple[str, Decimal, Decimal, str | None]]:
 def pay_cash(qtbot, co) -> None:
     qtbot.waitUntil(lambda: co.quote is not None and co.cash_button.isEnabled())
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F9)
-    qtbot.waitUntil(lambda: co.stack.currentIndex() == 1)
+    qtbot.waitUntil(lambda: co.state is ReceiptState.PAID)
 
 
 @pytest.fixture(autouse=True)
@@ -281,7 +282,7 @@ def test_enter_after_payment_starts_the_next_receipt(qtbot, open_window):
     pay_cash(qtbot, co)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is co.next_button)
     key_enter(co.next_button)
-    qtbot.waitUntil(lambda: co.stack.currentIndex() == 0 and co.model.rowCount() == 0)
+    qtbot.waitUntil(lambda: co.state is ReceiptState.OPEN and co.model.rowCount() == 0)
 
 
 def test_scan_card_products_f6_f9_then_the_next_customers_card(qtbot, open_window, store, anna):
@@ -301,7 +302,7 @@ def test_scan_card_products_f6_f9_then_the_next_customers_card(qtbot, open_windo
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F9)
     hid_scan(qtbot, boris.card, gap_ms=1)  # at once, while the sale may still be recording
     qtbot.waitUntil(lambda: co.customer is not None and co.customer.id == boris.customer.id)
-    assert co.stack.currentIndex() == 0 and co.model.rowCount() == 0
+    assert co.state is ReceiptState.OPEN and co.model.rowCount() == 0
     lines = recorded_lines(ledger)
     assert [(sku, qty, price) for sku, qty, price, _ in lines] == [
         ("latte", Decimal(1), Decimal("250.00")), ("cappuccino", Decimal(1), Decimal("220.00")),
@@ -422,7 +423,7 @@ def test_f9_right_after_typing_50_points_pays_50_not_5(qtbot, open_window, store
     co.redeem_input.selectAll()
     type_keys(qtbot, "50", enter=False)  # held by the scanner filter for now
     qtbot.keyClick(co.redeem_input, Qt.Key.Key_F9)
-    qtbot.waitUntil(lambda: co.stack.currentIndex() == 1)
+    qtbot.waitUntil(lambda: co.state is ReceiptState.PAID)
     with ledger.db.read() as conn:
         assert conn.execute(select(t.receipts.c.redeemed)).scalar_one() == Decimal("50")
 

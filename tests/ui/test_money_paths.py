@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
 from sqlalchemy import select
 
 from cashier_app.storage import schema as t
+from cashier_app.ui.checkout import ReceiptState
 from cashier_app.ui.dialogs import FreeAmountDialog, PickDialog
 from tests.ui.conftest import type_keys, when_modal
 
@@ -38,7 +39,7 @@ def pay_cash_and_read(qtbot, window, ledger) -> list[tuple[str, Decimal, int]]:
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     qtbot.keyClick(co.code_input, Qt.Key.Key_F9)  # pay cash
-    qtbot.waitUntil(lambda: co.stack.currentIndex() == 1)
+    qtbot.waitUntil(lambda: co.state is ReceiptState.PAID)
     assert co.last_sale is not None
     return recorded_lines(ledger, co.last_sale.receipt_id)
 
