@@ -94,3 +94,35 @@ def test_a_receipt_changed_past_the_bounds_is_held():
     assert implausible("return", ret | {"points_returned": quote.redeemed + 1}, program, sale)
     assert implausible("return", ret | {"refunded": "100000"}, program, sale)
     assert implausible("return", ret | {"points_taken": "1000000"}, program, None) is None
+
+
+def test_an_accrual_lot_lives_as_the_program_says():
+    """Samosale's points are spendable at once and expire after 60 days."""
+    from datetime import UTC, datetime, timedelta
+
+    program = PROGRAMS[0]
+    at = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    shopper = Shopper(program.group("regular"), Decimal(0), Decimal(0), Decimal(0))  # type: ignore[arg-type]
+    quote = quote_receipt(program, [LineInput("tv", Decimal("1000"), Decimal(1))], shopper, 0)
+
+    def sale(available: datetime, expires: datetime | None) -> dict[str, Any]:
+        lot = {"id": "accrual:r", "available_at": available.isoformat()}
+        lot["expires_at"] = expires.isoformat() if expires else None
+        return _payload(quote) | {"accrual_lot": lot, "tier": quote.tier}
+
+    honest = sale(at, at + timedelta(days=60))
+    assert implausible("sale", honest, program, at=at) is None
+    assert implausible("sale", sale(at, datetime(2100, 1, 1, tzinfo=UTC)), program, at=at)
+    assert implausible("sale", sale(at, None), program, at=at)
+    assert implausible(
+        "sale", sale(at + timedelta(days=30), at + timedelta(days=90)), program, at=at
+    )
+    assert implausible("sale", honest | {"tier": "Platinum"}, program, at=at)
+
+
+def test_a_manual_adjustment_worth_a_fortune_is_held():
+    program = PROGRAMS[0]
+    assert implausible("adjustment", {"points": "640"}, program) is None
+    assert implausible("adjustment", {"points": "-640"}, program) is None
+    assert implausible("adjustment", {"points": "99999999.99"}, program)
+    assert implausible("adjustment", {"points": "-99999999.99"}, program)

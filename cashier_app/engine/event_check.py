@@ -90,11 +90,17 @@ def _uuid(value: Any, field: str) -> str:
 
 def _amount(value: Any, field: str, *, negative: bool = False) -> Decimal:
     """Money or points: a decimal string, finite, at most 12 integer and 2 fractional
-    digits (as the till stores them, in hundredths)."""
+    digits (as the till stores them, in hundredths), written as the till writes it: no
+    spaces, no minus on a zero."""
+    if isinstance(value, str) and value != value.strip():
+        raise InvalidEvent(field, "an amount has no spaces around it")
     try:
-        return parse_amount(value, allow_negative=negative)
+        amount = parse_amount(value, allow_negative=negative)
     except ValueError as exc:
         raise InvalidEvent(field, str(exc)) from None
+    if amount == 0 and str(value).startswith("-"):
+        raise InvalidEvent(field, "a zero has no minus")
+    return amount
 
 
 def _quantity(value: Any, field: str) -> Decimal:
@@ -212,20 +218,13 @@ _LINE_FLAGS = ("no_loyalty", "discount_eligible", "bonus_eligible")
 
 
 def _sale(p: Mapping[str, Any], at: datetime) -> None:
+    # What every till writes on every sale is required: a sale without its amounts or
+    # lines is not one a till recorded.
     _fields(
         p,
         "payload",
-        ("receipt_id",),
-        (
-            "number",
-            "customer_id",
-            "payment",
-            "lines",
-            "discount_percent",
-            "tier",
-            "accrual_lot",
-            *_SALE_AMOUNTS,
-        ),
+        ("receipt_id", "number", "lines", *_SALE_AMOUNTS),
+        ("customer_id", "payment", "discount_percent", "tier", "accrual_lot"),
     )
     _uuid(p["receipt_id"], "payload.receipt_id")
     _opt_text(p.get("number"), "payload.number", MAX_RECEIPT_NUMBER, least=1)
@@ -239,7 +238,10 @@ def _sale(p: Mapping[str, Any], at: datetime) -> None:
     if percent is not None and _amount(percent, "payload.discount_percent") > 100:
         raise InvalidEvent("payload.discount_percent", "a percent is at most 100")
     _opt_text(p.get("tier"), "payload.tier", MAX_TIER)
-    for n, line in enumerate(_list(p.get("lines") or [], "payload.lines", MAX_LINES), 1):
+    lines = _list(p["lines"], "payload.lines", MAX_LINES)
+    if not lines:
+        raise InvalidEvent("payload.lines", "a sale has at least one line")
+    for n, line in enumerate(lines, 1):
         where = f"payload.lines[{n}]"
         line = _object(line, where)
         _fields(
@@ -275,14 +277,17 @@ def _sale(p: Mapping[str, Any], at: datetime) -> None:
 
 def _return(p: Mapping[str, Any], at: datetime) -> None:
     amounts = ("refunded", "points_taken", "points_returned", "basis_decrease")
-    _fields(p, "payload", ("receipt_id",), ("return_id", "number", "lines", *amounts))
+    _fields(p, "payload", ("receipt_id", "lines", *amounts), ("return_id", "number"))
     _uuid(p["receipt_id"], "payload.receipt_id")
     _opt_uuid(p.get("return_id"), "payload.return_id")
     _opt_text(p.get("number"), "payload.number", MAX_RECEIPT_NUMBER, least=1)
     for key in amounts:
         if p.get(key) is not None:
             _amount(p[key], f"payload.{key}")
-    for n, line in enumerate(_list(p.get("lines") or [], "payload.lines", MAX_LINES), 1):
+    lines = _list(p["lines"], "payload.lines", MAX_LINES)
+    if not lines:
+        raise InvalidEvent("payload.lines", "a return has at least one line")
+    for n, line in enumerate(lines, 1):
         where = f"payload.lines[{n}]"
         line = _object(line, where)
         _fields(line, where, ("line", "qty"), ("refund",))

@@ -16,8 +16,9 @@ HUNDRED = Decimal("100")
 
 PointsRounding = Literal["unit", "cent"]
 
-_AMOUNT = re.compile(r"^-?\d{1,12}(\.\d{1,2})?$")
-_QUANTITY = re.compile(r"^\d{1,9}(\.\d{1,3})?$")
+# ASCII digits only: \d would also take other scripts' digits ("١٥"), which Decimal reads.
+_AMOUNT = re.compile(r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$")
+_QUANTITY = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,3})?$")
 
 
 def parse_amount(text: object, *, allow_negative: bool = False) -> Decimal:

@@ -14,6 +14,7 @@ Pure: the caller passes the program and, for a return, the payload of its sale.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
@@ -26,18 +27,30 @@ def _d(value: Any) -> Decimal:
     return Decimal(str(value)) if value is not None else ZERO
 
 
+# A manual adjustment worth more than this (in money) is held for an administrator: a
+# till's manager moves a balance from an old card, not a fortune; a token in the wrong
+# hands would otherwise hand out or wipe out any number of points.
+ADJUSTMENT_REVIEW_MONEY = Decimal("100000")
+
+
 def implausible(
     kind: str,
     payload: Mapping[str, Any],
     program: Program,
     sale: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> str | None:
     """Why the event could not have come from the program, or None. ``sale``: for a
-    return, the payload of the sale it returns (None when the server does not have it)."""
+    return, the payload of the sale it returns (None when the server does not have it);
+    ``at``: the event's moment, against which a sale's accrual lot is dated."""
     if kind == EventKind.SALE:
-        return _sale(payload, program)
+        return _sale(payload, program) or (_accrual_lot(payload, program, at) if at else None)
     if kind == EventKind.RETURN and sale is not None:
         return _return(payload, sale)
+    if kind == EventKind.ADJUSTMENT:
+        worth = abs(_d(payload.get("points"))) * program.bonus_value
+        if worth > ADJUSTMENT_REVIEW_MONEY:
+            return f"an adjustment worth more than {ADJUSTMENT_REVIEW_MONEY} in money"
     return None
 
 
@@ -77,6 +90,39 @@ def _sale(p: Mapping[str, Any], program: Program) -> str | None:
             most = max(most, steps * b.accrual.points)
     if accrued > most:
         return "more points accrued than the program's highest rate gives"
+    tier = p.get("tier")
+    tiers = {t.title for b in bonuses for t in b.tiers}  # the name a receipt shows
+    if tier is not None and tier not in tiers:
+        return "a tier the program does not have"
+    return None
+
+
+# A calendar day of slack: the till counts days in the store's time zone (a daylight
+# saving change makes a "day" 23 or 25 hours).
+_SLACK = timedelta(days=1)
+
+
+def _accrual_lot(p: Mapping[str, Any], program: Program, at: datetime) -> str | None:
+    """The accrual lot becomes spendable and expires as the program's bonus programs
+    allow: not later than the longest delay, not living longer than the longest expiry
+    (never expiring only if a program's points never do)."""
+    lot = p.get("accrual_lot")
+    bonuses = program.bonus_programs
+    if not lot or not bonuses:
+        return None
+    available = datetime.fromisoformat(lot["available_at"])
+    delay = max(b.accrual_delay_days for b in bonuses)
+    if available - at > timedelta(days=delay) + _SLACK:
+        return "the points become spendable later than the program's delay"
+    expiries = [b.expiry_days for b in bonuses]
+    expires = lot.get("expires_at")
+    if None in expiries:
+        return None
+    longest = max(e for e in expiries if e is not None)
+    if expires is None:
+        return "the points never expire, but the program's points do"
+    if datetime.fromisoformat(expires) - available > timedelta(days=longest) + _SLACK:
+        return "the points live longer than the program's expiry"
     return None
 
 

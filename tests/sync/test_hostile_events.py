@@ -218,6 +218,13 @@ CASES: dict[str, Callable[[Network], dict[str, Any]]] = {
     # ids that would collide on every till: a lot is named after its receipt
     "a receipt id another sale has": lambda n: _sale(n),
     "an accrual lot named after another receipt": _lot(id=f"accrual:{uuid.uuid4()}"),
+    # amounts no till writes, which Decimal would still read
+    "accrued null": lambda n: _sale(n, p_accrued=None),
+    "accrued with a space": lambda n: _sale(n, p_accrued=" 15"),
+    "accrued minus zero": lambda n: _sale(n, p_accrued="-0"),
+    "accrued in Arabic-Indic digits": lambda n: _sale(n, p_accrued="\u0661\u0665"),
+    "a sale without lines": lambda n: _sale(n, p_lines=[]),
+    "a return without lines": lambda n: _event(n, "return", p_lines=[]),
 }
 
 
