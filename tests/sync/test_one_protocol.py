@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, get_args, get_type_hints
@@ -18,6 +19,7 @@ from cashier_app.sync import client
 from central_server.app import create_app
 from central_server.db import make_engine
 from central_server.store import ServerStore
+from central_server.store.snapshot_lines import customer_line
 
 ROOT = Path(__file__).resolve().parents[2]
 SIDES = [ROOT / "central_server", ROOT / "cashier_app" / "sync"]
@@ -75,3 +77,16 @@ def test_every_route_reads_and_writes_the_protocol(tmp_path: Path) -> None:
             if wire and model.__module__ != protocol.__name__:
                 strangers.append(f"{route.path}: {model.__name__}")
     assert not strangers, f"routes with models not from the protocol: {strangers}"
+
+
+def test_the_servers_snapshot_lines_follow_the_protocol() -> None:
+    moment = "2026-11-02T09:00:00+00:00"
+    lot = {"id": "lot-1", "kind": "welcome", "points": "100", "remaining": "100"}
+    lot |= {"credited_at": moment, "available_at": moment}
+    account = {"balance": "100", "pending": "0", "debt": "0", "tier_basis": "0"}
+    account |= {"profile": {}, "as_of": moment, "lots": [lot]}
+    line = customer_line("0" * 36, "+79161234567", "{}", json.dumps(account))
+    fields = dict(zip(protocol.SNAPSHOT_CUSTOMER, line, strict=True))
+    assert fields["kind"] == "customer"
+    assert len(fields["account"]) == len(protocol.SNAPSHOT_ACCOUNT)
+    assert [len(lot) for lot in fields["lots"]] == [len(protocol.SNAPSHOT_LOT)]
