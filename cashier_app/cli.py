@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
@@ -556,10 +557,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         problems = [p] if (p := health.header_problem(path, path.stat().st_size)) else []
     except OSError as exc:
         problems = [f"it cannot be read: {exc.strerror or exc}"]
-    problems = problems or health.check(path, full=True)
+    immutable = health.must_read_immutable(path)  # a read-only ledger is read, not judged
+    problems = problems or health.check(path, full=True, immutable=immutable)
     if not problems:
         try:
-            revision, _ = health.schema_of(path)
+            revision, _ = health.schema_of(path, immutable)
         except LoyaltyError as exc:
             problems = [exc.message]
         else:
@@ -576,7 +578,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"{path}: ok (integrity_check found nothing wrong)")
     if not args.accounts:
         return 0
-    db = Database(path, read_only=True)
+    db = Database(path, read_only=True, immutable=immutable)
     try:
         report = check_accounts(Ledger(db))
     finally:
@@ -750,8 +752,18 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
+    except BrokenPipeError:
+        # The reader went away (``| head``): what the command did is done; say nothing more
+        # (and let nothing complain when the interpreter flushes the dead pipe at exit).
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     finally:
-        while _RUNS:  # a clean stop, whatever the command's outcome
+        # What the cashier is told ("recorded") leaves the process before the run counts
+        # as stopped cleanly: a kill in between then still warns the next run.
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+        while _RUNS:
             _RUNS.pop().close()
 
 
@@ -781,6 +793,8 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_REFUSED
+    except BrokenPipeError:
+        raise  # not the ledger's fault: main() handles it
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
         print(f"cashier-app: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)

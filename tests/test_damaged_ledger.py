@@ -351,6 +351,9 @@ def test_a_read_only_ledger_reads_and_refuses_every_write(read_only_till: Path, 
     assert status.returncode == 0, status.stderr
     assert "customers  1, receipts 3" in status.stdout
     assert _cli(folder, "find", PHONE, user=NOBODY).returncode == 0
+    checked = _cli(folder, "check", "--accounts", user=NOBODY)  # a sound ledger, only read-only
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "ok" in checked.stdout and "damaged" not in checked.stdout
     for argv in WRITES:
         if argv == ["sync"]:
             continue  # a till never enrolled has nothing to send: that is what it says

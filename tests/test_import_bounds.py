@@ -324,6 +324,16 @@ def test_a_csv_over_64_mib_or_binary_is_refused(till, capsys):
     refused(data, capsys, path, "unreadable_file", "unknown text encoding")
 
 
+def test_a_csv_mixing_utf8_and_cp1251_lines_is_refused_not_garbled(till, capsys):
+    data, files = till
+    path = files / "goods.csv"
+    path.write_bytes(
+        b"sku,name,price\n" + "s1,Латте,250\n".encode("cp1251") + "s2,Капучино,230\n".encode()
+    )
+    refused(data, capsys, path, "unreadable_file", "mixes encodings: line 3 is UTF-8")
+    assert products_in(data) == []
+
+
 def test_a_utf16_csv_from_excel_imports(ledger, tmp_path):
     path = tmp_path / "goods.txt"
     path.write_bytes("sku\tname\tprice\nr1\tРоза\t120\n".encode("utf-16"))

@@ -287,6 +287,20 @@ def _column_number(ref: str) -> int:
     return number
 
 
+def _utf8_line(raw: bytes) -> int | None:
+    """The first line with letters beyond ASCII that is valid UTF-8, in a file that as a
+    whole is not: Windows-1251 Cyrillic almost never forms valid UTF-8 by chance."""
+    for n, line in enumerate(raw.split(b"\n"), 1):
+        if max(line, default=0) < 0x80:
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return n
+    return None
+
+
 def _read_csv(path: Path, size: int) -> list[TableRow]:
     name = path.name
     if size > MAX_CSV_BYTES:
@@ -307,6 +321,13 @@ def _read_csv(path: Path, size: int) -> list[TableRow]:
             continue
     else:  # cp1251 leaves one byte (0x98) undefined
         raise LoyaltyError("unreadable_file", f"{name}: unknown text encoding")
+    if encoding == "cp1251" and (line := _utf8_line(raw)):
+        # Read as Windows-1251, that line's names would be garbled ("Р›Р°С‚С‚Рµ").
+        raise LoyaltyError(
+            "unreadable_file",
+            f"{name} mixes encodings: line {line} is UTF-8, other lines are not; save the "
+            "whole file in one encoding (UTF-8) and import it again",
+        )
     del raw
     if "\x00" in content:
         raise LoyaltyError("unreadable_file", f"{name} is not a CSV or text file")

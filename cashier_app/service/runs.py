@@ -24,8 +24,7 @@ from sqlalchemy import select
 
 from cashier_app.service.ledger import Ledger
 from cashier_app.storage import schema as t
-
-RUNS_FOLDER = "runs"
+from cashier_app.storage.health import RUNS_FOLDER
 
 
 @dataclass(frozen=True, slots=True)

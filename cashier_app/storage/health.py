@@ -93,10 +93,17 @@ def read_only(path: Path, what: str = "the file or its folder is read-only") -> 
     )
 
 
+# Where each run of the window or a command marks itself (service/runs.py): its presence
+# also says a till has worked in this folder.
+RUNS_FOLDER = "runs"
+
+
 def _traces(path: Path) -> list[str]:
     """Signs that this folder held a ledger: the marker, a non-empty write-ahead log or
-    journal, an empty ledger file."""
+    journal, an empty ledger file, the folder of run marks."""
     signs = []
+    if (path.parent / RUNS_FOLDER).is_dir():
+        signs.append(f"{RUNS_FOLDER}/ is left by the runs of a till")
     marker = marker_path(path)
     if marker.exists():
         signs.append(f"{marker.name} names device {_read_marker(marker) or '?'}")
@@ -143,7 +150,7 @@ def set_aside(path: Path) -> list[Path]:
     """``cashier-app init`` over a lost ledger: its remains are renamed, never deleted."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     moved = []
-    for f in [path, marker_path(path), *sidecars(path)]:
+    for f in [path, marker_path(path), *sidecars(path), path.parent / RUNS_FOLDER]:
         if f.exists():
             target = f.with_name(f"{f.name}.replaced-{stamp}")
             f.rename(target)
@@ -214,8 +221,7 @@ def inspect(data_dir: Path, path: Path, *, new_till: bool = False) -> Found:
         raise damaged(path, problem)
     writable = os.access(path, os.W_OK) and os.access(data_dir, os.W_OK)
     writable = writable and all(os.access(f, os.W_OK) for f in sidecars(path) if f.exists())
-    shm = path.with_name(path.name + "-shm")
-    immutable = not os.access(data_dir, os.W_OK) and not shm.exists()
+    immutable = must_read_immutable(path)
     if size <= QUICK_CHECK_MAX_BYTES:
         full = size <= INTEGRITY_CHECK_MAX_BYTES
         problems = check(path, full=full, immutable=immutable)
@@ -257,6 +263,16 @@ def _connect(path: Path, immutable: bool) -> sqlite3.Connection:
     # a damaged page may hold bytes that are no UTF-8, in a report or a name
     conn.text_factory = lambda b: b.decode("utf-8", errors="replace")
     return conn
+
+
+def must_read_immutable(path: Path) -> bool:
+    """Whether even reading must tell SQLite the file cannot change: in a folder this user
+    may not write, SQLite cannot make or use the write-ahead log's index (-shm), and a
+    read-only connection then fails with "attempt to write a readonly database"."""
+    shm = path.with_name(path.name + "-shm")
+    if shm.exists():
+        return not os.access(shm, os.W_OK)
+    return not os.access(path.parent, os.W_OK)
 
 
 def readonly_uri(path: Path, immutable: bool = False) -> str:
