@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, Self, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cashier_app.engine.event_check import MAX_LABEL, MAX_PRODUCT_NAME, MAX_SKU
 
@@ -129,6 +129,14 @@ class Event(_Request):
     customer_id: str | None = Field(default=None, max_length=36)
     program_version: int | None = Field(default=None, ge=1)
     payload: dict[str, Any]
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _iso_text(cls, value: Any) -> Any:
+        # pydantic would read a number as seconds since 1970; a till writes ISO 8601 text
+        if not isinstance(value, str | datetime):
+            raise ValueError("a moment is ISO 8601 text with its UTC offset")
+        return value
 
 
 class PushRequest(_Request):

@@ -18,7 +18,7 @@ from cashier_app.engine.protocol import ALL_STORES, DEFAULT_STORE, MAX_STORE_NAM
 Clock = Callable[[], datetime]
 # Changes for the tills (kind, key, payload), appended to the feed at the end of a job.
 Feed = list[tuple[str, str, Mapping[str, Any]]]
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1 (NEL, …)
 
 
 def store_name(name: str) -> str:
@@ -75,7 +75,10 @@ def aware(moment: datetime) -> datetime:
 
 
 def parse_moment(value: str | datetime) -> datetime:
-    return aware(value if isinstance(value, datetime) else datetime.fromisoformat(value))
+    """In UTC: a SQLite column keeps a moment's wall-clock time and drops its offset, so
+    one pushed as 07:37+03:00 would read back three hours late."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return aware(moment).astimezone(UTC)
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from cashier_app.engine.event_check import InvalidEvent, check_event
+from cashier_app.engine.events import EventKind
 from cashier_app.engine.plausibility import implausible
 from cashier_app.engine.program import Program
 from cashier_app.engine.protocol import PushResult, Refusal, refusal
@@ -27,6 +28,9 @@ from central_server.store.common import (
     parse_moment,
 )
 from central_server.store.registrations import Registrations
+
+# The kinds whose plausibility can be judged without the customer's state.
+HELD_KINDS = (EventKind.SALE, EventKind.RETURN, EventKind.ADJUSTMENT)
 
 
 class Pushes(Registrations):
@@ -162,14 +166,14 @@ class Pushes(Registrations):
     def _hold_implausible(
         self, conn: Connection, accepted: list[tuple[str, Mapping[str, Any]]], now: datetime
     ) -> None:
-        """Sales and returns the program named could not have produced (plausibility.py)
-        are stored but quarantined: the replay leaves them out until an administrator
-        releases them."""
+        """Sales, returns and adjustments the program named could not have produced
+        (plausibility.py) are stored but quarantined: the replay leaves them out until an
+        administrator releases them."""
         sales = {_receipt(ev): ev["payload"] for _, ev in accepted if _receipt(ev)}
         held = []
         programs: dict[int | None, Program | None] = {}  # one lookup per version per push
         for _, ev in accepted:
-            if ev["kind"] not in ("sale", "return") or not ev.get("customer_id"):
+            if ev["kind"] not in HELD_KINDS or not ev.get("customer_id"):
                 continue
             version = ev.get("program_version")
             if version not in programs:
@@ -181,7 +185,7 @@ class Pushes(Registrations):
             if ev["kind"] == "return":
                 receipt = ev["payload"]["receipt_id"]
                 sale = sales.get(receipt) or self._sale_payload(conn, receipt)
-            why = implausible(ev["kind"], ev["payload"], program, sale)
+            why = implausible(ev["kind"], ev["payload"], program, sale, parse_moment(ev["at"]))
             if why is not None:
                 held.append(
                     {

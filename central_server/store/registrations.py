@@ -128,14 +128,21 @@ class Registrations(StoreBase):
             .join(s.devices, s.devices.c.id == s.events.c.device_id)
             .where(s.events.c.customer_id == existing.id, s.events.c.kind == "customer_registered")
         ).first()
-        # A registration counts as made no earlier than its till's enrolment: one dated
-        # before it (a standalone till's, or a forged date) never takes a customer over.
         enrolled = conn.execute(
             select(s.devices.c.enrolled_at).where(s.devices.c.id == device_id)
         ).scalar_one()
-        mine = (max(parse_moment(ev["at"]), aware(enrolled)), device_id, int(ev["device_seq"]))
+        seq = int(ev["device_seq"])
+        mine = (
+            _counted_from(conn, device_id, seq, parse_moment(ev["at"]), enrolled),
+            device_id,
+            seq,
+        )
         theirs = (
-            (max(aware(old.at), aware(old.enrolled_at)), old.device_id, int(old.device_seq))
+            (
+                _counted_from(conn, old.device_id, old.device_seq, old.at, old.enrolled_at),
+                old.device_id,
+                int(old.device_seq),
+            )
             if old
             else mine
         )
@@ -186,3 +193,20 @@ def _customer_data(p: Mapping[str, Any], at: str | datetime) -> dict[str, Any]:
         "cards": [p["card"]] if p.get("card") else [],
         "registered_at": iso(parse_moment(at)),
     }
+
+
+def _counted_from(
+    conn: Connection, device_id: str, seq: int, at: datetime, enrolled_at: datetime
+) -> datetime:
+    """When a registration counts as made, to decide which of two registrations of one
+    phone keeps the customer: no earlier than its till's enrolment, and no earlier than
+    the till's own event before it (a till dates its events in the order it records
+    them). So a date set back by hand, or a forged one, never takes a customer over."""
+    before = conn.execute(
+        select(s.events.c.at)
+        .where(s.events.c.device_id == device_id, s.events.c.device_seq < seq)
+        .order_by(s.events.c.device_seq.desc())
+        .limit(1)
+    ).scalar()
+    moments = [aware(at), aware(enrolled_at)] + ([aware(before)] if before is not None else [])
+    return max(moments)

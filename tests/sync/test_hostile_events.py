@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -504,3 +505,95 @@ def test_a_registration_with_another_customers_card_keeps_its_customer_not_the_c
     (conflict,) = [r for r in report if r.get("event_id") == reg["id"]]
     assert conflict["kind"] == "card_conflict" and conflict["card"] == card
     assert conflict["device"] == "twice" and conflict["held_by_phone"] == PHONE
+
+
+def test_a_till_enrolled_long_ago_cannot_backdate_a_registration_to_take_a_customer_over(
+    network: Network,
+) -> None:
+    """The forger's till was enrolled before Boris registered, so its enrolment alone does
+    not stop a registration dated 2000-01-01: its own event before it, dated today, does
+    (a till dates its events in the order it records them)."""
+    net = network
+    _, token = net.server.store.enrol(net.server.store.issue_code(), "forger")
+    boris = service.register_customer(net.a, "+79005550177", name="Борис").customer.id
+    sync(net.a)
+    now = net.server.store.clock().isoformat()
+    shift = {
+        "id": str(uuid.uuid4()),
+        "device_seq": 1,
+        "kind": "shift_opened",
+        "at": now,
+        "customer_id": None,
+        "program_version": None,
+        "payload": {"shift_id": str(uuid.uuid4()), "user": "Mallory"},
+    }
+    forged = _registration(
+        net, at="2000-01-01T00:00:00+00:00", p_phone="+79005550177", p_name="Mallory"
+    )
+    forged["device_seq"] = 2
+    answer = requests.post(
+        net.server.url + "/v1/events",
+        json={"events": [shift, forged]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert [r["status"] for r in answer.json()["results"]] == ["accepted", "accepted"]
+    with net.server.store.engine.connect() as conn:
+        kept = conn.execute(select(s.customers).where(s.customers.c.phone == "+79005550177")).one()
+    assert kept.id == boris
+    assert json.loads(kept.data)["name"] == "Борис"
+
+
+@pytest.mark.parametrize("offset", ["+03:00", "-05:00"])
+def test_a_moment_with_any_offset_is_stored_as_the_same_instant(
+    network: Network, offset: str
+) -> None:
+    """A client other than our till may send local time with its offset: the server
+    keeps the instant, not the wall-clock reading (07:37+03:00 is 04:37 UTC)."""
+    from datetime import timedelta, timezone
+
+    net = network
+    _, token = net.server.store.enrol(net.server.store.issue_code(), "other client")
+    hours = int(offset[:3])
+    instant = net.server.store.clock() - timedelta(minutes=1)
+    local = instant.astimezone(timezone(timedelta(hours=hours)))
+    reg = _registration(net, at=local.isoformat(), p_phone="+79005550155")
+    answer = requests.post(
+        net.server.url + "/v1/events",
+        json={"events": [reg]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert [r["status"] for r in answer.json()["results"]] == ["accepted"]
+    with net.server.store.engine.connect() as conn:
+        at = conn.execute(select(s.events.c.at).where(s.events.c.id == reg["id"])).scalar_one()
+    stored = at if at.tzinfo else at.replace(tzinfo=UTC)
+    assert abs((stored - instant).total_seconds()) < 1
+
+
+def test_a_moment_sent_as_a_number_is_refused(network: Network) -> None:
+    answer = _push(network, _sale(network, at=1700000000))
+    assert answer.status_code == 422
+
+
+@pytest.mark.parametrize("points", ["99999999.99", "-99999999.99"])
+def test_an_adjustment_worth_a_fortune_is_held_not_applied(network: Network, points: str) -> None:
+    net = network
+    _, token = net.server.store.enrol(net.server.store.issue_code(), "forger")
+    before = _server_accounts(net)
+    forged = _event(net, "adjustment", device_seq=1, p_points=points)
+    answer = requests.post(
+        net.server.url + "/v1/events",
+        json={"events": [forged]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert [r["status"] for r in answer.json()["results"]] == ["accepted"]
+    sync(net.b)
+    assert _server_accounts(net) == before
+    held = {
+        r["event_id"]: r["reason"]
+        for r in net.server.store.reconciliation()
+        if r["kind"] == "quarantine"
+    }
+    assert held[forged["id"]] == "implausible: an adjustment worth more than 100000 in money"

@@ -49,6 +49,17 @@ def sale(seq: int, customer: str, accrued: str = "30", minutes: int = 1) -> dict
             "redeemed": "0",
             "paid": "1000.00",
             "accrued": accrued,
+            "lines": [
+                {
+                    "sku": "coat",
+                    "qty": "1",
+                    "price": "1000.00",
+                    "amount": "1000.00",
+                    "discount": "0.00",
+                    "redeemed_money": "0.00",
+                    "accrual_base": "1000.00",
+                }
+            ],
             "accrual_lot": {
                 "id": f"accrual:{receipt}",
                 "available_at": at.isoformat(),
