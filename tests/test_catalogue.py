@@ -1,4 +1,4 @@
-"""Importing the product catalogue from a shop's own CSV or Excel file (F-53)."""
+"""Importing the product catalogue from a shop's own CSV or Excel file."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The outbox holds every event, in order, until the server has it (F-52, F-62)."""
+"""The outbox holds every event, in order, until the server has it."""
 
 from __future__ import annotations
 

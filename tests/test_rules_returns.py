@@ -1,4 +1,4 @@
-"""Returns (F-20) and manual adjustments (F-21)."""
+"""Returns and manual adjustments."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Registration and identification through the service layer (F-01..F-05), and the rule
+"""Registration and identification through the service layer, and the rule
 that a refused operation writes nothing."""
 
 from __future__ import annotations

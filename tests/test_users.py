@@ -1,4 +1,4 @@
-"""Roles and PINs (F-50): permissions are enforced by the service layer itself."""
+"""Roles and PINs: permissions are enforced by the service layer itself."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Manual balance adjustments by a manager, with a reason, in the audit log (F-21)."""
+"""Manual balance adjustments by a manager, with a reason, in the audit log."""
 
 from __future__ import annotations
 

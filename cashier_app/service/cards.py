@@ -1,4 +1,4 @@
-"""Loyalty card numbers: EAN-13 in the in-store range, and what a scanner may send (F-02, F-05).
+"""Loyalty card numbers: EAN-13 in the in-store range, and what a scanner may send.
 
 A number is ``2`` + the device's 4-digit card prefix + a 7-digit sequence + the EAN check
 digit, so tills that issue cards offline never issue the same number.

@@ -1,4 +1,4 @@
-"""The product catalogue (F-53): import from CSV or Excel with a validation report, and
+"""The product catalogue: import from CSV or Excel with a validation report, and
 finding products by barcode, SKU or name for the receipt.
 
 An import is checked as a whole first: with any bad row nothing is written unless the

@@ -1,4 +1,4 @@
-"""Customers: registration at the till (F-04, F-05) and finding them (F-01..F-03)."""
+"""Customers: registration at the till and finding them."""
 
 from __future__ import annotations
 
@@ -205,7 +205,7 @@ def find_by_card(ledger: Ledger, scan: str) -> str | None:
 def search_customers(
     ledger: Ledger, query: str, *, at: datetime | None = None
 ) -> list[CustomerView]:
-    """Pick-list search (F-03): 4 digits are the phone's last four, anything else a name."""
+    """Pick-list search: 4 digits are the phone's last four, anything else a name."""
     q = query.strip()
     at = at or ledger.clock()
     with ledger.db.read() as conn:

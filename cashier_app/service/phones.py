@@ -1,4 +1,4 @@
-"""Phone numbers in any common format, normalised to E.164 with the store's region (F-01)."""
+"""Phone numbers in any common format, normalised to E.164 with the store's region."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Installing a program version (F-65): validated, versioned, groups kept in step."""
+"""Installing a program version: validated, versioned, groups kept in step."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Returns, whole or partial, by receipt number (docs/rules-decisions.md, "Returns"; F-20)."""
+"""Returns, whole or partial, by receipt number (docs/rules-decisions.md, "Returns")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Users, roles and PIN login (F-50); shifts (till sessions) per cashier.
+"""Users, roles and PIN login; shifts (till sessions) per cashier.
 
 Permissions are checked here, in the service layer: the window only hides what a role
 cannot do, so a cashier's session asking the service for a manager's action is refused.

@@ -41,7 +41,7 @@ class OutboxEvent:
 
 
 def queued_count(ledger: Ledger) -> int:
-    """How many operations wait to be sent (the status bar's number, F-52)."""
+    """How many operations wait to be sent (the status bar's number)."""
     with ledger.db.read() as conn:
         count = conn.execute(
             select(func.count()).select_from(t.outbox).where(t.outbox.c.sent_at.is_(None))

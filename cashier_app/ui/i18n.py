@@ -1,4 +1,4 @@
-"""Russian, Ukrainian and English (F-57) through Qt's own translation: every visible string
+"""Russian, Ukrainian and English through Qt's own translation: every visible string
 goes through ``self.tr()``; a QTranslator answers from ``resources/translations/LANG.json``
 (source text → translation). A translation whose ``{placeholders}`` differ from the source
 is refused (tests/ui/test_translations.py checks every one, as Electrum's i18n does)."""

@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         manage.addAction(self.scanner_action)
         manage.menuAction().setVisible(self.ws.can(Permission.IMPORT_CATALOGUE) or sets_up)
 
-    # -- status bar (F-52) -------------------------------------------------------------------
+    # -- status bar -------------------------------------------------------------------
     def _status_bar(self) -> None:
         bar = self.statusBar()
         self.online_label = QLabel(self.tr("● Standalone"))

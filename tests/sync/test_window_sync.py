@@ -1,5 +1,5 @@
 """The administrator enrols the till from the window; the status bar then shows it online
-with nothing waiting (F-52, F-61)."""
+with nothing waiting."""
 
 from __future__ import annotations
 

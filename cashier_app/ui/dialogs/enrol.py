@@ -19,7 +19,7 @@ from cashier_app.ui.workstation import Workstation
 
 
 class EnrolDialog(QDialog):
-    """The administrator connects this till to the central server (F-61)."""
+    """The administrator connects this till to the central server."""
 
     def __init__(self, ws: Workstation, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)

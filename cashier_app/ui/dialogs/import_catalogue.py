@@ -27,7 +27,7 @@ from cashier_app.ui.workstation import Workstation
 
 
 class ImportDialog(QDialog):
-    """Catalogue import with a progress bar and the validation report (F-53)."""
+    """Catalogue import with a progress bar and the validation report."""
 
     def __init__(
         self,

@@ -34,7 +34,7 @@ from cashier_app.ui.workstation import Workstation
 
 
 class RegistrationDialog(QDialog):
-    """Register a customer at the till in one small form (F-04), then show their card."""
+    """Register a customer at the till in one small form, then show their card."""
 
     def __init__(
         self,
