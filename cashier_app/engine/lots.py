@@ -47,7 +47,7 @@ class Lot:
     credited_at: datetime
     available_at: datetime
     expires_at: datetime | None
-    receipt: str | None = None
+    receipt_id: str | None = None  # the sale that credited it (an accrual, a refund)
     origin_lot: str | None = None  # for a refund lot: the lot the redemption came from
     settled: bool = False  # became spendable (and paid debt first), or is still pending
     warned: bool = False  # the expiry warning was recorded
@@ -198,7 +198,7 @@ def lot_to_json(lot: Lot) -> dict[str, Any]:
         "credited_at": lot.credited_at.isoformat(),
         "available_at": lot.available_at.isoformat(),
         "expires_at": lot.expires_at.isoformat() if lot.expires_at else None,
-        "receipt": lot.receipt,
+        "receipt": lot.receipt_id,
         "origin_lot": lot.origin_lot,
         "settled": lot.settled,
         "warned": lot.warned,

@@ -140,7 +140,7 @@ def return_of(
     refunds: list[Lot] = []
     if points_returned > ZERO:
         for lot in refund_lots(spends, points_returned, at, f"refund:{refund_id}"):
-            lot = replace(lot, receipt=receipt_id)
+            lot = replace(lot, receipt_id=receipt_id)
             account, credited = credit(account, lot, at)
             moves += credited
             refunds.append(lot)

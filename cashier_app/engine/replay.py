@@ -50,7 +50,7 @@ class Overdraft:
 
     event_id: str
     device_id: str
-    receipt: str | None
+    receipt_number: str | None
     points: Decimal  # the part that went into debt
     at: datetime
 

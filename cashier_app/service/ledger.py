@@ -20,7 +20,7 @@ from cashier_app.engine.automation import AutoEvent, Profile
 from cashier_app.engine.calendar import add_days
 from cashier_app.engine.errors import LoyaltyError, ProgramError
 from cashier_app.engine.events import EventKind
-from cashier_app.engine.lots import Account, Lot, LotKind, Movement
+from cashier_app.engine.lots import Account, Movement
 from cashier_app.engine.money import ZERO
 from cashier_app.engine.postings import Posted, Standing
 from cashier_app.engine.program import BonusProgram, Group, Program, parse_program
@@ -28,7 +28,7 @@ from cashier_app.storage import health
 from cashier_app.storage import schema as t
 from cashier_app.storage.db import Database
 from cashier_app.storage.queries import open_lots
-from cashier_app.storage.rows import account_values, lot_row
+from cashier_app.storage.rows import account_values, lot_from_row, lot_row
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -285,7 +285,7 @@ class Ledger:
         group = program.group(row.group_id) or program.default_group
         lot_rows = conn.execute(_OPEN_LOTS, {"cid": customer_id}).all()
         cards = tuple(row.card_list.split()) if row.card_list else ()
-        account = Account(tuple(_lot(r) for r in lot_rows), row.debt)
+        account = Account(tuple(lot_from_row(r) for r in lot_rows), row.debt)
         profile = Profile(
             customer=row.id,
             registered_at=row.registered_at,
@@ -418,22 +418,6 @@ class Ledger:
         ]
         if rows:
             conn.execute(_INSERT_MOVEMENT, rows)
-
-
-def _lot(row: Row[Any]) -> Lot:
-    return Lot(
-        id=row.id,
-        kind=LotKind(row.kind),
-        points=row.points,
-        remaining=row.remaining,
-        credited_at=row.credited_at,
-        available_at=row.available_at,
-        expires_at=row.expires_at,
-        receipt=row.receipt_id,
-        origin_lot=row.origin_lot_id,
-        settled=row.settled,
-        warned=row.warned,
-    )
 
 
 def zero_account_values(customer_id: str, at: datetime) -> dict[str, Any]:

@@ -156,7 +156,7 @@ def record_sale(
                 credited_at=at,
                 available_at=available,
                 expires_at=add_days(available, expiry, program.tz) if expiry is not None else None,
-                receipt=receipt_id,
+                receipt_id=receipt_id,
             )
 
         event_id = ledger.append_event(

@@ -8,8 +8,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Row
+
 from cashier_app.engine.automation import Profile
-from cashier_app.engine.lots import Lot
+from cashier_app.engine.lots import Lot, LotKind
 
 
 def lot_row(customer_id: str, lot: Lot, event_id: str | None = None) -> dict[str, Any]:
@@ -23,12 +25,28 @@ def lot_row(customer_id: str, lot: Lot, event_id: str | None = None) -> dict[str
         "credited_at": lot.credited_at,
         "available_at": lot.available_at,
         "expires_at": lot.expires_at,
-        "receipt_id": lot.receipt,
+        "receipt_id": lot.receipt_id,
         "origin_lot_id": lot.origin_lot,
         "settled": lot.settled,
         "warned": lot.warned,
         "event_id": event_id,
     }
+
+
+def lot_from_row(row: Row[Any]) -> Lot:
+    return Lot(
+        id=row.id,
+        kind=LotKind(row.kind),
+        points=row.points,
+        remaining=row.remaining,
+        credited_at=row.credited_at,
+        available_at=row.available_at,
+        expires_at=row.expires_at,
+        receipt_id=row.receipt_id,
+        origin_lot=row.origin_lot_id,
+        settled=row.settled,
+        warned=row.warned,
+    )
 
 
 def account_values(

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, delete, exists, insert, select
 
 from cashier_app.engine.automation import next_due
 from cashier_app.engine.event_check import FUTURE_TOLERANCE
+from cashier_app.engine.lots import lot_to_json
 from cashier_app.engine.program import Program
 from cashier_app.engine.replay import (
     CustomerReplay,
@@ -187,21 +188,5 @@ def _snapshot(customer_id: str, state: Any, now: datetime) -> dict[str, Any]:
             "sales_count": state.profile.sales_count,
             "sales_net_total": str(state.profile.sales_net_total),
         },
-        "lots": [
-            {
-                "id": lot.id,
-                "kind": lot.kind.value,
-                "points": str(lot.points),
-                "remaining": str(lot.remaining),
-                "credited_at": iso(lot.credited_at),
-                "available_at": iso(lot.available_at),
-                "expires_at": iso(lot.expires_at),
-                "receipt": lot.receipt,
-                "origin_lot": lot.origin_lot,
-                "settled": lot.settled,
-                "warned": lot.warned,
-            }
-            for lot in state.account.lots
-            if lot.remaining > 0
-        ],
+        "lots": [lot_to_json(lot) for lot in state.account.lots if lot.remaining > 0],
     }

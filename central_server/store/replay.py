@@ -246,7 +246,7 @@ class Replays(StoreBase):
                     "event_id": o.event_id,
                     "customer_id": c,
                     "device_id": o.device_id,
-                    "receipt": o.receipt,
+                    "receipt": o.receipt_number,
                     "points": str(o.points),
                     "at": o.at,
                 }
