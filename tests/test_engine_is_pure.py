@@ -1,4 +1,4 @@
-"""The engine imports no Qt, SQL, network or storage and reads no clock (STYLE.md)."""
+"""The engine imports no Qt, SQL, network or storage and reads no clock."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The shop network's reference scenarios (copied from shared/scenarios) and our own
+"""The reference scenarios in tests/scenarios (the shops' own worked examples) and our own
 scenario files pass through the real ``cashier-app simulate``."""
 
 from __future__ import annotations
