@@ -432,9 +432,9 @@ def cmd_scanner(args: argparse.Namespace) -> int:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
-    from cashier_app.service.enrolment import enrol
     from cashier_app.service.users import OPERATOR
     from cashier_app.sync.client import SyncError
+    from cashier_app.sync.worker import enrol
 
     try:
         device_id = enrol(_ledger(args), args.server, args.code, args.name, actor=OPERATOR)

@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             version = _store(args).publish_program(document).version
             print(f"published program version {version}")
         elif args.command == "catalogue":
-            from cashier_app.service.catalogue import parse_rows, read_table
+            from cashier_app.product_file import parse_rows, read_table
 
             products, problems = parse_rows(read_table(Path(args.file)))
             for p in problems:

@@ -18,9 +18,15 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from cashier_app.storage.schema import NAMING
-
-# The same constraint names as the till's ledger, so batch migrations find them.
+# Stable constraint names, so batch migrations on SQLite can find them (the server's own
+# database: it shares no table with a till's ledger, and imports nothing of its storage).
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 metadata = MetaData(naming_convention=NAMING)
 
 devices = Table(

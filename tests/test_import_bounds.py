@@ -13,7 +13,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from cashier_app import service
+from cashier_app import product_file, service
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service import catalogue
 from cashier_app.storage import schema as t
@@ -225,7 +225,7 @@ def test_a_workbook_with_too_many_columns_written_by_openpyxl(till, capsys):
 
 
 def test_the_row_limit_holds_exactly_for_xlsx_and_csv(ledger, tmp_path, monkeypatch):
-    monkeypatch.setattr(catalogue, "MAX_ROWS", 5)
+    monkeypatch.setattr(product_file, "MAX_ROWS", 5)
     for count, ok in ((5, True), (6, False)):
         book = Workbook()
         sheet = book.worksheets[0]

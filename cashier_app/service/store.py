@@ -27,10 +27,12 @@ def open_ledger(
     device_name: str = "Till 1",
     *,
     new_till: bool = False,
+    for_writing: bool = False,
 ) -> Ledger:
     """The ledger in ``data_dir``, made there when the folder never held one. ``new_till``
     (``cashier-app init``): a missing or empty ledger where one was is started afresh, its
-    remains kept aside, instead of refused."""
+    remains kept aside, instead of refused. ``for_writing``: a ledger that can only be read
+    is refused (``ledger_read_only``) instead of opened for reading."""
     path = data_dir / DB_NAME
     found = health.inspect(data_dir, path, new_till=new_till)
     if found.writable:
@@ -43,6 +45,9 @@ def open_ledger(
         raise
     ledger = Ledger(db, clock)
     if not found.writable:
+        if for_writing:  # the window records sales: refused now, not at the first sale
+            db.close()
+            raise health.read_only(path)
         return ledger
     ledger.ensure_device(device_name)
     with db.read() as conn:

@@ -316,7 +316,8 @@ def _merge(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> Non
 
 
 def _product(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> None:
-    from cashier_app.service.catalogue import Product, upsert_products
+    from cashier_app.product_file import Product
+    from cashier_app.service.catalogue import upsert_products
 
     product = Product(
         sku=p["sku"],

@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 
 from cashier_app.service.ledger import Ledger
+from cashier_app.service.users import OPERATOR, Actor, Permission
 from cashier_app.storage import schema as t
 from cashier_app.sync import outbox, snapshot
 from cashier_app.sync.apply import apply_page
@@ -54,10 +55,20 @@ class SyncStatus:
 
 
 def enrol(
-    ledger: Ledger, server_url: str, code: str, device_name: str, verify: bool | str = True
+    ledger: Ledger,
+    server_url: str,
+    code: str,
+    device_name: str,
+    verify: bool | str = True,
+    *,
+    actor: Actor = OPERATOR,
 ) -> str:
     """Exchange a one-time code for this till's identity and token; the server's card
-    prefix replaces the local one so cards issued offline never collide."""
+    prefix replaces the local one so cards issued offline never collide. An
+    administrator's act, checked here so the window's hidden menu entry is not the only
+    thing that stops a cashier. Raises ``SyncError`` when the server refuses or cannot be
+    reached."""
+    actor.require(Permission.ENROL_DEVICE)
     answer = SyncClient(server_url, verify=verify).enrol(code, device_name)
     with ledger.db.write() as conn:
         conn.execute(t.sync_state.delete())

@@ -19,7 +19,6 @@ from cashier_app.service import programs, users
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.runs import UncleanStop, begin_run
 from cashier_app.service.users import OPERATOR, Role
-from cashier_app.storage import health
 from cashier_app.sync.worker import SyncLoop
 from cashier_app.ui import i18n, theme
 from cashier_app.ui.automations import AutomationTimer
@@ -59,10 +58,7 @@ def ensure_program(ledger: Ledger) -> None:
 
 
 def open_till(data_dir: Path) -> Ledger:
-    ledger = service.open_ledger(data_dir)
-    if ledger.db.read_only:  # the window records sales: refuse it now, not at a sale
-        ledger.db.close()
-        raise health.read_only(ledger.db.path)
+    ledger = service.open_ledger(data_dir, for_writing=True)
     ensure_program(ledger)
     return ledger
 

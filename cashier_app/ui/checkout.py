@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.money import parse_quantity
 from cashier_app.engine.receipt import ReceiptQuote
-from cashier_app.service.catalogue import Product
+from cashier_app.product_file import Product
 from cashier_app.service.results import CustomerView, SaleResult
 from cashier_app.service.users import Permission
 from cashier_app.ui.keyboard import layout_back

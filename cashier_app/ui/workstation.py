@@ -14,9 +14,10 @@ from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.program import Program
 from cashier_app.engine.receipt import LineInput, ReceiptQuote, RedeemRequest
 from cashier_app.engine.returns import ReturnRequest
-from cashier_app.service import catalogue, enrolment, programs, receipts, refused, users
+from cashier_app.product_file import Product
+from cashier_app.service import catalogue, programs, receipts, refused, users
 from cashier_app.service.cards import QR_SCHEME, card_from_scan, is_valid_ean13
-from cashier_app.service.catalogue import ImportReport, Product, Progress
+from cashier_app.service.catalogue import ImportReport, Progress
 from cashier_app.service.history import CustomerHistory, customer_history
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.phones import looks_like_phone, mask_phone
@@ -24,6 +25,7 @@ from cashier_app.service.receipts import ReturnableLine
 from cashier_app.service.refused import RefusedOperation
 from cashier_app.service.results import CustomerView, Registration, ReturnResult, SaleResult
 from cashier_app.service.users import Actor, Permission
+from cashier_app.sync import worker
 from cashier_app.sync.outbox import queued_count, refused_count
 from cashier_app.ui.keyboard import has_cyrillic, layout_back
 
@@ -177,7 +179,7 @@ class Workstation:
         )
 
     def enrol(self, server_url: str, code: str, device_name: str) -> str:
-        return enrolment.enrol(self.ledger, server_url, code, device_name, actor=self.actor)
+        return worker.enrol(self.ledger, server_url, code, device_name, actor=self.actor)
 
     # -- till --------------------------------------------------------------------------------
     def begin(self) -> None:
