@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal, Self, get_args
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -32,8 +32,17 @@ DEFAULT_STORE = "main"
 ALL_STORES = "*"
 MAX_STORE_NAME = 40
 
-Role = Literal["cashier", "senior_cashier", "manager", "administrator"]
-ROLES: tuple[str, ...] = get_args(Role)
+
+class Role(StrEnum):
+    """Who a member of staff is at the till: what each may do is service.users'."""
+
+    CASHIER = "cashier"
+    SENIOR_CASHIER = "senior_cashier"
+    MANAGER = "manager"
+    ADMINISTRATOR = "administrator"
+
+
+ROLES: tuple[str, ...] = tuple(role.value for role in Role)
 
 PushStatus = Literal["accepted", "duplicate", "refused"]
 

@@ -19,19 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.events import EventKind
 from cashier_app.engine.pins import check_pin
+from cashier_app.engine.protocol import Role as Role  # the one declaration, for the till too
 from cashier_app.service.ledger import Ledger, new_id
 from cashier_app.storage import schema as t
 
 MAX_FAILED_PINS = 5
 LOCK_FOR = timedelta(minutes=5)
 _hasher = PasswordHasher()
-
-
-class Role(StrEnum):
-    CASHIER = "cashier"
-    SENIOR_CASHIER = "senior_cashier"
-    MANAGER = "manager"
-    ADMINISTRATOR = "administrator"
 
 
 class Permission(StrEnum):

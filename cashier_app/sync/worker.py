@@ -20,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select, update
 
+from cashier_app.engine.protocol import Refusal
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.users import OPERATOR, Actor, Permission
 from cashier_app.storage import schema as t
@@ -107,7 +108,12 @@ def status(ledger: Ledger, online: bool = False) -> SyncStatus:
 
 # Refusals that say where the event stands in the device's sequence, not what is wrong
 # with it: the event goes out again, renumbered. Any other refusal is for good.
-_OUT_OF_LINE = ("sequence_reused", "after_gap", "gap:", "batch_refused:")
+_OUT_OF_LINE = (
+    Refusal.SEQUENCE_REUSED.value,
+    Refusal.AFTER_GAP.value,
+    f"{Refusal.GAP}:",
+    f"{Refusal.BATCH_REFUSED}:",
+)
 
 
 def _for_good(reason: str | None) -> bool:
@@ -138,7 +144,7 @@ def sync_once(
             if not refused:
                 continue
             for_good = [(r.id, r.reason or "refused") for r in refused if _for_good(r.reason)]
-            reused = [r.id for r in refused if r.reason == "sequence_reused"]
+            reused = [r.id for r in refused if r.reason == Refusal.SEQUENCE_REUSED]
             if for_good:
                 # Out of the queue into the dead-letter list, so the rest go on; each round
                 # moves at least one event out, so this loop ends.
