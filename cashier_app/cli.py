@@ -24,7 +24,7 @@ from cashier_app import service
 from cashier_app.engine.errors import LoyaltyError, ProgramError
 from cashier_app.engine.money import format_money, parse_amount, parse_quantity
 from cashier_app.engine.program import load_program_text
-from cashier_app.engine.receipt import LineInput, ReceiptQuote
+from cashier_app.engine.receipt import LineInput, ReceiptQuote, RedeemRequest
 from cashier_app.engine.returns import ReturnRequest
 from cashier_app.paths import default_data_dir, resource
 from cashier_app.scenario import ScenarioError, load_scenario
@@ -278,7 +278,7 @@ def cmd_find(args: argparse.Namespace) -> int:
     return 0
 
 
-def _redeem(text: str) -> Decimal | str:
+def _redeem(text: str) -> RedeemRequest:
     if text == "max":
         return "max"
     try:

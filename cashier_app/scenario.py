@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 from cashier_app.engine.errors import ProgramError
 from cashier_app.engine.money import parse_amount, parse_quantity
 from cashier_app.engine.program import Program, key_path, parse_program
+from cashier_app.engine.receipt import RedeemRequest
 
 
 class ScenarioError(Exception):
@@ -39,7 +40,7 @@ def _quantity(value: object) -> Decimal:
     return parse_quantity(value)
 
 
-def _redeem(value: object) -> Decimal | str:
+def _redeem(value: object) -> RedeemRequest:
     if value == "max":
         return "max"
     return _amount(value)
@@ -107,7 +108,7 @@ class Sale(_Refusable):
     customer: Handle | None = None
     receipt: Handle | None = None
     lines: tuple[SaleLine, ...] = Field(min_length=1)
-    redeem: Annotated[Decimal | str, BeforeValidator(_redeem)] = Decimal("0")
+    redeem: Annotated[RedeemRequest, BeforeValidator(_redeem)] = Decimal("0")
     payment: Literal["cash", "card", "other"] = "cash"
 
 
@@ -158,7 +159,7 @@ class _Scenario(BaseModel):
 
 
 class Scenario:
-    def __init__(self, program: Program, document: dict[str, Any], steps: tuple[Any, ...]) -> None:
+    def __init__(self, program: Program, document: dict[str, Any], steps: tuple[Step, ...]) -> None:
         self.program = program
         self.document = document
         self.steps = steps

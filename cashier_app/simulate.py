@@ -28,6 +28,7 @@ from cashier_app.scenario import (
     Return,
     Sale,
     Scenario,
+    Step,
 )
 from cashier_app.service.history import get_receipt, messages_since
 from cashier_app.service.ledger import Ledger
@@ -117,20 +118,23 @@ def _customer_fields(run: Run, view: CustomerView | None) -> dict[str, Any]:
     }
 
 
-def _run_step(run: Run, index: int, step: Any) -> None:
-    head = {"step": index, "op": step.op, "at": run.local(step.at)}
+def _run_step(run: Run, index: int, step: Step) -> None:
+    head: dict[str, Any] = {"step": index, "op": step.op, "at": run.local(step.at)}
     if isinstance(step, Advance):
         run.emit(head)
         return
     if isinstance(step, Expect):
         _check(run, index, step, head)
         return
-    action: Callable[[], tuple[dict[str, Any], tuple[AutoEvent, ...]]] = {
-        Register: _register,
-        Sale: _sale,
-        Return: _return,
-        Adjust: _adjust,
-    }[type(step)](run, step)
+    action: Callable[[], tuple[dict[str, Any], tuple[AutoEvent, ...]]]
+    if isinstance(step, Register):
+        action = _register(run, step)
+    elif isinstance(step, Sale):
+        action = _sale(run, step)
+    elif isinstance(step, Return):
+        action = _return(run, step)
+    else:
+        action = _adjust(run, step)
     try:
         body, autos = action()
     except LoyaltyError as exc:

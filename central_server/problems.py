@@ -25,7 +25,8 @@ def log_failure(logger: logging.Logger, what: str, exc: BaseException) -> None:
     """Log a failure by its exception types and the code's lines it went through, but not
     its message: a database error's message carries the values it was about (phones,
     names; PostgreSQL's DETAIL repeats a duplicate key), which stay out of the logs."""
-    kinds, cause = [], exc
+    kinds: list[str] = []
+    cause: BaseException | None = exc
     seen: set[int] = set()
     while cause is not None and id(cause) not in seen:
         seen.add(id(cause))

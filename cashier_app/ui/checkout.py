@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -323,8 +323,8 @@ class CheckoutScreen(QWidget):
         self.stack.setCurrentWidget(self._pages[state])
 
     @staticmethod
-    def _mono() -> object:
-        from PySide6.QtGui import QFont, QFontDatabase
+    def _mono() -> QFont:
+        from PySide6.QtGui import QFontDatabase
 
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setPointSize(11)

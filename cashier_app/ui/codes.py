@@ -10,9 +10,10 @@ from __future__ import annotations
 import io
 import os
 
-import barcode
-import qrcode
-from barcode.writer import PATH as _BARCODE_PATH
+# python-barcode ships no type information and typeshed has no stubs for it.
+import barcode  # type: ignore[import-untyped]
+import qrcode  # type: ignore[import-untyped]  # types-qrcode is not among the dev dependencies
+from barcode.writer import PATH as _BARCODE_PATH  # type: ignore[import-untyped]
 from PIL import Image, ImageDraw, ImageFont
 from PySide6.QtGui import QPixmap
 

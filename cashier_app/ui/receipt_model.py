@@ -36,7 +36,7 @@ def money_text(value: Decimal) -> str:
     """1 234.50 with a thin space between thousands, as Russian receipts print it."""
     sign = "-" if value < 0 else ""
     whole, _, frac = f"{abs(value):.2f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

@@ -50,10 +50,10 @@ class ScannerDialog(QDialog):
         self.calibrate_button.setObjectName("calibrate")
         self.calibrate_button.clicked.connect(self.start_calibration)
         layout.addWidget(self.calibrate_button)
-        self.result = QLabel("")
-        self.result.setObjectName("calibration_result")
-        self.result.setWordWrap(True)
-        layout.addWidget(self.result)
+        self.result_label = QLabel("")
+        self.result_label.setObjectName("calibration_result")
+        self.result_label.setWordWrap(True)
+        layout.addWidget(self.result_label)
 
         form = QFormLayout()
         s = scanner.settings
@@ -86,7 +86,7 @@ class ScannerDialog(QDialog):
         self.setMinimumWidth(560)
 
     def take_scan(self, code: str) -> bool:
-        self.result.setText(
+        self.result_label.setText(
             self.tr(
                 "A code was read: {code}. Press “Scan the test code” to measure the scanner."
             ).format(code=code[:40])
@@ -96,7 +96,7 @@ class ScannerDialog(QDialog):
     def start_calibration(self) -> None:
         self.scanner.start_calibration()
         self.calibrate_button.setEnabled(False)
-        self.result.setText(self.tr("Waiting for the scan of the test code…"))
+        self.result_label.setText(self.tr("Waiting for the scan of the test code…"))
 
     def _stop(self) -> None:
         self.scanner.stop_calibration()
@@ -107,7 +107,7 @@ class ScannerDialog(QDialog):
         current = replace(self.scanner.settings, min_length=self.min_length.value())
         found = measured_settings(calibration, TEST_CODE, current)
         if found is None:
-            self.result.setText(
+            self.result_label.setText(
                 self.tr("That was not the test code (read: {code}). Try again.").format(
                     code=calibration.text()[:40]
                 )
@@ -117,7 +117,7 @@ class ScannerDialog(QDialog):
         self.interval.setValue(found.max_interval_ms)
         self.prefix.setText(found.prefix)
         self.suffix.setText(found.suffix)
-        self.result.setText(
+        self.result_label.setText(
             self.tr(
                 "Measured: a key every {typical} ms at most {slowest} ms, ends with {end}. "
                 "Save to keep these settings."

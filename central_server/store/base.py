@@ -33,7 +33,7 @@ class StoreBase:
                 .where(s.program_versions.c.version <= version)
                 .order_by(s.program_versions.c.version.desc())
                 .limit(1)
-            ).scalar()
+            ).scalar_one()  # a version <= the latest always exists
             self._programs[version] = parse_program(json.loads(doc))
         return self._programs[version]
 

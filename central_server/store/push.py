@@ -92,7 +92,7 @@ class Pushes(Registrations):
                     continue
                 results, mine, last = _sort_out(device.id, row.last_seq, batch, known)
                 accepted += [(device.id, ev) for ev in mine]
-                used.update(_receipt(ev) for ev in mine if _receipt(ev))
+                used.update(r for ev in mine if (r := _receipt(ev)))
                 if mine:
                     lasts.append({"device": device.id, "last": last})
                 outcomes.append((results, last))

@@ -104,7 +104,7 @@ class Registrations(StoreBase):
         earliest registration (event time, then device, then sequence). Returns the id the
         customer's events now count for."""
         p = ev["payload"]
-        new_id = p["customer_id"]
+        new_id: str = p["customer_id"]
         data = _customer_data(p, ev["at"])
         cards = data["cards"]
         existing = conn.execute(
@@ -147,6 +147,8 @@ class Registrations(StoreBase):
             else mine
         )
         now = self.clock()
+        keep: str
+        gone: str
         merged = json.loads(existing.data)
         merged["cards"] = sorted(set(merged.get("cards", [])) | set(cards))
         if theirs <= mine:

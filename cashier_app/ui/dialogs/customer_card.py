@@ -103,8 +103,10 @@ class CustomerCardDialog(QDialog):
         row = self.receipts.currentRow()
         if row < 0 or not self._ws.can(Permission.RETURN):
             return
+        number = self.receipts.item(row, 0)  # _show gave every row its cells
+        assert number is not None
         dialog = ReturnDialog(self._ws, self._tasks, self)
-        dialog.number.setText(self.receipts.item(row, 0).text())
+        dialog.number.setText(number.text())
         dialog.load()
         dialog.exec()
 

@@ -100,15 +100,21 @@ class ReturnDialog(QDialog):
 
         self.tasks.read(lambda: self.ws.returnable_lines(number), show, failed)
 
+    def _qty_item(self, row: int) -> QTableWidgetItem:
+        """The quantity to return on a line: ``load`` gave every row its cells."""
+        item = self.table.item(row, 3)
+        assert item is not None
+        return item
+
     def return_all(self) -> None:
         for i, line in enumerate(self._lines):
-            self.table.item(i, 3).setText(qty_text(line.left))
+            self._qty_item(i).setText(qty_text(line.left))
         self.submit()
 
     def submit(self) -> None:
         items = []
         for i, line in enumerate(self._lines):
-            text = (self.table.item(i, 3).text() or "0").strip().replace(",", ".")
+            text = (self._qty_item(i).text() or "0").strip().replace(",", ".")
             if text in ("0", ""):
                 continue
             try:
