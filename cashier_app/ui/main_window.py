@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         self.checkout.register_requested.connect(self.register_customer)
         self.checkout.find_customer_requested.connect(self.find_customer)
         self.checkout.customer_card_requested.connect(self.customer_card)
-        self.checkout.return_requested.connect(self.return_items)
+        self.checkout.return_requested.connect(self.start_return)
         self.checkout.free_amount_requested.connect(self.free_amount)
         tasks.operation_done.connect(self._changed)
         self.resize(1280, 720)  # shown maximised; this is the size when it is restored
@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
     def _menu(self) -> None:
         till = self.menuBar().addMenu(self.tr("&Till"))
         self.return_action = QAction(self.tr("Return…  (F7)"), self)
-        self.return_action.triggered.connect(self.return_items)
+        self.return_action.triggered.connect(self.start_return)
         self.return_action.setVisible(self.ws.can(Permission.RETURN))
         till.addAction(self.return_action)
         close_shift = QAction(self.tr("Close shift and log out"), self)
@@ -322,7 +322,7 @@ class MainWindow(QMainWindow):
         if self.checkout.customer is not None:
             CustomerCardDialog(self.ws, self.tasks, self.checkout.customer, self).exec()
 
-    def return_items(self) -> None:
+    def start_return(self) -> None:
         if not self.ws.can(Permission.RETURN):
             self.checkout.say(self.tr("Returns are for a senior cashier or a manager."), "error")
             return

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from cashier_app import service
 from cashier_app.engine.errors import LoyaltyError
@@ -40,11 +41,16 @@ def is_our_card(text: str) -> bool:
     )
 
 
+# What a scanned or typed code is: a customer's phone or card, a product, both at once
+# (a phone and someone else's card), a card nobody has yet, or nothing this till knows.
+ScanKind = Literal["customer", "product", "ambiguous", "card", "unknown"]
+
+
 @dataclass(frozen=True, slots=True)
 class ScanResult:
     """What a scanned or typed code turned out to be."""
 
-    kind: str  # "customer", "product", "ambiguous", "card" (nobody's yet) or "unknown"
+    kind: ScanKind
     customer: CustomerView | None = None
     product: Product | None = None
     code: str = ""
@@ -167,7 +173,7 @@ class Workstation:
             actor=self.actor,
         )
 
-    def give_back(self, receipt_number: str, items: Sequence[ReturnRequest]) -> ReturnResult:
+    def record_return(self, receipt_number: str, items: Sequence[ReturnRequest]) -> ReturnResult:
         return service.record_return(self.ledger, receipt_number, items, actor=self.actor)
 
     def returnable_lines(self, receipt_number: str) -> list[ReturnableLine]:

@@ -88,15 +88,15 @@ def test_no_statement_runs_on_the_gui_thread(qtbot, open_window, store, anna, st
     window.customer_card(anna.customer.id)
     window.checkout.new_receipt()
 
-    def give_back(dialog: ReturnDialog) -> None:
+    def return_a_line(dialog: ReturnDialog) -> None:
         dialog.number.setText(number)
         dialog.load()
         qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
         dialog.return_all()
         qtbot.waitUntil(lambda: dialog.result_return is not None)
 
-    opened.append(when_modal(ReturnDialog, give_back))
-    window.return_items()
+    opened.append(when_modal(ReturnDialog, return_a_line))
+    window.start_return()
 
     def free(dialog: FreeAmountDialog) -> None:
         dialog.amount.setText("120")

@@ -142,5 +142,5 @@ class ReturnDialog(QDialog):
             touched = customer_ids(result.customer, automatic=result.automatic)
             return OpChanges("return", touched, receipt=result.receipt_number, sync=True)
 
-        op = CollectionOp(self.tasks, lambda: self.ws.give_back(number, items), changes)
+        op = CollectionOp(self.tasks, lambda: self.ws.record_return(number, items), changes)
         op.success(done).failure(failed).run_in_background()
