@@ -28,7 +28,7 @@ from cashier_app.storage import health
 from cashier_app.storage import schema as t
 from cashier_app.storage.db import Database
 from cashier_app.storage.queries import open_lots
-from cashier_app.storage.rows import account_values, lot_from_row, lot_row
+from cashier_app.storage.rows import lot_from_row, lot_row, projection_values
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -391,14 +391,8 @@ class Ledger:
         if changed_lots:
             conn.execute(_UPDATE_LOT, changed_lots)
         due = automation.next_due(program, after.bonus, after.account, after.profile)
-        values = account_values(
-            balance=after.account.balance(at),
-            pending=after.account.pending(at),
-            debt=after.account.debt,
-            tier_basis=after.tier_basis,
-            profile=after.profile,
-            next_due_at=due.at if due else None,
-            updated_at=at,
+        values = projection_values(
+            after.account, after.profile, after.tier_basis, due.at if due else None, at
         )
         conn.execute(_UPDATE_ACCOUNT, {"cid": after.id, **values})
 

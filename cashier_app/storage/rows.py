@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from cashier_app.engine.automation import Profile
-from cashier_app.engine.lots import Lot, LotKind
+from cashier_app.engine.lots import Account, Lot, LotKind
 
 
 def lot_row(customer_id: str, lot: Lot, event_id: str | None = None) -> dict[str, Any]:
@@ -74,3 +74,22 @@ def account_values(
         "next_due_at": next_due_at,
         "updated_at": updated_at,
     }
+
+
+def projection_values(
+    account: Account,
+    profile: Profile,
+    tier_basis: Decimal,
+    next_due_at: datetime | None,
+    at: datetime,
+) -> dict[str, Any]:
+    """The projection row of an account the till computed itself, as of ``at``."""
+    return account_values(
+        balance=account.balance(at),
+        pending=account.pending(at),
+        debt=account.debt,
+        tier_basis=tier_basis,
+        profile=profile,
+        next_due_at=next_due_at,
+        updated_at=at,
+    )

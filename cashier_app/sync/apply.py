@@ -27,7 +27,7 @@ from cashier_app.engine.program import parse_program
 from cashier_app.service.ledger import Ledger, zero_account_values
 from cashier_app.service.programs import install_in
 from cashier_app.storage import schema as t
-from cashier_app.storage.rows import account_values, lot_row
+from cashier_app.storage.rows import account_values, lot_row, projection_values
 from cashier_app.sync.client import Change
 
 log = logging.getLogger(__name__)
@@ -237,14 +237,8 @@ def _rebase(ledger: Ledger, conn: Connection, key: str, snap: dict[str, Any]) ->
     if kept:
         conn.execute(insert(t.lots), kept)
     due = next_due(program, program.bonus_program_of(group), state.account, state.profile)
-    values = account_values(
-        balance=state.account.balance(now),
-        pending=state.account.pending(now),
-        debt=state.account.debt,
-        tier_basis=state.tier_basis,
-        profile=state.profile,
-        next_due_at=due.at if due else None,
-        updated_at=now,
+    values = projection_values(
+        state.account, state.profile, state.tier_basis, due.at if due else None, now
     )
     conn.execute(update(t.accounts).where(t.accounts.c.customer_id == key).values(**values))
 
