@@ -47,9 +47,9 @@ ALLOWED = {
         "rows are selected through the typed tables; open_lots() compares with 0, which "
         "is zero in any unit"
     ),
-    "sync/snapshot.py": (
-        "the first pull's bulk load writes with the driver's executemany: amounts arrive "
-        "as hundredths (converted once, on the server) and moments go through "
+    "storage/bulk.py": (
+        "a first pull's bulk load writes with the driver's executemany: amounts arrive "
+        "as hundredths (converted once, on the server) and everything else goes through "
         "storage.types.bulk_converter, the converter SQLAlchemy itself uses; its only reads "
         "are of sqlite_master and PRAGMA cache_size"
     ),

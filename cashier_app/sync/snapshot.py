@@ -6,14 +6,12 @@ catalogue, the staff and every customer with their account, then the feed after 
 snapshot's cursor. Everything, cursor included, is written in one local transaction: a
 broken download or a malformed line changes nothing and the next sync starts again.
 
-The rows go in with the driver's ``executemany`` and the column types' own converters, and
-the name index is rebuilt once at the end rather than row by row (a trigger that indexes
-each inserted name cost more than everything else together).
+How the rows go in (the driver's ``executemany``, indexes and the name index built once at
+the end) is storage's (storage/bulk.py); this module reads the snapshot's format.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, date
 from decimal import InvalidOperation
@@ -25,14 +23,12 @@ from sqlalchemy import Connection, Table, select, update
 from cashier_app.engine.protocol import SNAPSHOT_FORMAT
 from cashier_app.service.ledger import Ledger
 from cashier_app.storage import schema as t
-from cashier_app.storage.types import Scaled, bulk_converter
+from cashier_app.storage.bulk import BulkLoad
 from cashier_app.sync.apply import _HANDLERS
 from cashier_app.sync.client import SyncError
 
 BATCH = 5000
-NAME_TRIGGER = "customer_names_ai"
 FORMAT = SNAPSHOT_FORMAT  # the lines' layout: engine/protocol.py SNAPSHOT_*
-LOAD_CACHE_KIB = -524288  # 512 MiB, for the length of a first pull
 LOADED = ("customers", "accounts", "lots", "cards")
 CUSTOMER_COLUMNS = (
     "id",
@@ -119,7 +115,6 @@ def load_snapshot(
         TypeError,
         ValueError,
         InvalidOperation,
-        sqlite3.IntegrityError,  # e.g. one phone twice
     ) as exc:
         raise SyncError(f"the server's snapshot is malformed at line {number}: {exc}") from exc
     return loader.count
@@ -130,21 +125,19 @@ class _Loader:
         self, ledger: Ledger, conn: Connection, progress: Callable[[int], None] | None
     ) -> None:
         self.ledger, self.conn, self.progress = ledger, conn, progress
-        self.raw: Any = conn.connection.driver_connection
+        self.bulk = BulkLoad(conn, LOADED)
         self.batch: list[list[Any]] = []
         self.count = 0
         # As the server's ISO text: the moment converter's shortest path.
         self.now_text = ledger.clock().astimezone(UTC).isoformat(timespec="microseconds")
-        self.trigger: str | None = None
-        self.indexes: list[tuple[str, str]] = []
-        self.cache: int | None = None
+        self.started = False
         self.groups: set[str] = set()
         self.default_group: str | None = None
 
     def take(self, item: list[Any]) -> None:
         kind = item[0]
         if kind == "customer":
-            if self.trigger is None:
+            if not self.started:
                 self._start_customers()
             self.batch.append(item)
             if len(self.batch) >= BATCH:
@@ -162,23 +155,8 @@ class _Loader:
             self.groups.add(group_id)
             if is_default:
                 self.default_group = group_id
-        self.trigger = self.raw.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (NAME_TRIGGER,)
-        ).fetchone()[0]
-        self.raw.execute(f"DROP TRIGGER {NAME_TRIGGER}")
-        # A larger page cache for the load: a million customers' tables do not fit the
-        # everyday 32 MiB, and pages spilled to the log mid-transaction are written twice.
-        self.cache = int(self.raw.execute("PRAGMA cache_size").fetchone()[0])
-        self.raw.execute(f"PRAGMA cache_size={LOAD_CACHE_KIB}")
-        # Secondary indexes are built once at the end, from sorted data, instead of being
-        # updated row by row (constraints' own indexes stay: they have no SQL to drop).
-        self.indexes = self.raw.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({', '.join('?' for _ in LOADED)})",
-            LOADED,
-        ).fetchall()
-        for name, _ in self.indexes:
-            self.raw.execute(f'DROP INDEX "{name}"')
+        self.bulk.begin()
+        self.started = True
 
     def _flush(self) -> None:
         customers, accounts, lots, cards = [], [], [], []
@@ -218,66 +196,17 @@ class _Loader:
             self.progress(self.count)
 
     def _insert(self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        dialect = self.conn.dialect
-        convert = [_converter(table, n, dialect) for n in columns]
-        sql = (
-            f"INSERT INTO {table.name} ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' for _ in columns)})"
-        )
-        # Column by column (map and zip run in C): per-value Python was half the load.
-        values = [
-            column if fn is None else list(map(fn, column))
-            for fn, column in zip(convert, zip(*rows, strict=True), strict=True)
-        ]
-        self.raw.executemany(sql, zip(*values, strict=True))
+        self.bulk.insert(table, columns, rows, _PYTHON_TYPES)
 
     def close(self) -> None:
         """Give the connection its everyday page cache back, whether the load finished or
         failed."""
-        if self.cache is not None:
-            self.raw.execute(f"PRAGMA cache_size={self.cache}")
+        self.bulk.close()
 
     def finish(self) -> None:
         if self.batch:
             self._flush()
-        if self.trigger is not None:
-            self.raw.execute("INSERT INTO customer_names(customer_names) VALUES ('rebuild')")
-            self.raw.execute(self.trigger)
-            for _, sql in self.indexes:
-                self.raw.execute(sql)
-
-
-def _converter(table: Table, name: str, dialect: Any) -> Callable[[Any], Any]:
-    """How a snapshot value of this column is stored: amounts as they come (the server
-    converted them to hundredths, once), everything else through the column type's own
-    converter."""
-    column_type = table.c[name].type
-    if not isinstance(column_type, Scaled):
-        return _checked(table, name, dialect)
-    if column_type.scale != 2:  # e.g. a quantity, in thousandths: not what the server sends
-        raise TypeError(f"{table.name}.{name} is not kept in hundredths")
-    return _hundredths
-
-
-def _hundredths(value: Any) -> int:
-    # Amounts come as integers of hundredths, which is how the ledger stores them.
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"an amount is not a whole number of hundredths: {value!r}")
-    return value
-
-
-def _checked(table: Table, name: str, dialect: Any) -> Callable[[Any], Any]:
-    convert = bulk_converter(table.c[name].type, dialect)
-    python_type = _PYTHON_TYPES.get(name)
-
-    def check(value: Any) -> Any:
-        if value is not None and python_type is not None and not isinstance(value, python_type):
-            raise TypeError(f"{table.name}.{name} is not {python_type.__name__}: {value!r}")
-        return convert(value) if convert is not None else value
-
-    return check
+        self.bulk.finish()
 
 
 # What the JSON of a snapshot must hold for columns that are not amounts: text and whole
