@@ -536,7 +536,7 @@ def cmd_refused(args: argparse.Namespace) -> int:
 
 
 def _ledger_path(args: argparse.Namespace) -> Path:
-    from cashier_app.service.store import DB_NAME
+    from cashier_app.service.ledger_file import DB_NAME
 
     return Path(args.data_dir) / DB_NAME
 

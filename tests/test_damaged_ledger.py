@@ -24,7 +24,7 @@ import pytest
 from cashier_app import service
 from cashier_app.cli import main
 from cashier_app.engine.receipt import LineInput
-from cashier_app.service.store import DB_NAME
+from cashier_app.service.ledger_file import DB_NAME
 from cashier_app.storage import health
 from tests.shop import samosale_program
 

@@ -11,7 +11,7 @@ import pytest
 
 from cashier_app import service
 from cashier_app.engine.receipt import LineInput
-from cashier_app.service.store import DB_NAME
+from cashier_app.service.ledger_file import DB_NAME
 from tests.shop import samosale_program
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")

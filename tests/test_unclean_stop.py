@@ -135,7 +135,7 @@ def test_the_window_names_the_last_receipt_after_an_unclean_stop(tmp_path, qtbot
 
 def test_a_folder_where_a_till_ran_is_not_taken_for_a_new_one(tmp_path, capsys):
     """The ledger and its marker deleted, the run marks left: a lost till, not a new one."""
-    from cashier_app.service.store import DB_NAME
+    from cashier_app.service.ledger_file import DB_NAME
 
     a_store(tmp_path)
     run_cli(tmp_path, capsys, "status")

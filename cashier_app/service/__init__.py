@@ -13,10 +13,10 @@ from cashier_app.service.customers import (
     search_customers,
 )
 from cashier_app.service.ledger import Ledger
+from cashier_app.service.ledger_file import open_ledger
 from cashier_app.service.programs import install_program
 from cashier_app.service.returns import record_return
 from cashier_app.service.sales import quote_sale, record_sale
-from cashier_app.service.store import open_ledger
 
 __all__ = [
     "Ledger",

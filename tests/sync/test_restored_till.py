@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from cashier_app import service
 from cashier_app.engine.receipt import LineInput
-from cashier_app.service.store import DB_NAME
+from cashier_app.service.ledger_file import DB_NAME
 from cashier_app.sync import outbox, worker
 from central_server import schema as s
 
