@@ -5,11 +5,12 @@ Every request body is validated; bad input is answered 4xx with a message, never
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from central_server.access import early_check
 from central_server.background import GroupCommit, replayer
 from central_server.body_limits import BodyLimit
-from central_server.problems import Failures, refused
+from central_server.problems import Failures, invalid, refused
 from central_server.routes import ROUTERS
 from central_server.settings import Settings, check_admin_token
 from central_server.store import ServerError, ServerStore
@@ -31,6 +32,7 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
     app.state.admin_token = admin_token
     app.state.writer = GroupCommit(store)
     app.add_exception_handler(ServerError, refused)
+    app.add_exception_handler(RequestValidationError, invalid)
     app.add_middleware(BodyLimit, authorise=early_check(store, admin_token))
     app.add_middleware(Failures)  # outermost of the two: it sees BodyLimit's failures too
     for router in ROUTERS:

@@ -9,7 +9,9 @@ import traceback
 import uuid
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from central_server.store import ServerError
@@ -19,6 +21,15 @@ async def refused(_request: Request, exc: Exception) -> JSONResponse:
     """The answer to a ``ServerError`` a route raised."""
     assert isinstance(exc, ServerError)
     return JSONResponse(status_code=exc.status, content={"code": exc.code, "message": exc.message})
+
+
+async def invalid(_request: Request, exc: Exception) -> Response:
+    """FastAPI's own 422 for a body of the wrong shape, written with every non-ASCII
+    character escaped: the details echo what was sent, and a lone surrogate in it (which
+    no UTF-8 holds) made the answer itself fail with a 500."""
+    assert isinstance(exc, RequestValidationError)
+    body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True, default=str)
+    return Response(body, status_code=422, media_type="application/json")
 
 
 def log_failure(logger: logging.Logger, what: str, exc: BaseException) -> None:

@@ -145,3 +145,16 @@ def test_a_folder_where_a_till_ran_is_not_taken_for_a_new_one(tmp_path, capsys):
     code, _, err = run_cli(tmp_path, capsys, "status")
     assert code == 2 and "ledger_missing" in err and "runs/" in err
     assert not (tmp_path / DB_NAME).exists()
+
+
+def test_a_run_killed_before_it_wrote_its_start_is_not_said_to_have_recorded_a_sale(
+    tmp_path, capsys
+):
+    """Killed between making its mark and writing its start, a run recorded nothing: the
+    next command does not name an older receipt as if that run had recorded it."""
+    a_store(tmp_path)
+    run_cli(tmp_path, capsys, "sale", "--line", "sku=latte,price=250.00", "--number", "K-9")
+    (tmp_path / "runs" / "cut-short.run").write_text("")
+    _, _, err = run_cli(tmp_path, capsys, "status")
+    assert "did not stop cleanly" not in err
+    assert not (tmp_path / "runs" / "cut-short.run").exists()

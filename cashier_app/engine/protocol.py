@@ -8,6 +8,7 @@ Pure: shapes and rules only; the HTTP and the database stay with each side.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, Self
@@ -68,16 +69,22 @@ QuarantineState = Literal["held", "released", "rejected"]
 QuarantineDecision = Literal["release", "reject"]
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def json_problem(value: Any, where: str, depth: int = 0) -> str | None:
     """What the server's database cannot store in a JSON value, or None: nesting deeper
-    than ``MAX_JSON_DEPTH``, or a NUL character in a string or key (PostgreSQL's text holds
-    none). Iterative, so no depth sent can exhaust the stack."""
+    than ``MAX_JSON_DEPTH``, a NUL character in a string or key (PostgreSQL's text holds
+    none), or a lone surrogate (no UTF-8 encoding holds one). Iterative, so no depth sent
+    can exhaust the stack."""
     stack: list[tuple[Any, int]] = [(value, depth)]
     while stack:
         item, level = stack.pop()
         if isinstance(item, str):
             if "\x00" in item:
                 return f"{where}: NUL characters are not allowed"
+            if _SURROGATE.search(item):  # "\udb40" alone: no UTF-8 can store it
+                return f"{where}: a lone surrogate is not a character"
         elif isinstance(item, dict | list):
             if level >= MAX_JSON_DEPTH:
                 return f"{where}: nested deeper than {MAX_JSON_DEPTH} levels"

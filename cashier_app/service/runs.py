@@ -136,7 +136,10 @@ def _abandoned(folder: Path) -> list[datetime]:
         try:
             started = datetime.fromisoformat(text)
         except ValueError:
-            started = datetime.fromtimestamp(0, UTC)  # cut off mid-write: long ago
+            # Cut off before its start was written, which a run does before it opens the
+            # ledger for anything: it recorded nothing, and naming an older receipt as its
+            # own would tell the cashier a sale went through that did not.
+            continue
         found.append(started if started.tzinfo else started.replace(tzinfo=UTC))
     return found
 

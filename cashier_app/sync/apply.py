@@ -95,21 +95,21 @@ def _customers_bulk(ledger: Ledger, conn: Connection, run: list[Change]) -> None
     default = conn.execute(
         select(t.customer_groups.c.id).where(t.customer_groups.c.is_default)
     ).scalar()
+    if len(set(phones)) < len(phones) or any(
+        taken.get(c.payload["phone"]) not in (None, c.key) for c in run
+    ):
+        # Another customer holds one of these phones: the changes one by one, in the
+        # feed's order, so the last word on each phone is the server's (_takes_over).
+        for c in run:
+            _takes_over(ledger, conn, c, default)
+        return
     now = ledger.clock()
     new_rows, accounts, updates, cards = [], [], [], []
     for c in run:
         p = c.payload
-        values = {
-            "phone": p["phone"],
-            "phone_last4": p["phone"][-4:],
-            "name": p.get("name") or "",
-            "birthday": date.fromisoformat(p["birthday"]) if p.get("birthday") else None,
-            "group_id": p.get("group") or default,
-        }
+        values = _customer_values(p, default)
         if c.key in known:
             updates.append({"cid": c.key, **values})
-        elif taken.get(p["phone"]) not in (None, c.key):
-            continue  # the same phone registered here too: the server's "merge" change follows
         else:
             registered = _t(p.get("registered_at")) or now
             new_rows.append(
@@ -140,6 +140,51 @@ def _customers_bulk(ledger: Ledger, conn: Connection, run: list[Change]) -> None
         ]
         if fresh:
             conn.execute(insert(t.cards), fresh)
+
+
+def _customer_values(p: dict[str, Any], default: str | None) -> dict[str, Any]:
+    return {
+        "phone": p["phone"],
+        "phone_last4": p["phone"][-4:],
+        "name": p.get("name") or "",
+        "birthday": date.fromisoformat(p["birthday"]) if p.get("birthday") else None,
+        "group_id": p.get("group") or default,
+    }
+
+
+def _takes_over(ledger: Ledger, conn: Connection, c: Change, default: str | None) -> None:
+    """One customer change, when another customer may hold its phone here (registered at
+    this till too, or earlier in the same page). The server keeps one customer per phone,
+    and at this point of its feed this change is its word on the phone, so the holder is
+    merged into it now, as the "merge" change that follows would do, and the data and
+    cards are the server's. Without it a page failed on the phone's uniqueness for good,
+    or the till kept the holder's data."""
+    p = c.payload
+    holder = conn.execute(
+        select(t.customers.c.id).where(t.customers.c.phone == p["phone"])
+    ).scalar()
+    if holder is not None and holder != c.key:
+        _merge(ledger, conn, holder, {"alias": holder, "into": c.key})
+    values = _customer_values(p, default)
+    if conn.execute(select(t.customers.c.id).where(t.customers.c.id == c.key)).scalar():
+        conn.execute(update(t.customers).where(t.customers.c.id == c.key).values(**values))
+    else:
+        registered = _t(p.get("registered_at")) or ledger.clock()
+        conn.execute(
+            insert(t.customers).values(
+                id=c.key, registered_at=registered, event_id="server", **values
+            )
+        )
+        conn.execute(insert(t.accounts).values(zero_account_values(c.key, registered)))
+    for number in p.get("cards") or []:
+        if conn.execute(select(t.cards.c.number).where(t.cards.c.number == number)).scalar():
+            conn.execute(
+                update(t.cards).where(t.cards.c.number == number).values(customer_id=c.key)
+            )
+        else:
+            conn.execute(
+                insert(t.cards).values(number=number, customer_id=c.key, issued_at=ledger.clock())
+            )
 
 
 def _accounts_bulk(ledger: Ledger, conn: Connection, run: list[Change]) -> None:

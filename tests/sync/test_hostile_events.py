@@ -598,3 +598,27 @@ def test_an_adjustment_worth_a_fortune_is_held_not_applied(network: Network, poi
         if r["kind"] == "quarantine"
     }
     assert held[forged["id"]] == "implausible: an adjustment worth more than 100000 in money"
+
+
+def test_a_lone_surrogate_in_a_text_is_refused_not_a_server_error(network: Network) -> None:
+    from tests.sync.conftest import ADMIN
+
+    net = network
+    user = '{"name": "s", "role": "cashier", "pin": "4821", "store": "L\\udb40"}'
+    answer = requests.put(
+        net.server.url + "/v1/admin/users",
+        data=user,
+        headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert answer.status_code == 422, answer.text
+    event = json.dumps({"events": [_registration(net, p_name="Anna")]}).replace(
+        "Anna", "An\\udb40na"
+    )
+    answer = requests.post(
+        net.server.url + "/v1/events",
+        data=event,
+        headers={"Authorization": f"Bearer {net.token}", "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert answer.status_code == 422, answer.text
