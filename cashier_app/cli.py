@@ -795,6 +795,15 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     except BrokenPipeError:
         raise  # not the ledger's fault: main() handles it
+    except UnicodeEncodeError:
+        # An argument with bytes that are no text in this system's encoding (a name typed
+        # in another code page): refused before anything was written.
+        print(
+            "cashier-app: an argument is not valid text (its bytes are not in this "
+            "system's encoding); nothing was recorded",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
         print(f"cashier-app: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)

@@ -263,17 +263,22 @@ def _column_number(ref: str) -> int:
     return number
 
 
-def _utf8_line(raw: bytes) -> int | None:
-    """The first line with letters beyond ASCII that is valid UTF-8, in a file that as a
-    whole is not: Windows-1251 Cyrillic almost never forms valid UTF-8 by chance."""
+def _mixed_lines(raw: bytes) -> tuple[int, int] | None:
+    """In a file that as a whole is not UTF-8: the first line with letters beyond ASCII
+    that is valid UTF-8 and the first that is not, when there are both (Windows-1251
+    Cyrillic almost never forms valid UTF-8 by chance)."""
+    utf8 = other = None
     for n, line in enumerate(raw.split(b"\n"), 1):
         if max(line, default=0) < 0x80:
             continue
         try:
             line.decode("utf-8")
         except UnicodeDecodeError:
-            continue
-        return n
+            other = other or n
+        else:
+            utf8 = utf8 or n
+        if utf8 and other:
+            return utf8, other
     return None
 
 
@@ -297,11 +302,12 @@ def _read_csv(path: Path, size: int) -> list[TableRow]:
             continue
     else:  # cp1251 leaves one byte (0x98) undefined
         raise LoyaltyError("unreadable_file", f"{name}: unknown text encoding")
-    if encoding == "cp1251" and (line := _utf8_line(raw)):
-        # Read as Windows-1251, that line's names would be garbled ("Р›Р°С‚С‚Рµ").
+    if encoding == "cp1251" and (mixed := _mixed_lines(raw)):
+        # Read as Windows-1251, the UTF-8 lines' names would be garbled ("Р›Р°С‚С‚Рµ").
+        utf8, other = mixed
         raise LoyaltyError(
             "unreadable_file",
-            f"{name} mixes encodings: line {line} is UTF-8, other lines are not; save the "
+            f"{name} mixes encodings: line {utf8} is UTF-8, line {other} is not; save the "
             "whole file in one encoding (UTF-8) and import it again",
         )
     del raw

@@ -118,6 +118,8 @@ def test_an_accrual_lot_lives_as_the_program_says():
         "sale", sale(at + timedelta(days=30), at + timedelta(days=90)), program, at=at
     )
     assert implausible("sale", honest | {"tier": "Platinum"}, program, at=at)
+    # points said to be accrued, and no lot to hold them: a till always writes the lot
+    assert implausible("sale", honest | {"accrual_lot": None, "customer_id": "c"}, program)
 
 
 def test_a_manual_adjustment_worth_a_fortune_is_held():

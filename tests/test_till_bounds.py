@@ -57,3 +57,25 @@ def test_a_catalogue_price_beyond_the_till_is_a_row_problem(ledger, tmp_path):
     path.write_text("sku,barcode,name,price\nyacht,,Яхта,999999999999.99\n", encoding="utf-8")
     report = catalogue.import_catalogue(ledger, path)
     assert not report.ok and [(p.row, p.column) for p in report.problems] == [(2, "price")]
+
+
+def test_an_argument_that_is_no_text_is_refused_without_a_traceback(tmp_path):
+    """A name typed in another code page reaches the command as bytes that are not text."""
+    import os
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "cashier_app", "--data-dir", str(tmp_path)]
+    subprocess.run([*run, "init"], check=True, capture_output=True)
+    done = subprocess.run(
+        [*run.copy(), "register", "--phone", "+79001112233", "--name", "Bad"],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        check=False,
+    )
+    assert done.returncode == 0
+    bad = [os.fsencode(a) for a in run] + [b"register", b"--phone", b"+79001112234"]
+    bad += [b"--name", b"Bad\xffName"]
+    done = subprocess.run(bad, capture_output=True, check=False)
+    assert done.returncode == 2
+    assert b"Traceback" not in done.stderr and b"not valid text" in done.stderr

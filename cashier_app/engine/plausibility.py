@@ -90,6 +90,8 @@ def _sale(p: Mapping[str, Any], program: Program) -> str | None:
             most = max(most, steps * b.accrual.points)
     if accrued > most:
         return "more points accrued than the program's highest rate gives"
+    if accrued > ZERO and not p.get("accrual_lot") and p.get("customer_id"):
+        return "points accrued without the lot that holds them"
     tier = p.get("tier")
     tiers = {t.title for b in bonuses for t in b.tiers}  # the name a receipt shows
     if tier is not None and tier not in tiers:
