@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,19 +22,23 @@ Feed = list[tuple[str, str, Mapping[str, Any]]]
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1 (NEL, …)
 
 
+# Format characters (zero-width, direction marks, soft hyphen) and line separators: a
+# name that looks like another store's must be that store.
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp", "Cs"}
+
+
 def store_name(name: str) -> str:
     """A store's name as given, or a 422 refusal."""
-    name = name.strip()
-    if (
-        not name
-        or len(name) > MAX_STORE_NAME
-        or CONTROL_CHARACTERS.search(name)
-        or name == ALL_STORES
-    ):
+    hidden = CONTROL_CHARACTERS.search(name) or any(
+        unicodedata.category(c) in _INVISIBLE for c in name
+    )
+    name = " ".join(name.split())  # " Lenina 5" and "Lenina  5" are "Lenina 5"
+    if hidden or not name or len(name) > MAX_STORE_NAME or name == ALL_STORES:
         raise ServerError(
             422,
             "invalid_store",
-            f"a store's name is 1 to {MAX_STORE_NAME} characters, with no control characters "
+            f"a store's name is 1 to {MAX_STORE_NAME} characters, with no control or invisible "
+            "characters "
             f"('{ALL_STORES}' means every store, for a user only)",
         )
     return name

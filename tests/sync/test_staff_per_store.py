@@ -178,3 +178,16 @@ def test_the_cli_names_the_store(tmp_path, capsys):
         assert stores == {"Ия": "Ленина 5", "Ян": None}
         assert conn.execute(select(s.enrol_codes.c.store)).scalar_one() == "Ленина 5"
     engine.dispose()
+
+
+def test_a_store_that_looks_like_another_is_that_store_or_refused():
+    import pytest as _pytest
+
+    from central_server.store import ServerError
+    from central_server.store.common import store_name
+
+    assert store_name(" Lenina  5 ") == store_name("Lenina\u00a05") == "Lenina 5"
+    for hidden in ("Lenina\u200b5", "Lenina\u202e5", "Lenina\u20285", "Lenina\u00ad5", "a\u0085b"):
+        with _pytest.raises(ServerError) as refused:
+            store_name(hidden)
+        assert refused.value.code == "invalid_store"
