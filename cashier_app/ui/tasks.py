@@ -32,6 +32,7 @@ class TaskManager(QObject):
         self._readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ledger-reader")
         self._closures: list[Closure] = []
         self._lock = threading.Lock()
+        self._closed = False
         self._closures_pending.connect(self._run_closures)
 
     def run_on_main(self, closure: Closure) -> None:
@@ -80,6 +81,12 @@ class TaskManager(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> Future[Any]:
+        if self._closed:
+            # The window is closing (a last operation's news can still arrive): a read has
+            # nothing left to show. Writes still raise, so a caller knows it did not run.
+            skipped: Future[Any] = Future()
+            skipped.cancel()
+            return skipped
         return self._submit(self._readers, task, on_done, on_error)
 
     def wait_for(self, task: Callable[[], T]) -> T:
@@ -100,5 +107,6 @@ class TaskManager(QObject):
             closure()
 
     def shutdown(self) -> None:
+        self._closed = True
         self._writer.shutdown(wait=True)
         self._readers.shutdown(wait=True)
