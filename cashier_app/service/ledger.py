@@ -226,6 +226,12 @@ class Ledger:
         return program
 
     # -- events and outbox ---------------------------------------------------------------
+    def take_sequence(self, conn: Connection) -> tuple[int, str]:
+        """This till's next device sequence number (and its device id), taken for good in
+        the caller's transaction: an event's, or a refused event's sent again."""
+        next_seq, device_id = conn.execute(_NEXT_SEQ).one()
+        return int(next_seq) - 1, str(device_id)
+
     def append_event(
         self,
         conn: Connection,
@@ -238,8 +244,7 @@ class Ledger:
         program_version: int | None = None,
     ) -> str:
         """Record an immutable event and its outbox row in the caller's transaction."""
-        next_seq, device_id = conn.execute(_NEXT_SEQ).one()
-        seq = int(next_seq) - 1
+        seq, device_id = self.take_sequence(conn)
         event_id = new_id()
         conn.execute(
             _INSERT_EVENT,

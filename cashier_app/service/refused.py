@@ -19,7 +19,7 @@ from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from cashier_app.engine.errors import LoyaltyError
-from cashier_app.service.ledger import _NEXT_SEQ, Ledger
+from cashier_app.service.ledger import Ledger
 from cashier_app.service.users import OPERATOR, Actor, Permission
 from cashier_app.storage import schema as t
 
@@ -89,9 +89,9 @@ def send_again(
     actor.require(Permission.REVIEW_REFUSED_EVENTS)
     with ledger.db.write() as conn:
         row = _refused(conn, event_id)
-        next_seq, _ = conn.execute(_NEXT_SEQ).one()
+        seq, _ = ledger.take_sequence(conn)
         conn.execute(delete(t.refused_events).where(t.refused_events.c.event_id == event_id))
-        conn.execute(insert(t.outbox).values(event_id=event_id, device_seq=int(next_seq) - 1))
+        conn.execute(insert(t.outbox).values(event_id=event_id, device_seq=seq))
         ledger.audit(
             conn,
             "refused_event_sent_again",
