@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
+import importlib
 import json
 import os
 import sys
@@ -32,10 +34,14 @@ from cashier_app.service.ledger import FIRST_YEAR, LAST_YEAR, Ledger
 from cashier_app.service.phones import mask_phone
 from cashier_app.service.results import CustomerView
 from cashier_app.service.runs import Run, begin_run, describe
+from cashier_app.service.users import Actor
 from cashier_app.simulate import EXIT_INVALID, run_scenario
 from cashier_app.slips import render
 
 EXIT_REFUSED = 2
+
+# ``add(name, func, help)``: declares one command; back-office modules get it.
+AddCommand = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
 
 class UsageError(Exception):
@@ -47,7 +53,7 @@ class UsageError(Exception):
 _RUNS: list[Run] = []
 
 
-def _ledger(args: argparse.Namespace) -> Ledger:
+def store_ledger(args: argparse.Namespace) -> Ledger:
     ledger = service.open_ledger(Path(args.data_dir))
     run, stops = begin_run(ledger)
     if run is not None:
@@ -61,7 +67,27 @@ def _ledger(args: argparse.Namespace) -> Ledger:
     return ledger
 
 
-def _moment(text: str | None) -> datetime | None:
+def acting(args: argparse.Namespace, ledger: Ledger) -> Actor:
+    """Who runs this command: ``--as NAME`` (or ``$CASHIER_APP_USER``) with that user's
+    PIN from ``$CASHIER_APP_PIN``, or typed when asked on a terminal. The PIN is checked
+    like the window's login: wrong ones are counted and lock the user, and the attempt is
+    in the audit log. The service layer then checks what the role may do."""
+    from cashier_app.service import users
+
+    name = args.acting_as or os.environ.get("CASHIER_APP_USER")
+    if not name:
+        raise UsageError(
+            "say who is acting: --as NAME, with the PIN in $CASHIER_APP_PIN or typed when asked"
+        )
+    pin = os.environ.get("CASHIER_APP_PIN")
+    if pin is None:
+        if not sys.stdin.isatty():
+            raise UsageError(f"no PIN for {name}: set $CASHIER_APP_PIN or run on a terminal")
+        pin = getpass.getpass(f"PIN for {name}: ")
+    return users.login(ledger, name, pin)
+
+
+def moment_arg(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
@@ -122,7 +148,7 @@ def _product_lines(ledger: Ledger, codes: list[str]) -> list[LineInput]:
     return catalogue.product_lines(picked)
 
 
-def _customer(ledger: Ledger, query: str) -> str:
+def customer_arg(ledger: Ledger, query: str) -> str:
     """A customer by phone, card scan or id."""
     found = service.identify(ledger, query)
     if found is None:
@@ -226,7 +252,7 @@ def _read_program(path: Path) -> Any:
 
 
 def cmd_program_install(args: argparse.Namespace) -> int:
-    program = service.install_program(_ledger(args), _read_program(Path(args.file)))
+    program = service.install_program(store_ledger(args), _read_program(Path(args.file)))
     print(f"installed program version {program.version}")
     return 0
 
@@ -247,7 +273,7 @@ def cmd_register(args: argparse.Namespace) -> int:
         except ValueError:
             raise UsageError(f"birthday {args.birthday!r} is not a date like 1990-01-20") from None
     reg = service.register_customer(
-        _ledger(args),
+        store_ledger(args),
         args.phone,
         name=args.name or "",
         birthday=birthday,
@@ -255,7 +281,7 @@ def cmd_register(args: argparse.Namespace) -> int:
         consent=args.consent,
         referrer=args.referrer,
         card=args.card,
-        at=_moment(args.at),
+        at=moment_arg(args.at),
     )
     print(f"registered, card {reg.card}, welcome bonus {reg.welcome_points}")
     _show_customer(reg.customer)
@@ -263,7 +289,7 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 
 def cmd_find(args: argparse.Namespace) -> int:
-    ledger = _ledger(args)
+    ledger = store_ledger(args)
     found = service.identify(ledger, args.query)
     views = (
         [service.get_customer(ledger, found)]
@@ -288,19 +314,19 @@ def _redeem(text: str) -> RedeemRequest:
 
 
 def cmd_sale(args: argparse.Namespace) -> int:
-    ledger = _ledger(args)
+    ledger = store_ledger(args)
     lines = [_sale_line(x) for x in args.line] + _product_lines(ledger, args.product)
     if not lines:
         raise UsageError("give at least one --line or --product")
-    customer = _customer(ledger, args.customer) if args.customer else None
+    customer = customer_arg(ledger, args.customer) if args.customer else None
     redeem = _redeem(args.redeem)
     if args.quote:
         _print_quote(service.quote_sale(ledger, lines, customer_id=customer, redeem=redeem,
-                                        at=_moment(args.at)))  # fmt: skip
+                                        at=moment_arg(args.at)))  # fmt: skip
         return 0
     sale = service.record_sale(
         ledger, lines, customer_id=customer, redeem=redeem, number=args.number,
-        payment=args.payment, at=_moment(args.at),
+        payment=args.payment, at=moment_arg(args.at),
     )  # fmt: skip
     print(f"receipt {sale.number} recorded")
     _print_quote(sale.quote)
@@ -319,7 +345,7 @@ def cmd_return(args: argparse.Namespace) -> int:
         except (ValueError, InvalidOperation):
             raise UsageError(f"line {text!r}: give sku=...[,qty=...] or line=N[,qty=...]") from None
         items.append(ReturnRequest(kv.get("sku"), qty, line))
-    res = service.record_return(_ledger(args), args.receipt, items, at=_moment(args.at))
+    res = service.record_return(store_ledger(args), args.receipt, items, at=moment_arg(args.at))
     print(f"returned on {res.receipt_number}: refund {res.refunded}, points taken back "
           f"{res.points_taken}, points given back {res.points_returned}")  # fmt: skip
     if res.customer:
@@ -328,13 +354,13 @@ def cmd_return(args: argparse.Namespace) -> int:
 
 
 def cmd_adjust(args: argparse.Namespace) -> int:
-    ledger = _ledger(args)
+    ledger = store_ledger(args)
     try:
         points = parse_amount(args.points, allow_negative=True)
     except ValueError:
         raise UsageError(f"points {args.points!r}: give a number like 100 or -50") from None
     res = service.adjust_balance(
-        ledger, _customer(ledger, args.customer), points, args.reason, at=_moment(args.at)
+        ledger, customer_arg(ledger, args.customer), points, args.reason, at=moment_arg(args.at)
     )
     print(f"adjusted by {res.points}")
     _show_customer(res.customer)
@@ -342,7 +368,7 @@ def cmd_adjust(args: argparse.Namespace) -> int:
 
 
 def cmd_automations(args: argparse.Namespace) -> int:
-    events = service.run_automations(_ledger(args), _moment(args.until))
+    events = service.run_automations(store_ledger(args), moment_arg(args.until))
     for e in events:
         print(f"{e.at.isoformat()}  {e.kind}  customer {e.customer}  {e.points} points")
     print(f"{len(events)} automatic event(s)")
@@ -353,7 +379,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     from cashier_app.service import users
 
     user = users.create_user(
-        _ledger(args), args.name, users.Role(args.role), args.pin, actor=users.OPERATOR
+        store_ledger(args), args.name, users.Role(args.role), args.pin, actor=users.OPERATOR
     )
     print(f"user {user.name} ({user.role.value}) added")
     return 0
@@ -362,7 +388,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 def cmd_users(args: argparse.Namespace) -> int:
     from cashier_app.service import users
 
-    for user in users.list_users(_ledger(args)):
+    for user in users.list_users(store_ledger(args)):
         print(f"{user.name:<30} {user.role.value}")
     return 0
 
@@ -374,7 +400,7 @@ def cmd_products_import(args: argparse.Namespace) -> int:
         print(f"\r{done}/{total} products", end="", flush=True)
 
     report = catalogue.import_catalogue(
-        _ledger(args), Path(args.file), skip_invalid=args.skip_invalid, progress=progress
+        store_ledger(args), Path(args.file), skip_invalid=args.skip_invalid, progress=progress
     )
     if report.imported:
         print()
@@ -392,7 +418,7 @@ def cmd_products_import(args: argparse.Namespace) -> int:
 def cmd_products_find(args: argparse.Namespace) -> int:
     from cashier_app.service import catalogue
 
-    ledger = _ledger(args)
+    ledger = store_ledger(args)
     found = catalogue.find_product(ledger, args.query)
     products = [found] if found else catalogue.search_products(ledger, args.query)
     for p in products:
@@ -437,7 +463,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     from cashier_app.sync.worker import enrol
 
     try:
-        device_id = enrol(_ledger(args), args.server, args.code, args.name, actor=OPERATOR)
+        device_id = enrol(store_ledger(args), args.server, args.code, args.name, actor=OPERATOR)
     except SyncError as exc:
         print(f"cashier-app: enrolment failed: {exc}", file=sys.stderr)
         return EXIT_REFUSED
@@ -449,7 +475,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from cashier_app.sync import worker
     from cashier_app.sync.client import SyncError
 
-    ledger = _ledger(args)
+    ledger = store_ledger(args)
     client = worker.client_for(ledger)
     if client is None:
         print(
@@ -476,7 +502,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from cashier_app.sync.outbox import queued_count, refused_count
     from cashier_app.sync.worker import CLOCK_WARNING_SECONDS
 
-    ledger = _ledger(args)
+    ledger = store_ledger(args)
     with ledger.db.read() as conn:
         device = ledger.device_row(conn)
         version = conn.execute(select(func.max(t.program_versions.c.version))).scalar()
@@ -510,7 +536,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_refused(args: argparse.Namespace) -> int:
     from cashier_app.service import refused
 
-    ledger = _ledger(args)
+    ledger = store_ledger(args)
     if args.send_again:
         refused.send_again(ledger, args.send_again)
         print(f"{args.send_again} is queued again; the next sync sends it")
@@ -631,6 +657,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lang", choices=["en", "ru", "uk"], help="the window's language (default: the system's)"
     )
+    parser.add_argument(
+        "--as",
+        dest="acting_as",
+        metavar="NAME",
+        help="the user running a command that needs one (PIN from $CASHIER_APP_PIN, or asked)",
+    )
     parser.set_defaults(func=cmd_window)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -745,7 +777,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = add("salvage", cmd_salvage, "export what can be read from a damaged ledger to CSV files")
     p.add_argument("--output", required=True, help="the folder for the CSV files")
+    for module in _BACK_OFFICE_COMMANDS:
+        importlib.import_module(module).add_commands(add)
     return parser
+
+
+# Modules adding the back office's commands; each has ``add_commands(add)``, and takes
+# this module's helpers (store_ledger, acting, moment_arg, UsageError).
+_BACK_OFFICE_COMMANDS: tuple[str, ...] = ()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,7 +34,7 @@ STILL_WORKING = textwrap.dedent(
     """
     import sys, time
     from cashier_app import cli
-    cli._run = lambda args: (cli._ledger(args), print("working", flush=True), time.sleep(60))
+    cli._run = lambda args: (cli.store_ledger(args), print("working", flush=True), time.sleep(60))
     cli.main(sys.argv[1:])
     """
 )

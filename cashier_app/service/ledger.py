@@ -271,7 +271,11 @@ class Ledger:
         subject: str,
         actor: str | None,
         details: Mapping[str, Any],
+        *,
+        user_id: str | None = None,
     ) -> None:
+        """One line of the audit log (append-only: the database refuses to change it),
+        with the till's name as it is now, so a copied log still says where."""
         conn.execute(
             insert(t.audit_log).values(
                 at=self.clock(),
@@ -279,6 +283,8 @@ class Ledger:
                 action=action,
                 subject=subject,
                 details=json.dumps(to_json(details), ensure_ascii=False),
+                user_id=user_id,
+                till=select(t.device.c.name).where(t.device.c.id == 1).scalar_subquery(),
             )
         )
 

@@ -40,6 +40,16 @@ class Permission(StrEnum):
     MANAGE_ADMINISTRATORS = "manage_administrators"
     ENROL_DEVICE = "enrol_device"
     REVIEW_REFUSED_EVENTS = "review_refused_events"  # what the server would not take
+    # The back office.
+    VIEW_REPORTS = "view_reports"
+    VIEW_CUSTOMER_BASE = "view_customer_base"
+    EXPORT_CUSTOMERS = "export_customers"
+    IMPORT_CUSTOMERS = "import_customers"
+    MOVE_CUSTOMER_GROUP = "move_customer_group"
+    ANONYMISE_CUSTOMER = "anonymise_customer"
+    VIEW_AUDIT_LOG = "view_audit_log"
+    MAKE_BACKUP = "make_backup"
+    RESTORE_BACKUP = "restore_backup"
 
 
 _CASHIER = {Permission.SELL, Permission.REGISTER_CUSTOMER}
@@ -51,6 +61,14 @@ _MANAGER = _SENIOR | {
     Permission.INSTALL_PROGRAM,
     Permission.MANAGE_USERS,
     Permission.REVIEW_REFUSED_EVENTS,
+    Permission.VIEW_REPORTS,
+    Permission.VIEW_CUSTOMER_BASE,
+    Permission.EXPORT_CUSTOMERS,
+    Permission.IMPORT_CUSTOMERS,
+    Permission.MOVE_CUSTOMER_GROUP,
+    Permission.ANONYMISE_CUSTOMER,
+    Permission.VIEW_AUDIT_LOG,
+    Permission.MAKE_BACKUP,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),

@@ -80,7 +80,11 @@ customers = Table(
     Column("consent_at", UtcDateTime()),
     Column("referrer_id", ForeignKey("customers.id")),
     Column("event_id", String(36), nullable=False),
+    # Personal data erased on the customer's request (migration 0005); sums stay.
+    Column("anonymised_at", UtcDateTime()),
 )
+Index("ix_customers_registered_at", customers.c.registered_at)
+Index("ix_customers_group_id", customers.c.group_id)
 
 cards = Table(
     "cards",
@@ -108,6 +112,7 @@ accounts = Table(
     Column("next_due_at", UtcDateTime(), index=True),  # the next automatic event, if any
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+Index("ix_accounts_last_purchase_at", accounts.c.last_purchase_at)
 
 lots = Table(
     "lots",
@@ -144,6 +149,7 @@ lot_movements = Table(
 )
 Index("ix_lot_movements_customer_at", lot_movements.c.customer_id, lot_movements.c.at)
 Index("ix_lot_movements_event", lot_movements.c.event_id, sqlite_where=text("event_id IS NOT NULL"))
+Index("ix_lot_movements_at_kind", lot_movements.c.at, lot_movements.c.kind)
 
 receipts = Table(
     "receipts",
@@ -174,6 +180,7 @@ receipts = Table(
 )
 Index("ix_receipts_customer_at", receipts.c.customer_id, receipts.c.at)
 Index("ix_receipts_at", receipts.c.at)
+Index("ix_receipts_shift", receipts.c.shift_id)
 
 receipt_lines = Table(
     "receipt_lines",
@@ -209,6 +216,7 @@ returns = Table(
     Column("points_returned", Points(), nullable=False),
     Column("basis_decrease", Money(), nullable=False),
 )
+Index("ix_returns_at", returns.c.at)
 
 return_lines = Table(
     "return_lines",
@@ -261,15 +269,18 @@ outbox = Table(
 )
 Index("ix_outbox_unsent", outbox.c.device_seq, sqlite_where=text("sent_at IS NULL"))
 
+# Append-only: triggers (migration 0005) refuse UPDATE and DELETE, as for events.
 audit_log = Table(
     "audit_log",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("at", UtcDateTime(), nullable=False),
-    Column("actor", String(64)),
+    Column("at", UtcDateTime(), nullable=False, index=True),
+    Column("actor", String(64)),  # the user's name as it was then
     Column("action", String(40), nullable=False),
     Column("subject", String(120)),
     Column("details", Text, nullable=False),
+    Column("user_id", String(36)),
+    Column("till", String(80)),  # the till's name as it was then
 )
 
 
@@ -340,4 +351,13 @@ refused_events = Table(
     Column("sent_as_seq", Integer, nullable=False),
     Column("reviewed_at", UtcDateTime()),
     Column("reviewed_by", String(64)),
+)
+
+# This till's own settings (migration 0005): the backup folder and schedule, and the like.
+local_settings = Table(
+    "local_settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )

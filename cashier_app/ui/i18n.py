@@ -21,13 +21,22 @@ def placeholders(text: str) -> list[str]:
     return sorted(_PLACEHOLDER.findall(text))
 
 
+def load_table(lang: str) -> dict[str, str]:
+    """``LANG.json`` and every ``LANG.<screen>.json`` beside it (one file per group of
+    screens, so the back office's strings live apart from the counter's)."""
+    folder = resource("translations", f"{lang}.json").parent
+    table: dict[str, str] = {}
+    for path in sorted(folder.glob(f"{lang}.json")) + sorted(folder.glob(f"{lang}.*.json")):
+        table.update(json.loads(path.read_text(encoding="utf-8")))
+    return table
+
+
 class JsonTranslator(QTranslator):
     def __init__(self, lang: str, table: dict[str, str] | None = None) -> None:
         super().__init__()
         self.lang = lang
         if table is None:
-            path = resource("translations", f"{lang}.json")
-            table = json.loads(path.read_text(encoding="utf-8"))
+            table = load_table(lang)
         self.table = {k: v for k, v in table.items() if placeholders(k) == placeholders(v)}
 
     def translate(

@@ -15,6 +15,7 @@ from cashier_app.service.results import CustomerView
 from cashier_app.service.runs import UncleanStop
 from cashier_app.service.users import Permission
 from cashier_app.sync.worker import SyncStatus
+from cashier_app.ui.back_office import BackOfficeMenu
 from cashier_app.ui.checkout import CheckoutScreen, ReceiptState
 from cashier_app.ui.dialogs import (
     CustomerCardDialog,
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         self.scanner_action.setVisible(sets_up)
         manage.addAction(self.scanner_action)
         manage.menuAction().setVisible(self.ws.can(Permission.IMPORT_CATALOGUE) or sets_up)
+        self.back_office = BackOfficeMenu(self)
 
     # -- status bar -------------------------------------------------------------------
     def _status_bar(self) -> None:

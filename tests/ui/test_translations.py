@@ -4,12 +4,10 @@ placeholders; the window really speaks them."""
 from __future__ import annotations
 
 import ast
-import json
 from pathlib import Path
 
 import pytest
 
-from cashier_app.paths import resource
 from cashier_app.ui import i18n
 from cashier_app.ui.receipt_model import ReceiptModel
 
@@ -36,7 +34,7 @@ def sources() -> set[str]:
 
 @pytest.mark.parametrize("lang", ["ru", "uk"])
 def test_every_string_is_translated_with_the_same_placeholders(lang):
-    table = json.loads(resource("translations", f"{lang}.json").read_text(encoding="utf-8"))
+    table = i18n.load_table(lang)
     missing = sorted(sources() - set(table))
     assert not missing, f"{lang}: no translation for {missing}"
     wrong = [k for k, v in table.items() if i18n.placeholders(k) != i18n.placeholders(v)]
