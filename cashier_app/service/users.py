@@ -102,13 +102,29 @@ class Actor:
 OPERATOR = Actor(None, "operator", Role.ADMINISTRATOR)
 
 
+def enrolled(conn: Connection) -> bool:
+    """An enrolled till takes its staff from the central server (the feed would undo a
+    change made here alone), so its staff changes go through the server (sync/staff.py)."""
+    return conn.execute(select(t.sync_state.c.id)).first() is not None
+
+
+STAFF_VIA_SERVER = "staff changes on this till are made at the central server"
+
+
 def has_users(ledger: Ledger) -> bool:
     with ledger.db.read() as conn:
         return bool(conn.execute(select(func.count()).select_from(t.users)).scalar_one())
 
 
 def create_user(
-    ledger: Ledger, name: str, role: Role, pin: str, *, actor: Actor, at: datetime | None = None
+    ledger: Ledger,
+    name: str,
+    role: Role,
+    pin: str,
+    *,
+    actor: Actor,
+    at: datetime | None = None,
+    from_server: bool = False,
 ) -> Actor:
     """Add a user. The very first user of a store must be an administrator and needs no
     one's permission (first run); after that, managers add staff and administrators add
@@ -124,6 +140,8 @@ def create_user(
             raise LoyaltyError("first_user_admin", "the first user must be an administrator")
         if not first:
             actor.require(Permission.MANAGE_USERS)
+            if not from_server and enrolled(conn):
+                raise LoyaltyError("staff_via_server", STAFF_VIA_SERVER)
             if role is Role.ADMINISTRATOR or (
                 role is Role.MANAGER and actor.role is not Role.ADMINISTRATOR
             ):
@@ -137,27 +155,28 @@ def create_user(
             )
         except IntegrityError:
             raise LoyaltyError("duplicate_user", f"there is already a user called {name}") from None
-        ledger.audit(conn, "create_user", user_id, actor.name, {"name": name, "role": role.value})
+        ledger.audit(conn, "create_user", name, actor.name, {"role": role.value}, user_id=actor.id)
     return Actor(user_id, name, role)
 
 
-def list_users(ledger: Ledger) -> list[Actor]:
+def list_users(ledger: Ledger, *, include_inactive: bool = False) -> list[Actor]:
     with ledger.db.read() as conn:
-        rows = conn.execute(
-            select(t.users.c.id, t.users.c.name, t.users.c.role)
-            .where(t.users.c.active)
-            .order_by(t.users.c.name)
-        ).all()
+        query = select(t.users.c.id, t.users.c.name, t.users.c.role).order_by(t.users.c.name)
+        rows = conn.execute(query if include_inactive else query.where(t.users.c.active)).all()
     return [Actor(r.id, r.name, Role(r.role)) for r in rows]
 
 
-def login(ledger: Ledger, name: str, pin: str, *, at: datetime | None = None) -> Actor:
+def login(
+    ledger: Ledger, name: str, pin: str, *, at: datetime | None = None, via: str = "window"
+) -> Actor:
     """Check a PIN. Wrong PINs are counted; the fifth in a row locks the user for a while.
 
     The attempt is counted in a write transaction before the hash is checked, so attempts
     made at once queue on the ledger's write lock: the fifth locks the user before its PIN
     is even checked, and a sixth is refused unchecked however many arrive together. A right
-    PIN then clears the count (and the lock its own attempt set)."""
+    PIN then clears the count (and the lock its own attempt set). Each outcome is a line of
+    the audit log (``login``, ``wrong_pin``, ``user_locked``), with ``via`` (the window or
+    the command line)."""
     users = t.users.c
     with ledger.write(at) as (conn, at):
         row = conn.execute(select(t.users).where(users.name == name, users.active)).first()
@@ -174,15 +193,21 @@ def login(ledger: Ledger, name: str, pin: str, *, at: datetime | None = None) ->
         ok: bool = _hasher.verify(row.pin_hash, pin or "")
     except (VerificationError, InvalidHashError):
         ok = False
-    if ok:
-        with ledger.db.write() as conn:
+    # The outcome's audit line goes with the write that settles the attempt, so a login
+    # and its line are one commit; the hash check itself is outside any lock (slow).
+    with ledger.db.write() as conn:
+        if ok:
             conn.execute(
                 update(t.users).where(users.id == row.id).values(failed_pins=0, locked_until=None)
             )
+            action = "login"
+        else:
+            action = "user_locked" if attempt >= MAX_FAILED_PINS else "wrong_pin"
+        details = {"via": via} if ok else {"via": via, "failed_pins": attempt}
+        ledger.audit(conn, action, row.name, row.name, details, user_id=row.id)
+    if ok:
         return Actor(row.id, row.name, Role(row.role))
     if attempt >= MAX_FAILED_PINS:
-        with ledger.db.write() as conn:
-            ledger.audit(conn, "user_locked", row.id, row.name, {"failed_pins": attempt})
         raise LoyaltyError("user_locked", "too many wrong PINs: the user is locked for 5 minutes")
     left = MAX_FAILED_PINS - attempt
     raise LoyaltyError("wrong_pin", f"wrong PIN ({left} tries left)", tries_left=left)
@@ -260,3 +285,8 @@ def user_from_server(
             .where(t.users.c.id == row.id)
             .values(role=role, pin_hash=pin_hash, active=active)
         )
+
+
+def hash_pin(pin: str) -> str:
+    """A PIN's argon2 hash (slow on purpose: take it before the write lock)."""
+    return _hasher.hash(pin)
