@@ -28,18 +28,21 @@ def open_ledger(
     *,
     new_till: bool = False,
     for_writing: bool = False,
+    backup_first: bool = True,
 ) -> Ledger:
     """The ledger in ``data_dir``, made there when the folder never held one. ``new_till``
     (``cashier-app init``): a missing or empty ledger where one was is started afresh, its
     remains kept aside, instead of refused. ``for_writing``: a ledger that can only be read
-    is refused (``ledger_read_only``) instead of opened for reading."""
+    is refused (``ledger_read_only``) instead of opened for reading. ``backup_first``: a
+    ledger at an older schema is backed up before it is upgraded (off only for a restore's
+    own copy of a backup)."""
     path = data_dir / DB_NAME
     found = health.inspect(data_dir, path, new_till=new_till)
     if found.writable:
         health.keep_private(path)  # the folder first: the ledger is made inside it
     db = Database(path, read_only=not found.writable, immutable=found.immutable)
     try:
-        _prepare(db, found)
+        _prepare(db, found, backup_first)
     except BaseException:
         db.close()
         raise
@@ -57,7 +60,7 @@ def open_ledger(
     return ledger
 
 
-def _prepare(db: Database, found: health.Found) -> None:
+def _prepare(db: Database, found: health.Found, backup_first: bool = True) -> None:
     """Refuse a schema this version does not know, then bring the schema to head."""
     revision = found.revision
     if revision is not None and revision not in migrate.known_revisions():
@@ -75,6 +78,12 @@ def _prepare(db: Database, found: health.Found) -> None:
             if conn.execute(t.device.select()).first() is None:
                 raise health.read_only(db.path, "it has no device yet, which writes to it")
         return
+    if backup_first and revision is not None and revision != migrate.head_revision():
+        # A copy at the old revision first: a migration that goes wrong, or a newer version
+        # the shop goes back from, leaves the ledger as it was (service/backups.py).
+        from cashier_app.service.backups import backup_before_migration
+
+        backup_before_migration(db, revision)
     try:
         migrate.upgrade(db)
     except DatabaseError as exc:
