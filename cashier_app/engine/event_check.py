@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from cashier_app.engine.anonymise import ANONYMISED_PHONE, anonymised_phone
 from cashier_app.engine.events import EventKind
 from cashier_app.engine.money import parse_amount, parse_quantity
 
@@ -191,10 +192,17 @@ def _registration(p: Mapping[str, Any], at: datetime) -> None:
         p,
         "payload",
         ("customer_id", "phone"),
-        ("name", "birthday", "group", "consent_at", "referrer_id", "card"),
+        ("name", "birthday", "group", "consent_at", "referrer_id", "card", "imported"),
     )
     _uuid(p["customer_id"], "payload.customer_id")
-    _text(p["phone"], "payload.phone", MAX_PHONE, pattern=_PHONE)
+    phone = _text(p["phone"], "payload.phone", MAX_PHONE)
+    # A till that anonymised a customer before pushing their registration sends it erased
+    # (engine/anonymise.py): the placeholder is the one made from this customer's id.
+    if ANONYMISED_PHONE.match(phone):
+        if phone != anonymised_phone(p["customer_id"]):
+            raise InvalidEvent("payload.phone", "not this customer's anonymised placeholder")
+    elif not _PHONE.match(phone):
+        raise InvalidEvent("payload.phone", "not of the expected form")
     _opt_text(p.get("name"), "payload.name", MAX_NAME)
     birthday = p.get("birthday")
     if birthday is not None:
@@ -210,6 +218,8 @@ def _registration(p: Mapping[str, Any], at: datetime) -> None:
     _opt_moment(p.get("consent_at"), "payload.consent_at", FLOOR, at + FUTURE_TOLERANCE)
     _opt_uuid(p.get("referrer_id"), "payload.referrer_id")
     _opt_text(p.get("card"), "payload.card", 20, pattern=_CARD)
+    if p.get("imported") is not None:
+        _bool(p["imported"], "payload.imported")
 
 
 _SALE_AMOUNTS = ("total", "discount", "redeemed", "paid", "accrued")
@@ -311,6 +321,18 @@ def _shift(p: Mapping[str, Any], at: datetime) -> None:
     _text(p["user"], "payload.user", MAX_USER, least=1)
 
 
+def _group_change(p: Mapping[str, Any], at: datetime) -> None:
+    _fields(p, "payload", ("customer_id", "group"), ("previous_group",))
+    _uuid(p["customer_id"], "payload.customer_id")
+    _text(p["group"], "payload.group", MAX_LABEL, pattern=_GROUP)
+    _opt_text(p.get("previous_group"), "payload.previous_group", MAX_LABEL, pattern=_GROUP)
+
+
+def _anonymised(p: Mapping[str, Any], at: datetime) -> None:
+    _fields(p, "payload", ("customer_id",), ())
+    _uuid(p["customer_id"], "payload.customer_id")
+
+
 _PAYLOADS: dict[str, Callable[[Mapping[str, Any], datetime], None]] = {
     EventKind.CUSTOMER_REGISTERED: _registration,
     EventKind.SALE: _sale,
@@ -318,7 +340,19 @@ _PAYLOADS: dict[str, Callable[[Mapping[str, Any], datetime], None]] = {
     EventKind.ADJUSTMENT: _adjustment,
     EventKind.SHIFT_OPENED: _shift,
     EventKind.SHIFT_CLOSED: _shift,
+    EventKind.CUSTOMER_GROUP_CHANGED: _group_change,
+    EventKind.CUSTOMER_ANONYMISED: _anonymised,
 }
+
+
+# Kinds whose payload names the customer the event belongs to (a sale may have none).
+_CUSTOMERS_OWN = (
+    EventKind.CUSTOMER_REGISTERED,
+    EventKind.SALE,
+    EventKind.ADJUSTMENT,
+    EventKind.CUSTOMER_GROUP_CHANGED,
+    EventKind.CUSTOMER_ANONYMISED,
+)
 
 
 def check_event(event: Mapping[str, Any], received_at: datetime) -> None:
@@ -345,8 +379,8 @@ def check_event(event: Mapping[str, Any], received_at: datetime) -> None:
         _int(version, "program_version", 1, 2**31 - 1)
     payload = _object(event.get("payload"), "payload")
     _PAYLOADS[kind](payload, at)
-    if kind in (EventKind.CUSTOMER_REGISTERED, EventKind.ADJUSTMENT) and customer is None:
+    if kind in _CUSTOMERS_OWN and kind != EventKind.SALE and customer is None:
         raise InvalidEvent("customer_id", "required for this kind")
-    owned = kind in (EventKind.CUSTOMER_REGISTERED, EventKind.SALE, EventKind.ADJUSTMENT)
+    owned = kind in _CUSTOMERS_OWN
     if owned and payload.get("customer_id") != customer:
         raise InvalidEvent("payload.customer_id", "differs from the event's customer_id")

@@ -13,3 +13,8 @@ class EventKind(StrEnum):
     ADJUSTMENT = "adjustment"  # a manager's plus or minus, with a reason
     SHIFT_OPENED = "shift_opened"
     SHIFT_CLOSED = "shift_closed"
+    # A manager moved the customer to another group: later sales use the new group's
+    # rules; the points and purchases held stay (docs/sync.md).
+    CUSTOMER_GROUP_CHANGED = "customer_group_changed"
+    # The customer's personal data was erased on their request; no sum changes.
+    CUSTOMER_ANONYMISED = "customer_anonymised"

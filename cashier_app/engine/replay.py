@@ -92,7 +92,9 @@ def start(event: RecordedEvent, program: Program) -> CustomerReplay:
         account=Account(),
         profile=Profile(customer=p["customer_id"], registered_at=event.at, birthday=birthday),
     )
-    bonus = program.bonus_program_of(group)
+    # A customer brought over from the shop's old system is not new to the shop: no
+    # welcome bonus (service/customer_import_write.py); their balance came as an adjustment.
+    bonus = None if p.get("imported") is True else program.bonus_program_of(group)
     _take(state, postings.registration(_standing(state), bonus, event.id, event.at, program.tz))
     return state
 
@@ -187,7 +189,15 @@ def apply(state: CustomerReplay, event: RecordedEvent, program: Program) -> None
         )
         _take(state, posted)
         state.overdrafts += _overdrafts(event, posted, None)
-    # Other kinds (shifts, edits to come) do not move points.
+    elif event.kind == EventKind.CUSTOMER_GROUP_CHANGED:
+        # From this moment the new group's rules; the time rules up to it ran above with
+        # the old one. Points and purchases stay as they are.
+        state.group = str(p["group"])
+    elif event.kind == EventKind.CUSTOMER_ANONYMISED:
+        # No sum changes; without a birthday on file no later birthday bonus falls due
+        # (the till erased it: engine/anonymise.py).
+        state.profile = replace(state.profile, birthday=None)
+    # Other kinds (shifts) do not move points.
     advance(state, program, at)  # e.g. points given back already expired: at once
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from cashier_app.engine import postings
+from cashier_app.engine.anonymise import is_anonymised_phone
 from cashier_app.engine.automation import run_until
 from cashier_app.engine.calendar import local_date
 from cashier_app.engine.errors import LoyaltyError
@@ -274,7 +275,8 @@ def view_of_state(
         tier = bonus_percent_for(state.bonus, basis)[1]
     return CustomerView(
         id=state.id,
-        phone=state.phone,
+        # An anonymised customer's placeholder is no phone: nothing to show or mask.
+        phone="" if is_anonymised_phone(state.phone) else state.phone,
         name=state.name,
         birthday=state.profile.birthday,
         group_id=state.group.id,

@@ -15,11 +15,13 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Insert,
     Integer,
     Select,
     Subquery,
     Table,
     column,
+    insert,
     literal_column,
     select,
 )
@@ -78,3 +80,12 @@ def open_lots() -> ColumnElement[bool]:
     """Lots with points left. Spelt with the literal 0 (zero in any unit), which lets SQLite
     use the partial index ``ix_lots_open`` (a bound parameter would not)."""
     return t.lots.c.remaining > literal_column("0")
+
+
+def compact_name_index(table: Table) -> Insert:
+    """The FTS5 'optimize' command on ``table``'s name index: merges its segments into one,
+    which drops the words of names that were changed or erased. Without it an erased name
+    stays readable in the index's older segments until SQLite merges them on its own."""
+    index = NAME_INDEXES[table.name]
+    fts = lightweight_table(index, column(index))
+    return insert(fts).values({index: "optimize"})

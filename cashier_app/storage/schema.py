@@ -240,7 +240,9 @@ customer_messages = Table(
 )
 Index("ix_customer_messages_customer", customer_messages.c.customer_id, customer_messages.c.id)
 
-# Immutable: triggers in the migration refuse UPDATE and DELETE.
+# Immutable: triggers in the migrations refuse UPDATE and DELETE; since migration 0006 the
+# one update allowed is a customer_registered payload erased of the person's data
+# (engine/anonymise.py), at the customer's request.
 events = Table(
     "events",
     metadata,
