@@ -52,6 +52,11 @@ ALLOWED = {
         "rows are selected through the typed tables; open_lots() compares with 0, which "
         "is zero in any unit"
     ),
+    "storage/prepared.py": (
+        "the sale's hot writes: Core statements of storage.schema compiled once, their "
+        "values converted by each column's own bind conversion, run on the driver's "
+        "connection; it writes only, and RETURNING reads back plain integers and text"
+    ),
     "storage/bulk.py": (
         "a first pull's bulk load writes with the driver's executemany: amounts arrive "
         "as hundredths (converted once, on the server) and everything else goes through "

@@ -27,8 +27,15 @@ from cashier_app.engine.program import BonusProgram, Group, Program, parse_progr
 from cashier_app.storage import health
 from cashier_app.storage import schema as t
 from cashier_app.storage.db import Database
+from cashier_app.storage.prepared import Prepared
 from cashier_app.storage.queries import open_lots
-from cashier_app.storage.rows import lot_from_row, lot_row, projection_values
+from cashier_app.storage.rows import (
+    ACCOUNT_VALUE_KEYS,
+    LOT_ROW_KEYS,
+    lot_from_row,
+    lot_row,
+    projection_values,
+)
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -93,36 +100,48 @@ class CustomerState:
 # Hot statements are built once: SQLAlchemy then reuses their compiled form and cache key
 # instead of rebuilding both for every sale (docs/benchmarks.md: a durable sale in 3 ms).
 _MAX_VERSION = select(func.max(t.program_versions.c.version))
-_NEXT_SEQ = (
+_NEXT_SEQ = Prepared(
     update(t.device)
     .where(t.device.c.id == 1)
     .values(next_seq=t.device.c.next_seq + 1)
-    .returning(t.device.c.next_seq, t.device.c.device_id)
+    .returning(t.device.c.next_seq, t.device.c.device_id),
+    (),
 )
-_NEXT_RECEIPT = (
+_NEXT_RECEIPT = Prepared(
     update(t.device)
     .where(t.device.c.id == 1)
     .values(next_receipt=t.device.c.next_receipt + 1)
-    .returning(t.device.c.next_receipt, t.device.c.card_prefix)
+    .returning(t.device.c.next_receipt, t.device.c.card_prefix),
+    (),
 )
-_INSERT_EVENT = insert(t.events)
-_INSERT_OUTBOX = insert(t.outbox)
-_INSERT_LOT = insert(t.lots)
-_INSERT_MOVEMENT = insert(t.lot_movements)
+_EVENT_KEYS = (
+    "id", "device_id", "device_seq", "kind", "at", "recorded_at", "customer_id", "actor",
+    "program_version", "payload",
+)  # fmt: skip
+_INSERT_EVENT = Prepared(insert(t.events), _EVENT_KEYS)
+_INSERT_OUTBOX = Prepared(insert(t.outbox), ("event_id", "device_seq"))
+_INSERT_LOT = Prepared(insert(t.lots), LOT_ROW_KEYS)
+_INSERT_MOVEMENT = Prepared(
+    insert(t.lot_movements), ("customer_id", "lot_id", "event_id", "kind", "points", "at")
+)
 _INSERT_MESSAGE = insert(t.customer_messages)
 _MESSAGE_RECORDED = select(t.customer_messages.c.id).where(
     t.customer_messages.c.customer_id == bindparam("customer_id"),
     t.customer_messages.c.kind == bindparam("kind"),
     t.customer_messages.c.at == bindparam("at"),
 )
-_UPDATE_LOT = (
+_UPDATE_LOT = Prepared(
     update(t.lots)
     .where(t.lots.c.id == bindparam("lot_id"))
     .values(
         remaining=bindparam("remaining"), settled=bindparam("settled"), warned=bindparam("warned")
-    )
+    ),
+    ("lot_id", "remaining", "settled", "warned"),
 )
-_UPDATE_ACCOUNT = update(t.accounts).where(t.accounts.c.customer_id == bindparam("cid"))
+_UPDATE_ACCOUNT = Prepared(
+    update(t.accounts).where(t.accounts.c.customer_id == bindparam("cid")),
+    ("cid", *ACCOUNT_VALUE_KEYS),
+)
 _CARD_LIST = (
     select(func.group_concat(t.cards.c.number, " "))
     .where(t.cards.c.customer_id == t.customers.c.id, t.cards.c.active)
@@ -198,7 +217,7 @@ class Ledger:
 
     def next_receipt_number(self, conn: Connection) -> str:
         """This till's next receipt number: its card prefix and a gapless counter."""
-        value, prefix = conn.execute(_NEXT_RECEIPT).one()
+        value, prefix = _device_counter(_NEXT_RECEIPT, conn)
         return f"{prefix}-{int(value) - 1:06d}"
 
     # -- program -----------------------------------------------------------------------
@@ -229,7 +248,7 @@ class Ledger:
     def take_sequence(self, conn: Connection) -> tuple[int, str]:
         """This till's next device sequence number (and its device id), taken for good in
         the caller's transaction: an event's, or a refused event's sent again."""
-        next_seq, device_id = conn.execute(_NEXT_SEQ).one()
+        next_seq, device_id = _device_counter(_NEXT_SEQ, conn)
         return int(next_seq) - 1, str(device_id)
 
     def append_event(
@@ -246,8 +265,8 @@ class Ledger:
         """Record an immutable event and its outbox row in the caller's transaction."""
         seq, device_id = self.take_sequence(conn)
         event_id = new_id()
-        conn.execute(
-            _INSERT_EVENT,
+        _INSERT_EVENT.run(
+            conn,
             {
                 "id": event_id,
                 "device_id": device_id,
@@ -261,7 +280,7 @@ class Ledger:
                 "payload": json.dumps(to_json(payload), ensure_ascii=False, separators=(",", ":")),
             },
         )
-        conn.execute(_INSERT_OUTBOX, {"event_id": event_id, "device_seq": seq})
+        _INSERT_OUTBOX.run(conn, {"event_id": event_id, "device_seq": seq})
         return event_id
 
     def audit(
@@ -398,14 +417,14 @@ class Ledger:
                     }
                 )
         if new_lots:
-            conn.execute(_INSERT_LOT, new_lots)
+            _INSERT_LOT.run_many(conn, new_lots)
         if changed_lots:
-            conn.execute(_UPDATE_LOT, changed_lots)
+            _UPDATE_LOT.run_many(conn, changed_lots)
         due = automation.next_due(program, after.bonus, after.account, after.profile)
         values = projection_values(
             after.account, after.profile, after.tier_basis, due.at if due else None, at
         )
-        conn.execute(_UPDATE_ACCOUNT, {"cid": after.id, **values})
+        _UPDATE_ACCOUNT.run(conn, {"cid": after.id, **values})
 
     def _write_movements(
         self, conn: Connection, customer_id: str, event_id: str | None, moves: Iterable[Movement]
@@ -422,7 +441,14 @@ class Ledger:
             for m in moves
         ]
         if rows:
-            conn.execute(_INSERT_MOVEMENT, rows)
+            _INSERT_MOVEMENT.run_many(conn, rows)
+
+
+def _device_counter(statement: Prepared, conn: Connection) -> tuple[Any, ...]:
+    row = statement.run(conn, {})
+    if row is None:
+        raise RuntimeError("the database has no device row; call ensure_device() first")
+    return row
 
 
 def zero_account_values(customer_id: str, at: datetime) -> dict[str, Any]:

@@ -13,6 +13,11 @@ from sqlalchemy import Row
 from cashier_app.engine.automation import Profile
 from cashier_app.engine.lots import Account, Lot, LotKind
 
+LOT_ROW_KEYS = (
+    "id", "customer_id", "kind", "points", "remaining", "credited_at", "available_at",
+    "expires_at", "receipt_id", "origin_lot_id", "settled", "warned", "event_id",
+)  # fmt: skip
+
 
 def lot_row(customer_id: str, lot: Lot, event_id: str | None = None) -> dict[str, Any]:
     """``event_id``: the event that created the lot here (None: it came from the server)."""
@@ -47,6 +52,12 @@ def lot_from_row(row: Row[Any]) -> Lot:
         settled=row.settled,
         warned=row.warned,
     )
+
+
+ACCOUNT_VALUE_KEYS = (
+    "balance", "pending", "debt", "tier_basis", "last_purchase_at", "sales_count",
+    "sales_net_total", "winback_stage", "birthday_year_done", "next_due_at", "updated_at",
+)  # fmt: skip
 
 
 def account_values(
