@@ -94,6 +94,8 @@ def _too_large(name: str, what: str) -> LoyaltyError:
         "catalogue_too_large",
         f"{name} is too large for a catalogue: {what} (a catalogue file has at most "
         f"{MAX_ROWS:,} products, {MAX_COLUMNS} columns and {MAX_CELLS:,} cells; split it)",
+        file=name,
+        what=what,  # for a reader of other files (customers) to word the refusal its own way
     )
 
 

@@ -1,0 +1,386 @@
+"""Customers brought over from the system the shop is leaving: their file read (CSV or
+XLSX, through the catalogue's bounded reader), its columns matched to ours, and every row
+checked before anything is written, with a report the manager can save.
+
+A phone already in the base is "unchanged", not a problem: that is what makes importing
+the same file twice change nothing. The import itself is customer_import_write.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import NamedTuple
+
+from sqlalchemy import Column, Connection, select
+
+from cashier_app.engine.calendar import local_date
+from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.event_check import MAX_NAME
+from cashier_app.engine.money import MAX_PRICE, ZERO, is_on_step, parse_amount
+from cashier_app.engine.plausibility import ADJUSTMENT_REVIEW_MONEY
+from cashier_app.engine.program import Group, Program
+from cashier_app.product_file import FALSE, TRUE, TableRow, read_table
+from cashier_app.service.cards import is_valid_ean13
+from cashier_app.service.ledger import Ledger, check_moment
+from cashier_app.service.phones import normalise_phone
+from cashier_app.service.users import Actor, Permission
+from cashier_app.storage import schema as t
+
+# What a column of the old system's file can become; phone is the one a row needs.
+FIELDS = ("phone", "name", "birthday", "group", "balance", "card", "consent")
+PREVIEW_ROWS = 20
+# Header words seen in shops' exports (English, Russian, Ukrainian), lower-cased; e-mail
+# has no place in the ledger, so it is left out (the mapping offers "not imported").
+HEADER_WORDS = {
+    "phone": ("phone", "phone number", "mobile", "tel", "telephone", "телефон", "мобильный",
+              "мобильный телефон", "номер телефона", "тел", "тел.", "мобільний", "номер"),
+    "name": ("name", "full name", "customer", "client", "имя", "фио", "ф.и.о.", "клиент",
+             "покупатель", "имя клиента", "ім'я", "піб", "клієнт"),
+    "birthday": ("birthday", "birth date", "date of birth", "dob", "дата рождения",
+                 "день рождения", "др", "дата народження", "день народження"),
+    "group": ("group", "customer group", "группа", "группа клиента", "група"),
+    "balance": ("balance", "points", "bonus", "bonuses", "bonus balance", "баланс", "бонусы",
+                "баллы", "бонусный баланс", "остаток бонусов", "бонуси", "бали"),
+    "card": ("card", "card number", "карта", "номер карты", "дисконтная карта", "картка",
+             "номер картки"),
+    "consent": ("consent", "sms consent", "marketing consent", "согласие", "согласие на рассылку",
+                "подписка", "згода"),
+}  # fmt: skip
+_WORD_OF = {w: f for f, words in HEADER_WORDS.items() for w in words}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial day 1 is 1900-01-01 after Excel's leap-year bug
+_DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y", "%Y-%m-%d %H:%M:%S")
+_CHUNK = 500  # values in one IN (...) against the base: well below SQLite's limit
+
+Progress = Callable[[int, int], None]  # (rows done, rows in all)
+ColumnMap = dict[str, int]  # our field -> the file's column index
+
+
+@dataclass(frozen=True)
+class CustomerFile:
+    """A file as read: its header and its data rows (the header is the spreadsheet's row
+    1, so data row i is row i + 2)."""
+
+    path: Path
+    headers: tuple[str, ...]
+    rows: list[TableRow]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def preview(self) -> list[TableRow]:
+        return self.rows[:PREVIEW_ROWS]
+
+
+class ImportRow(NamedTuple):
+    """A row that will become a customer (a NamedTuple: 100,000 of them stay untracked by
+    the garbage collector, whose pauses would otherwise stall the window)."""
+
+    row: int
+    phone: str  # E.164
+    name: str
+    birthday: date | None
+    group: str  # the program's group id
+    balance: Decimal
+    card: str | None
+    consent: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    row: int  # as the spreadsheet numbers it
+    column: str  # the file's header of the column
+    problem: str  # a stable code: bad_phone, duplicate_phone, bad_date, unknown_group, ...
+    message: str
+
+
+@dataclass
+class ValidationReport:
+    file_name: str
+    rows: int = 0  # data rows that are not empty
+    valid: list[ImportRow] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)  # rows whose phone is in the base
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def bad_rows(self) -> int:
+        return len({p.row for p in self.problems})
+
+    @property
+    def balances(self) -> Decimal:
+        return sum((r.balance for r in self.valid), ZERO)
+
+
+def read_customer_file(path: Path) -> CustomerFile:
+    """The file's rows: CSV with a comma or semicolon in UTF-8 (with or without its mark)
+    or Windows-1251, or an XLSX's first sheet, within the catalogue reader's bounds."""
+    try:
+        table = read_table(path)
+    except LoyaltyError as exc:
+        if exc.code != "catalogue_too_large":
+            raise
+        raise LoyaltyError(
+            "customer_file_too_large",
+            f"{path.name} is too large to import: {exc.details.get('what', '')} (a file has at "
+            "most 200,000 customers and 64 columns; split it)",
+        ) from None
+    while table and not any(cell.strip() for cell in table[0]):
+        table = table[1:]
+    if not table:
+        raise LoyaltyError("empty_customer_file", f"{path.name} has no rows")
+    headers = tuple(h.strip() for h in table[0])
+    return CustomerFile(path, headers, table[1:])
+
+
+def guess_mapping(headers: Sequence[str]) -> ColumnMap:
+    """Our fields for the columns whose header names one (each field once, the first
+    column that names it)."""
+    mapping: ColumnMap = {}
+    for index, header in enumerate(headers):
+        key = " ".join(header.strip().lower().replace("ё", "е").replace("_", " ").split())
+        found = _WORD_OF.get(key) or _WORD_OF.get(key.rstrip(":*"))
+        if found and found not in mapping:
+            mapping[found] = index
+    return mapping
+
+
+def validate(
+    ledger: Ledger,
+    actor: Actor,
+    file: CustomerFile,
+    mapping: ColumnMap,
+    at: datetime | None = None,
+    progress: Progress | None = None,
+) -> ValidationReport:
+    """Every row checked against the program and the base; nothing is written."""
+    actor.require(Permission.IMPORT_CUSTOMERS)
+    check_moment(at)
+    with ledger.db.read() as conn:
+        return check_rows(conn, ledger.program(conn), file, mapping, at or ledger.clock(), progress)
+
+
+def check_rows(
+    conn: Connection,
+    program: Program,
+    file: CustomerFile,
+    mapping: ColumnMap,
+    at: datetime,
+    progress: Progress | None = None,
+) -> ValidationReport:
+    if "phone" not in mapping:
+        raise LoyaltyError("phone_column_missing", "say which column holds the phone")
+    for name, index in mapping.items():
+        if name not in FIELDS or not 0 <= index < len(file.headers):
+            raise LoyaltyError("phone_column_missing", f"{name!r} is not a column of the file")
+    report = ValidationReport(file.name)
+    checker = _RowChecker(program, file.headers, mapping, local_date(at, program.tz))
+    candidates: list[ImportRow] = []
+    total = len(file.rows)
+    for n, cells in enumerate(file.rows):
+        if progress and n % 2000 == 0:
+            progress(n, total)
+        if not any(c.strip() for c in cells):
+            continue
+        report.rows += 1
+        row, problems = checker.check(n + 2, cells)
+        if problems:
+            report.problems += problems
+        elif row is not None:
+            candidates.append(row)
+    column = file.headers[mapping["phone"]]
+    in_base = _existing(conn, t.customers.c.phone, [r.phone for r in candidates])
+    fresh = []
+    for r in candidates:
+        if r.phone in in_base:
+            report.unchanged.append(r.row)
+        else:
+            fresh.append(r)
+    fresh = _without_duplicates(fresh, report, "phone", column)
+    if "card" in mapping:
+        card_column = file.headers[mapping["card"]]
+        fresh = _without_duplicates(fresh, report, "card", card_column)
+        fresh = _cards_free(conn, fresh, report, card_column)
+    report.valid = fresh
+    report.problems.sort(key=lambda p: p.row)
+    if progress:
+        progress(total, total)
+    return report
+
+
+class _RowChecker:
+    def __init__(
+        self, program: Program, headers: tuple[str, ...], mapping: ColumnMap, today: date
+    ) -> None:
+        self.program, self.headers, self.today = program, headers, today
+        self.columns = {f: (i, headers[i]) for f, i in mapping.items()}
+        self.groups: dict[str, Group] = {}
+        for g in program.groups:
+            self.groups[g.id.lower()] = g
+            self.groups[g.name.strip().lower()] = g
+
+    def check(self, number: int, cells: TableRow) -> tuple[ImportRow | None, list[Problem]]:
+        value = {
+            f: (cells[i].strip() if i < len(cells) else "") for f, (i, _) in self.columns.items()
+        }
+        problems: list[Problem] = []
+
+        def bad(name: str, code: str, message: str) -> None:
+            problems.append(Problem(number, self.columns[name][1], code, message))
+
+        phone = ""
+        if not value["phone"]:
+            bad("phone", "bad_phone", "no phone")
+        else:
+            try:
+                phone = normalise_phone(value["phone"], self.program.default_region)
+            except LoyaltyError as exc:
+                bad("phone", "bad_phone", exc.message)
+        name = " ".join(value.get("name", "").split())
+        if len(name) > MAX_NAME or _CONTROL.search(name):
+            bad("name", "bad_name", f"a name has at most {MAX_NAME} characters")
+        birthday = None
+        if value.get("birthday"):
+            birthday = parse_date(value["birthday"])
+            if birthday is None:
+                bad("birthday", "bad_date", f"{value['birthday']!r} is not a date like 31.12.1990")
+            elif birthday > self.today or birthday.year < 1900:
+                bad("birthday", "bad_date", f"{birthday:%d.%m.%Y} cannot be a birthday")
+                birthday = None
+        group = self.program.default_group
+        if value.get("group"):
+            found = self.groups.get(value["group"].lower())
+            if found is None:
+                bad("group", "unknown_group", f"the program has no group {value['group']!r}")
+            else:
+                group = found
+        balance = self._balance(value.get("balance", ""), group, bad)
+        card = value.get("card") or None
+        if card is not None and not (
+            card.isdigit() and 8 <= len(card) <= 20 and (len(card) != 13 or is_valid_ean13(card))
+        ):
+            bad("card", "bad_card", f"{card!r} is not a card number (8 to 20 digits)")
+        consent = value.get("consent", "").lower()
+        if consent not in TRUE | FALSE:
+            bad("consent", "bad_consent", f"{consent!r} is not yes or no")
+        if problems:
+            return None, problems
+        row = ImportRow(number, phone, name, birthday, group.id, balance, card, consent in TRUE)
+        return row, []
+
+    def _balance(self, text: str, group: Group, bad: Callable[[str, str, str], None]) -> Decimal:
+        if not text:
+            return ZERO
+        cleaned = text.replace(" ", "").replace("\u00a0", "").replace(",", ".")
+        try:
+            points = parse_amount(cleaned)
+        except ValueError:
+            bad("balance", "bad_balance", f"{text!r} is not a number of points like 150")
+            return ZERO
+        program = self.program
+        if points > MAX_PRICE or points * program.bonus_value > ADJUSTMENT_REVIEW_MONEY:
+            # The central server holds an adjustment worth more than this for review.
+            bad("balance", "bad_balance",
+                f"{text} points are worth more than {ADJUSTMENT_REVIEW_MONEY}; "
+                "bring such a balance over by hand")  # fmt: skip
+        elif not is_on_step(points, program.points_rounding):
+            bad("balance", "bad_balance", f"{text}: this program counts whole points")
+        elif points > ZERO and program.bonus_program_of(group) is None:
+            bad("balance", "bad_balance", f"customers of group {group.name!r} collect no points")
+        return points
+
+
+def parse_date(text: str) -> date | None:
+    """DD.MM.YYYY, YYYY-MM-DD, DD/MM/YYYY, a date-time from a workbook's date cell, or an
+    Excel serial day number (a date cell saved as a plain number)."""
+    text = text.strip()
+    if text.isdigit() and 4 <= len(text) <= 5:
+        return _EXCEL_EPOCH + timedelta(days=int(text))
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).replace(tzinfo=UTC).date()  # a day only
+        except ValueError:
+            continue
+    return None
+
+
+def _without_duplicates(
+    rows: list[ImportRow], report: ValidationReport, attr: str, column: str
+) -> list[ImportRow]:
+    """Rows sharing a phone (or a card) are all left out: which one is right is the
+    manager's call, so each names the others."""
+    where: dict[str, list[int]] = {}
+    for r in rows:
+        key = getattr(r, attr)
+        if key:
+            where.setdefault(key, []).append(r.row)
+    kept = []
+    for r in rows:
+        key = getattr(r, attr)
+        others = [n for n in where.get(key, ()) if n != r.row] if key else []
+        if others:
+            listed = ", ".join(str(n) for n in others[:10])
+            report.problems.append(
+                Problem(r.row, column, f"duplicate_{attr}", f"the same {attr} as row(s) {listed}")
+            )
+        else:
+            kept.append(r)
+    return kept
+
+
+def _cards_free(
+    conn: Connection, rows: list[ImportRow], report: ValidationReport, column: str
+) -> list[ImportRow]:
+    numbers = [r.card for r in rows if r.card]
+    taken = _existing(conn, t.cards.c.number, numbers)
+    products = _existing(conn, t.products.c.barcode, numbers) | _existing(
+        conn, t.products.c.sku, numbers
+    )
+    kept = []
+    for r in rows:
+        if r.card in taken:
+            report.problems.append(
+                Problem(r.row, column, "duplicate_card", "this card belongs to another customer")
+            )
+        elif r.card in products:
+            report.problems.append(
+                Problem(r.row, column, "bad_card", "this is a product's barcode, not a card")
+            )
+        else:
+            kept.append(r)
+    return kept
+
+
+def _existing(conn: Connection, column: Column[str], values: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
+    return found
+
+
+def save_report(report: ValidationReport, path: Path) -> None:
+    """The problems as CSV (UTF-8 with its mark, so Excel reads the Cyrillic) or XLSX."""
+    header = ("row", "column", "problem", "message")
+    rows = [(p.row, p.column, p.problem, p.message) for p in report.problems]
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("problems")
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        book.save(path)
+        return
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f, delimiter=";")
+        writer.writerow(header)
+        writer.writerows(rows)

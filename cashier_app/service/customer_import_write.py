@@ -1,0 +1,273 @@
+"""Writing an old system's customers into the ledger: the rows that passed the check, in
+one write transaction, each registered as the till registers a customer (a
+customer_registered event with its outbox row, a card, the account's projection) and its
+starting balance brought over as an adjustment with its own reason.
+
+Decisions (README, "Importing customers"):
+
+- No welcome bonus: these customers are not new to the shop. Their registration event
+  says ``"imported": true`` and the replay (engine/replay.py) gives them none either, so
+  the server and ``cashier-app check --accounts`` agree with the till.
+- A starting balance is an ADJUSTMENT event, reason "opening balance (import of FILE)":
+  a lot with the program's usual expiry from the day of the import, replayed and checked
+  by the server like any manager's adjustment (one worth more than the server holds for
+  review is refused by the check, customer_import.py).
+- A phone already in the base is left as it is, so a second import of a file writes
+  nothing but its audit line.
+
+100,000 rows are one transaction: the program is loaded once, sequence and card numbers
+taken a block at a time, and the rows go in with the driver's executemany
+(storage/bulk.py) in batches, with the progress reported after each.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from cashier_app.engine import automation, postings
+from cashier_app.engine.automation import Profile
+from cashier_app.engine.events import EventKind
+from cashier_app.engine.lots import Account
+from cashier_app.engine.money import ZERO, to_cents
+from cashier_app.engine.postings import Standing
+from cashier_app.engine.program import Program
+from cashier_app.service.cards import card_number
+from cashier_app.service.customer_import import (
+    ColumnMap,
+    CustomerFile,
+    ImportRow,
+    Progress,
+    ValidationReport,
+    check_rows,
+)
+from cashier_app.service.ledger import Ledger, check_moment, new_id, to_json
+from cashier_app.service.users import Actor, Permission
+from cashier_app.storage import schema as t
+from cashier_app.storage.bulk import BulkLoad
+from cashier_app.storage.rows import projection_values
+
+BATCH = 2000
+MAX_REASON_FILE = 400  # the reason has at most 500 characters (engine/event_check.py)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    report: ValidationReport  # the check made inside the import's own transaction
+    imported: int
+    balances: Decimal  # points brought over as opening balances
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.report.unchanged)
+
+
+def opening_reason(file_name: str) -> str:
+    return f"opening balance (import of {file_name[:MAX_REASON_FILE]})"
+
+
+def import_customers(
+    ledger: Ledger,
+    actor: Actor,
+    file: CustomerFile,
+    mapping: ColumnMap,
+    *,
+    at: datetime | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Check the file again against the base as it is now and register its valid rows, in
+    one transaction; the bad rows and the phones already known are left out."""
+    actor.require(Permission.IMPORT_CUSTOMERS)
+    check_moment(at)
+    with ledger.write(at) as (conn, at):
+        program = ledger.program(conn)
+        total = len(file.rows)
+
+        def checking(done: int, _: int) -> None:
+            if progress:
+                progress(done, 2 * total)
+
+        report = check_rows(conn, program, file, mapping, at, checking)
+
+        def writing(done: int) -> None:
+            if progress:
+                progress(total + done * total // max(1, len(report.valid)), 2 * total)
+
+        _Writer(ledger, conn, program, actor, at, opening_reason(file.name)).write(
+            report.valid, writing
+        )
+        details = {
+            "rows": report.rows,
+            "imported": len(report.valid),
+            "unchanged": len(report.unchanged),
+            "problems": len(report.problems),
+            "bad_rows": report.bad_rows,
+            "balances": report.balances,
+        }
+        ledger.audit(conn, "import_customers", file.name[:120], actor.name, details,
+                     user_id=actor.id)  # fmt: skip
+    if progress:
+        progress(2 * total, 2 * total)
+    return ImportResult(report, len(report.valid), report.balances)
+
+
+def _cents(value: Decimal) -> int:
+    return to_cents(value)
+
+
+_EVENT = ("id", "device_id", "device_seq", "kind", "at", "recorded_at", "customer_id",
+          "actor", "program_version", "payload")  # fmt: skip
+_OUTBOX = ("event_id", "device_seq")
+_CUSTOMER = ("id", "phone", "phone_last4", "name", "birthday", "group_id", "registered_at",
+             "consent_at", "event_id")  # fmt: skip
+_CARD = ("number", "customer_id", "issued_at")
+_ACCOUNT = ("customer_id", "balance", "pending", "debt", "tier_basis", "last_purchase_at",
+            "sales_count", "sales_net_total", "winback_stage", "birthday_year_done",
+            "next_due_at", "updated_at")  # fmt: skip
+_LOT = ("id", "customer_id", "kind", "points", "remaining", "credited_at", "available_at",
+        "expires_at", "settled", "warned", "event_id")  # fmt: skip
+_MOVE = ("customer_id", "lot_id", "event_id", "kind", "points", "at")
+_AMOUNTS = {"balance", "pending", "debt", "tier_basis", "sales_net_total", "points", "remaining"}
+
+
+class _Writer:
+    def __init__(
+        self,
+        ledger: Ledger,
+        conn: Connection,
+        program: Program,
+        actor: Actor,
+        at: datetime,
+        reason: str,
+    ) -> None:
+        self.ledger, self.conn, self.program, self.at = ledger, conn, program, at
+        self.actor, self.reason = actor, reason
+        self.recorded_at = ledger.clock()
+        device = ledger.device_row(conn)
+        self.device_id, self.prefix = str(device.device_id), str(device.card_prefix)
+
+    def write(self, rows: list[ImportRow], progress: Any) -> None:
+        if not rows:
+            return
+        # The customers' secondary indexes and the name index are built once at the end;
+        # events and lots keep theirs (a big ledger's would take longer to rebuild).
+        bulk = BulkLoad(self.conn, ("customers",))
+        try:
+            bulk.begin()
+            given = {r.card for r in rows if r.card}
+            numbers = self._card_numbers(sum(1 for r in rows if not r.card), given)
+            for start in range(0, len(rows), BATCH):
+                batch = rows[start : start + BATCH]
+                self._batch(bulk, batch, numbers)
+                progress(start + len(batch))
+            bulk.finish()
+        finally:
+            bulk.close()
+
+    def _sequences(self, count: int) -> Iterator[int]:
+        """``count`` device sequence numbers taken at once (gapless: the transaction
+        holds the write lock)."""
+        col = t.device.c.next_seq
+        after = self.conn.execute(
+            update(t.device).where(t.device.c.id == 1).values(next_seq=col + count).returning(col)
+        ).scalar_one()
+        return iter(range(int(after) - count, int(after)))
+
+    def _card_numbers(self, count: int, given: set[str]) -> Iterator[str]:
+        """New card numbers from this till's counter, skipping any already held (a
+        pre-printed card) or brought by the file itself."""
+        found: list[str] = []
+        col = t.device.c.next_card
+        while len(found) < count:
+            want = count - len(found)
+            after = self.conn.execute(
+                update(t.device).where(t.device.c.id == 1).values(next_card=col + want)
+                .returning(col)
+            ).scalar_one()  # fmt: skip
+            numbers = [card_number(self.prefix, n) for n in range(int(after) - want, int(after))]
+            held: set[str] = set()
+            for i in range(0, len(numbers), 500):
+                chunk = numbers[i : i + 500]
+                held.update(
+                    self.conn.execute(
+                        select(t.cards.c.number).where(t.cards.c.number.in_(chunk))
+                    ).scalars()
+                )
+            found += [n for n in numbers if n not in held and n not in given]
+        return iter(found)
+
+    def _batch(self, bulk: BulkLoad, batch: list[ImportRow], numbers: Iterator[str]) -> None:
+        program, at = self.program, self.at
+        with_balance = sum(1 for r in batch if r.balance > ZERO)
+        seqs = self._sequences(len(batch) + with_balance)
+        events, outbox, customers, cards, accounts, lots, moves = [], [], [], [], [], [], []
+        for r in batch:
+            cid, event_id, seq = new_id(), new_id(), next(seqs)
+            card = r.card or next(numbers)
+            consent_at = at if r.consent else None
+            payload = {
+                "customer_id": cid,
+                "phone": r.phone,
+                "name": r.name,
+                "birthday": r.birthday,
+                "group": r.group,
+                "consent_at": consent_at,
+                "referrer_id": None,
+                "card": card,
+                "imported": True,
+            }
+            events.append(self._event(event_id, seq, EventKind.CUSTOMER_REGISTERED, cid, payload))
+            outbox.append((event_id, seq))
+            customers.append(
+                (cid, r.phone, r.phone[-4:], r.name, r.birthday, r.group, at, consent_at, event_id)
+            )
+            cards.append((card, cid, at))
+            group = program.group(r.group) or program.default_group
+            bonus = program.bonus_program_of(group)
+            standing = Standing(Account(), Profile(cid, at, r.birthday))
+            if r.balance > ZERO:
+                adj_id, adj_seq = new_id(), next(seqs)
+                body = {"customer_id": cid, "points": r.balance, "reason": self.reason}
+                events.append(self._event(adj_id, adj_seq, EventKind.ADJUSTMENT, cid, body))
+                outbox.append((adj_id, adj_seq))
+                posted = postings.adjustment(
+                    standing, bonus, event_id=adj_id, points=r.balance, at=at, tz=program.tz
+                )
+                standing = posted.standing
+                for lot in posted.credited:
+                    lots.append((lot.id, cid, lot.kind.value, _cents(lot.points),
+                                 _cents(lot.remaining), lot.credited_at, lot.available_at,
+                                 lot.expires_at, lot.settled, lot.warned, adj_id))  # fmt: skip
+                for m in posted.moves:
+                    moves.append((cid, m.lot, adj_id, m.kind.value, _cents(m.points), m.at))
+            due = automation.next_due(program, bonus, standing.account, standing.profile)
+            v = projection_values(
+                standing.account, standing.profile, standing.tier_basis, due.at if due else None, at
+            )
+            accounts.append(tuple(_cents(v[c]) if c in _AMOUNTS else v[c] for c in _ACCOUNT[1:]))
+            accounts[-1] = (cid, *accounts[-1])
+        insert = bulk.insert
+        insert(t.events, _EVENT, events, _TYPES)
+        insert(t.outbox, _OUTBOX, outbox, _TYPES)
+        insert(t.customers, _CUSTOMER, customers, _TYPES)
+        insert(t.cards, _CARD, cards, _TYPES)
+        insert(t.accounts, _ACCOUNT, accounts, _TYPES)
+        insert(t.lots, _LOT, lots, _TYPES)
+        insert(t.lot_movements, _MOVE, moves, _TYPES)
+
+    def _event(
+        self, event_id: str, seq: int, kind: EventKind, cid: str, payload: dict[str, Any]
+    ) -> tuple[Any, ...]:
+        text = json.dumps(to_json(payload), ensure_ascii=False, separators=(",", ":"))
+        return (event_id, self.device_id, seq, kind.value, self.at, self.recorded_at, cid,
+                self.actor.name, self.program.version, text)  # fmt: skip
+
+
+# What each column must hold before the driver gets it (storage/bulk.py checks them).
+_TYPES: dict[str, type] = {"at": datetime, "registered_at": datetime, "issued_at": datetime}
