@@ -1,0 +1,171 @@
+"""Points: what was accrued, redeemed, expired, given back and adjusted in each part of the
+period, and the outstanding liability at each part's end (the points customers can still
+spend, and what they are worth in money): is the programme's cost growing?
+
+Every figure comes from the lot movements the ledger writes with each change of a balance,
+so the flows of a part add up to the change in the liability over that part:
+``liability(end) = liability(start) + accrued - redeemed - expired + given_back + adjusted``.
+
+- accrued: points that became spendable from purchases and the programme's bonuses
+  (welcome, birthday, win-back), less accrued points a return took back (a return that
+  takes back more than the balance leaves a debt, counted here too);
+- redeemed: points spent on purchases; expired: written off at their expiry;
+- given_back: redeemed points a return gave back; adjusted: managers' plus and minus.
+
+The liability at the end is the customers' balances now (the stored projection) less
+every movement since; earlier ends are walked back part by part."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CTE, Connection, and_, case, select
+
+from cashier_app.engine.events import EventKind
+from cashier_app.engine.lots import MovementKind
+from cashier_app.engine.money import ZERO, round_money
+from cashier_app.service.ledger import Ledger
+from cashier_app.service.report_model import Chart, Column, Period, Report, Value
+from cashier_app.service.reports.periods import Bucket, boundaries, buckets
+from cashier_app.service.reports.sums import points_sum
+from cashier_app.service.users import Actor, Permission
+from cashier_app.storage import schema as t
+
+COLUMNS = (
+    Column("period", "Period", "text"),
+    Column("accrued", "Accrued", "points"),
+    Column("redeemed", "Redeemed", "points"),
+    Column("expired", "Expired", "points"),
+    Column("given_back", "Given back", "points"),
+    Column("adjusted", "Adjusted", "points"),
+    Column("liability_points", "Outstanding points", "points"),
+    Column("liability_money", "Outstanding, money", "money"),
+)
+_FLOWS = ("accrued", "redeemed", "expired", "given_back", "adjusted")
+_LATER = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _movements(b: CTE) -> Any:
+    m = t.lot_movements.c
+    # Lot ids name their kind ("manual:<event>", "refund:<event>:<n>", "accrual:..."), so a
+    # credit is classified without looking the lot up.
+    source = case(
+        (m.lot_id.like("manual:%"), "manual"),
+        (m.lot_id.like("refund:%"), "refund"),
+        else_="earned",
+    ).label("source")
+    return (
+        select(b.c.idx, m.kind, source, points_sum(m.points))
+        .select_from(b.join(t.lot_movements, and_(m.at >= b.c.start, m.at < b.c.end)))
+        .group_by(b.c.idx, m.kind, source)
+    )
+
+
+def _manual_minus(b: CTE) -> Any:
+    """Points a manager's minus spent (a spend like a redemption's, but no purchase)."""
+    m, e = t.lot_movements.c, t.events.c
+    return (
+        select(b.c.idx, points_sum(m.points))
+        .select_from(
+            b.join(t.lot_movements, and_(m.at >= b.c.start, m.at < b.c.end)).join(
+                t.events, e.id == m.event_id
+            )
+        )
+        .where(m.kind == MovementKind.SPEND.value, e.kind == EventKind.ADJUSTMENT.value)
+        .group_by(b.c.idx)
+    )
+
+
+def _pending_take_backs(b: CTE) -> Any:
+    """Points taken back from a lot still pending (an accrual delay): they never were in
+    the balance, and the lot's later credit is already that much smaller."""
+    m, lot = t.lot_movements.c, t.lots.c
+    return (
+        select(b.c.idx, points_sum(m.points))
+        .select_from(
+            b.join(t.lot_movements, and_(m.at >= b.c.start, m.at < b.c.end)).join(
+                t.lots, lot.id == m.lot_id
+            )
+        )
+        .where(m.kind == MovementKind.TAKE_BACK.value, lot.available_at > m.at)
+        .group_by(b.c.idx)
+    )
+
+
+def flows(conn: Connection, parts: Sequence[Bucket]) -> list[dict[str, Decimal]]:
+    """Each bucket's flows (points), by the names of the report's columns."""
+    b = boundaries(parts)
+    raw: dict[tuple[int, str, str], Decimal] = defaultdict(lambda: ZERO)
+    for idx, kind, source, points in conn.execute(_movements(b)):
+        raw[idx, kind, source] += points
+    minus = dict(conn.execute(_manual_minus(b)).all())
+    pending = dict(conn.execute(_pending_take_backs(b)).all())
+    out = []
+    for i in range(len(parts)):
+
+        def moved(kind: MovementKind, *sources: str, i: int = i) -> Decimal:
+            return sum((raw[i, kind.value, s] for s in sources or ("earned",)), ZERO)
+
+        manual_minus = minus.get(i, ZERO)
+        taken = moved(MovementKind.TAKE_BACK, "earned", "manual", "refund") - pending.get(i, ZERO)
+        debt = moved(MovementKind.DEBT, "earned", "manual", "refund")
+        out.append(
+            {
+                "accrued": moved(MovementKind.CREDIT) - taken - debt,
+                "redeemed": moved(MovementKind.SPEND, "earned", "manual", "refund") - manual_minus,
+                "expired": moved(MovementKind.EXPIRE, "earned", "manual", "refund"),
+                "given_back": moved(MovementKind.CREDIT, "refund"),
+                "adjusted": moved(MovementKind.CREDIT, "manual") - manual_minus,
+            }
+        )
+    return out
+
+
+def net(flow: dict[str, Decimal]) -> Decimal:
+    return (
+        flow["accrued"] - flow["redeemed"] - flow["expired"] + flow["given_back"] + flow["adjusted"]
+    )
+
+
+def points_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
+    actor.require(Permission.VIEW_REPORTS)
+    with ledger.db.read() as conn:
+        program = ledger.program(conn)
+        parts = buckets(period, program.tz)
+        per_part = flows(conn, parts)
+        end = parts[-1].end
+        since_end = flows(conn, [Bucket("later", parts[-1].last, parts[-1].last, end, _LATER)])
+        now = conn.execute(select(points_sum(t.accounts.c.balance))).scalar_one()
+    liability = now - net(since_end[0])
+    ends: list[Decimal] = []
+    for flow in reversed(per_part):
+        ends.append(liability)
+        liability -= net(flow)
+    ends.reverse()
+    rows: list[tuple[Value, ...]] = []
+    for part, flow, owed in zip(parts, per_part, ends, strict=True):
+        rows.append(
+            (
+                part.label,
+                *(flow[name] for name in _FLOWS),
+                owed,
+                round_money(owed * program.bonus_value),
+            )
+        )
+    return Report(
+        name="points",
+        title="Points",
+        period=period,
+        columns=COLUMNS,
+        rows=tuple(rows),
+        chart=Chart("line", x="period", values=("liability_money",)),
+        notes=(
+            "Outstanding: points customers can still spend at the end of each period, "
+            f"a point worth {program.bonus_value} in money.",
+            "Accrued: from purchases and bonuses, less points returns took back.",
+        ),
+    )

@@ -1,0 +1,185 @@
+"""Sales by customer segment, and sales by customer group.
+
+Revenue is what the receipts cost after discounts, paid by money and points together
+(``total - discount``: the points' part is money the shop took in its own currency), less
+the same figure of the goods returned, taken off in the period of the return
+(``returns.basis_decrease``, the returned lines' amount after discounts).
+
+A receipt's segment in a period: ``other`` without a customer; ``new`` when the period
+holds the customer's first purchase ever (so every receipt of theirs in that period is
+``new``); ``loyal`` when they bought before the period began. A return belongs to the
+segment its customer has in the return's period."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CTE, ColumnElement, and_, case, exists, func, select
+
+from cashier_app.engine.money import ZERO
+from cashier_app.service.ledger import Ledger
+from cashier_app.service.report_model import Chart, Column, Period, Report, Value
+from cashier_app.service.reports.periods import average, boundaries, buckets, whole_label
+from cashier_app.service.reports.sums import money_sum
+from cashier_app.service.users import Actor, Permission
+from cashier_app.storage import schema as t
+
+SEGMENTS = ("new", "loyal", "other")
+
+SALES_COLUMNS = (
+    Column("period", "Period", "text"),
+    Column("segment", "Customers", "text"),
+    Column("receipts", "Receipts", "int"),
+    Column("revenue", "Revenue", "money"),
+    Column("average_check", "Average check", "money"),
+)
+GROUPS_COLUMNS = (
+    Column("group", "Group", "text"),
+    Column("customers", "Customers", "int"),
+    Column("receipts", "Receipts", "int"),
+    Column("revenue", "Revenue", "money"),
+    Column("average_check", "Average check", "money"),
+)
+
+
+def _segment(customer: ColumnElement[Any], since: ColumnElement[Any]) -> ColumnElement[str]:
+    earlier = t.receipts.alias("earlier")
+    bought_before = exists().where(
+        earlier.c.customer_id == customer, earlier.c.at < since
+    )  # ix_receipts_customer_at answers this from the index alone
+    return case((customer.is_(None), "other"), (bought_before, "loyal"), else_="new")
+
+
+def _sales(b: CTE) -> Any:
+    r = t.receipts.c
+    segment = _segment(r.customer_id, b.c.start).label("segment")
+    return (
+        select(b.c.idx, segment, func.count(), money_sum(r.total - r.discount))
+        .select_from(b.join(t.receipts, and_(r.at >= b.c.start, r.at < b.c.end)))
+        .group_by(b.c.idx, segment)
+    )
+
+
+def _returns(b: CTE) -> Any:
+    x, r = t.returns.c, t.receipts.c
+    segment = _segment(r.customer_id, b.c.start).label("segment")
+    return (
+        select(b.c.idx, segment, money_sum(x.basis_decrease))
+        .select_from(
+            b.join(t.returns, and_(x.at >= b.c.start, x.at < b.c.end)).join(
+                t.receipts, r.id == x.receipt_id
+            )
+        )
+        .group_by(b.c.idx, segment)
+    )
+
+
+def sales_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
+    actor.require(Permission.VIEW_REPORTS)
+    with ledger.db.read() as conn:
+        tz = ledger.program(conn).tz
+        parts = buckets(period, tz)
+        b = boundaries(parts)
+        counts: dict[tuple[int, str], int] = defaultdict(int)
+        revenue: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+        for idx, segment, count, amount in conn.execute(_sales(b)):
+            counts[idx, segment] += count
+            revenue[idx, segment] += amount
+        for idx, segment, amount in conn.execute(_returns(b)):
+            revenue[idx, segment] -= amount
+    rows: list[tuple[Value, ...]] = []
+    for i, part in enumerate(parts):
+        for segment in SEGMENTS:
+            n, money = counts[i, segment], revenue[i, segment]
+            rows.append((part.label, segment, n, money, average(money, n)))
+    return Report(
+        name="sales",
+        title="Sales",
+        period=period,
+        columns=SALES_COLUMNS,
+        rows=tuple(rows),
+        chart=Chart("stacked_bar", x="period", values=("revenue",), split="segment"),
+        notes=(
+            "Revenue: receipts after discounts, paid by money and points together, "
+            "less returns in the period of the return.",
+            "new: the period holds the customer's first purchase; loyal: bought before; "
+            "other: no customer card.",
+        ),
+    )
+
+
+def groups_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
+    """Per customer group (as the customer is now): the customers registered by the
+    period's end, and the receipts, revenue and average check of the period. Receipts
+    without a customer belong to no group and are left out (the sales report has them)."""
+    actor.require(Permission.VIEW_REPORTS)
+    whole = Period(period.start, period.end, None)
+    c, r, x = t.customers.c, t.receipts.c, t.returns.c
+    with ledger.db.read() as conn:
+        program = ledger.program(conn)
+        (part,) = buckets(whole, program.tz)
+        members: dict[str, int] = dict(
+            conn.execute(
+                select(c.group_id, func.count())
+                .where(c.registered_at < part.end)
+                .group_by(c.group_id)
+            ).all()
+        )
+        sold = conn.execute(
+            select(c.group_id, func.count(), money_sum(r.total - r.discount))
+            .select_from(t.receipts.join(t.customers, c.id == r.customer_id))
+            .where(r.at >= part.start, r.at < part.end)
+            .group_by(c.group_id)
+        ).all()
+        returned = dict(
+            conn.execute(
+                select(c.group_id, money_sum(x.basis_decrease))
+                .select_from(
+                    t.returns.join(t.receipts, r.id == x.receipt_id).join(
+                        t.customers, c.id == r.customer_id
+                    )
+                )
+                .where(x.at >= part.start, x.at < part.end)
+                .group_by(c.group_id)
+            ).all()
+        )
+    # A group the program no longer names is read as the default group, as a sale does.
+    known = {g.id for g in program.groups}
+
+    def home(group_id: str) -> str:
+        return group_id if group_id in known else program.default_group.id
+
+    customers: dict[str, int] = defaultdict(int)
+    receipts: dict[str, int] = defaultdict(int)
+    revenue: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for group_id, n in members.items():
+        customers[home(group_id)] += n
+    for group_id, n, amount in sold:
+        receipts[home(group_id)] += n
+        revenue[home(group_id)] += amount
+    for group_id, amount in returned.items():
+        revenue[home(group_id)] -= amount
+    rows = tuple(
+        (
+            g.name,
+            customers[g.id],
+            receipts[g.id],
+            revenue[g.id],
+            average(revenue[g.id], receipts[g.id]),
+        )
+        for g in program.groups
+    )
+    return Report(
+        name="groups",
+        title="Customer groups",
+        period=period,
+        columns=GROUPS_COLUMNS,
+        rows=rows,
+        chart=Chart("bar", x="group", values=("average_check",)),
+        notes=(
+            f"{whole_label(period)}: customers registered by the period's end; receipts "
+            "with a customer card; revenue less returns in the period.",
+        ),
+    )

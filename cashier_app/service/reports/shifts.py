@@ -1,0 +1,160 @@
+"""The shift report: per cashier's shift, the receipts and revenue, the points redeemed and
+accrued, the returns and money refunded, and the manual balance adjustments.
+
+A receipt names its shift. Returns and adjustments do not: they are the ones the shift's
+cashier recorded (the event's actor) between the shift's opening and closing."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
+
+from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.events import EventKind
+from cashier_app.engine.money import ZERO
+from cashier_app.service.ledger import Ledger
+from cashier_app.service.report_model import Chart, Column, Period, Report, Value
+from cashier_app.service.reports.periods import buckets
+from cashier_app.service.reports.sums import money_sum, points_sum
+from cashier_app.service.users import Actor, Permission
+from cashier_app.storage import schema as t
+
+COLUMNS = (
+    Column("cashier", "Cashier", "text"),
+    Column("shift", "Shift", "text"),
+    Column("receipts", "Receipts", "int"),
+    Column("revenue", "Revenue", "money"),
+    Column("redeemed", "Points redeemed", "points"),
+    Column("accrued", "Points accrued", "points"),
+    Column("returns", "Returns", "int"),
+    Column("refunded", "Refunded", "money"),
+    Column("adjustments", "Adjustments", "int"),
+)
+
+
+def _during(moment: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Recorded by the shift's cashier while the shift was open."""
+    s, e = t.shifts.c, t.events.c
+    return and_(
+        e.actor == t.users.c.name,
+        moment >= s.opened_at,
+        or_(s.closed_at.is_(None), moment <= s.closed_at),
+    )
+
+
+def _when(opened: datetime, closed: datetime | None, tz: ZoneInfo) -> str:
+    start = opened.astimezone(tz)
+    text = start.strftime("%Y-%m-%d %H:%M")
+    if closed is None:
+        return f"{text} – open"
+    end = closed.astimezone(tz)
+    return f"{text} – {end.strftime('%H:%M' if end.date() == start.date() else '%Y-%m-%d %H:%M')}"
+
+
+def _figures(conn: Connection, shift_ids: list[str]) -> dict[str, dict[str, Any]]:
+    s, u, r, x, m, e = (
+        t.shifts.c,
+        t.users.c,
+        t.receipts.c,
+        t.returns.c,
+        t.lot_movements.c,
+        t.events.c,
+    )
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    for sid, n, revenue, redeemed, accrued in conn.execute(
+        select(
+            r.shift_id,
+            func.count(),
+            money_sum(r.total - r.discount),
+            points_sum(r.redeemed),
+            points_sum(r.accrued),
+        )
+        .where(r.shift_id.in_(shift_ids))
+        .group_by(r.shift_id)
+    ):
+        out[sid].update(receipts=n, revenue=revenue, redeemed=redeemed, accrued=accrued)
+    staff = t.shifts.join(t.users, u.id == s.user_id)
+    for sid, n, refunded in conn.execute(
+        select(s.id, func.count(), money_sum(x.refunded))
+        .select_from(
+            staff.join(t.returns, x.at >= s.opened_at).join(
+                t.events, and_(e.id == x.event_id, _during(x.at))
+            )
+        )
+        .where(s.id.in_(shift_ids))
+        .group_by(s.id)
+    ):
+        out[sid].update(returns=n, refunded=refunded)
+    for sid, n in conn.execute(
+        select(s.id, func.count(func.distinct(m.event_id)))
+        .select_from(
+            staff.join(t.lot_movements, m.at >= s.opened_at).join(
+                t.events,
+                and_(e.id == m.event_id, e.kind == EventKind.ADJUSTMENT.value, _during(m.at)),
+            )
+        )
+        .where(s.id.in_(shift_ids))
+        .group_by(s.id)
+    ):
+        out[sid]["adjustments"] = n
+    return out
+
+
+def shift_report(
+    ledger: Ledger, actor: Actor, period: Period, shift_id: str | None = None
+) -> Report:
+    """The shifts opened in the period, or the one shift ``shift_id``: a cashier closing
+    their own shift sees its report; anyone else's needs the right to view reports."""
+    s, u = t.shifts.c, t.users.c
+    with ledger.db.read() as conn:
+        program = ledger.program(conn)
+        query = (
+            select(s.id, s.user_id, s.opened_at, s.closed_at, u.name)
+            .select_from(t.shifts.join(t.users, u.id == s.user_id))
+            .order_by(s.opened_at, u.name)
+        )
+        if shift_id is not None:
+            shifts = conn.execute(query.where(s.id == shift_id)).all()
+            if not shifts:
+                raise LoyaltyError("unknown_shift", f"there is no shift {shift_id!r}")
+            if shifts[0].user_id != actor.id or actor.id is None:
+                actor.require(Permission.VIEW_REPORTS)
+        else:
+            actor.require(Permission.VIEW_REPORTS)
+            (part,) = buckets(Period(period.start, period.end, None), program.tz)
+            shifts = conn.execute(
+                query.where(s.opened_at >= part.start, s.opened_at < part.end)
+            ).all()
+        figures = _figures(conn, [row.id for row in shifts])
+    rows: list[tuple[Value, ...]] = []
+    for row in shifts:
+        f = figures.get(row.id, {})
+        rows.append(
+            (
+                row.name,
+                _when(row.opened_at, row.closed_at, program.tz),
+                f.get("receipts", 0),
+                f.get("revenue", ZERO),
+                f.get("redeemed", ZERO),
+                f.get("accrued", ZERO),
+                f.get("returns", 0),
+                f.get("refunded", ZERO),
+                f.get("adjustments", 0),
+            )
+        )
+    return Report(
+        name="shift",
+        title="Shifts",
+        period=period,
+        columns=COLUMNS,
+        rows=tuple(rows),
+        chart=Chart("bar", x="cashier", values=("revenue",)),
+        notes=(
+            "Revenue: the shift's receipts after discounts, paid by money and points; "
+            "returns and their refunds are counted in the shift that took them.",
+        ),
+    )

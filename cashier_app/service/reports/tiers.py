@@ -1,0 +1,188 @@
+"""Customers per tier at the period's end, and the moves between tiers over the period.
+
+A customer's tier is the one their tier basis has reached (engine/tiers.py): the tiers of
+their group's bonus program, or of its cumulative discount program when the group earns no
+points. The basis at a moment is derived from the receipts and returns before it, as the
+sale reads it (docs/program.md): all purchases after discounts less returns, or, for a
+bonus program with a tier window, the purchases of the window's days. A customer registered
+during the period starts it with nothing bought, at the first tier. A move compares each
+customer's tier at the period's start with the tier at its end."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, union_all
+
+from cashier_app.engine.calendar import add_days
+from cashier_app.engine.program import Program, Tier
+from cashier_app.service.ledger import Ledger
+from cashier_app.service.report_model import Chart, Column, Period, Report, Value
+from cashier_app.service.reports.periods import buckets, whole_label
+from cashier_app.service.reports.sums import as_money
+from cashier_app.service.users import Actor, Permission
+from cashier_app.storage import schema as t
+
+COLUMNS = (
+    Column("tier", "Tier", "text"),
+    Column("customers", "Customers", "int"),
+    Column("moved_in", "Moved in", "int"),
+    Column("moved_out", "Moved out", "int"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder:
+    program_id: str
+    tiers: tuple[Tier, ...]
+    window_days: int | None  # a bonus program's tier window, else all purchases
+    groups: tuple[str, ...]
+    takes_unknown: bool  # holds the default group: customers of a group no longer named
+
+
+def ladders(program: Program) -> list[Ladder]:
+    found: dict[str, tuple[tuple[Tier, ...], int | None, list[str], bool]] = {}
+    for group in program.groups:
+        bonus = program.bonus_program_of(group)
+        discount = program.discount_program_of(group)
+        if bonus is not None and bonus.accrual.kind == "percent":
+            key, tiers, window = f"bonus:{bonus.id}", bonus.accrual.tiers, bonus.tier_window_days
+        elif discount is not None and discount.kind == "cumulative" and discount.tiers:
+            key, tiers, window = f"discount:{discount.id}", discount.tiers, None
+        else:
+            continue  # a fixed discount, or no loyalty: no tiers
+        entry = found.setdefault(key, (tiers, window, [], False))
+        entry[2].append(group.id)
+        if group.default:
+            found[key] = (entry[0], entry[1], entry[2], True)
+    return [
+        Ladder(key.split(":", 1)[1], tiers, window, tuple(groups), unknown)
+        for key, (tiers, window, groups, unknown) in found.items()
+    ]
+
+
+def _tier_of(basis: ColumnElement[Any], tiers: Sequence[Tier]) -> ColumnElement[int]:
+    """The index of the highest tier reached (tiers ascend from 0, as the engine reads)."""
+    money = as_money(basis)
+    return case(
+        *((money >= tier.from_, i) for i, tier in reversed(list(enumerate(tiers)))),
+        else_=0,
+    )
+
+
+def _members(ladder: Ladder, program: Program) -> ColumnElement[bool]:
+    c = t.customers.c
+    mine = c.group_id.in_(ladder.groups)
+    if ladder.takes_unknown:
+        return or_(mine, c.group_id.not_in([g.id for g in program.groups]))
+    return mine
+
+
+def _cumulative(ladder: Ladder, program: Program, start: datetime, end: datetime) -> Any:
+    c, a, r, x = t.customers.c, t.accounts.c, t.receipts.c, t.returns.c
+    # The basis now (the projection) less what changed since each moment.
+    bought = select(
+        r.customer_id.label("cid"), r.at.label("at"), (r.total - r.discount).label("amount")
+    ).where(r.customer_id.is_not(None), r.at >= start)
+    returned = (
+        select(r.customer_id, x.at, -x.basis_decrease)
+        .select_from(t.returns.join(t.receipts, r.id == x.receipt_id))
+        .where(r.customer_id.is_not(None), x.at >= start)
+    )
+    moves = union_all(bought, returned).subquery("moves")
+    since = (
+        select(
+            moves.c.cid,
+            func.sum(case((moves.c.at >= end, moves.c.amount), else_=0)).label("after"),
+            func.sum(case((moves.c.at < end, moves.c.amount), else_=0)).label("within"),
+        )
+        .group_by(moves.c.cid)
+        .subquery("since")
+    )
+    at_end = a.tier_basis - func.coalesce(since.c.after, 0)
+    at_start = at_end - func.coalesce(since.c.within, 0)
+    before = _tier_of(at_start, ladder.tiers).label("before")
+    after = _tier_of(at_end, ladder.tiers).label("after")
+    return (
+        select(before, after, func.count())
+        .select_from(
+            t.customers.join(t.accounts, a.customer_id == c.id).outerjoin(
+                since, since.c.cid == c.id
+            )
+        )
+        .where(c.registered_at < end, _members(ladder, program))
+        .group_by(before, after)
+    )
+
+
+def _windowed(ladder: Ladder, program: Program, start: datetime, end: datetime) -> Any:
+    c, r = t.customers.c, t.receipts.c
+    days = ladder.window_days or 0
+    from_start, from_end = add_days(start, -days, program.tz), add_days(end, -days, program.tz)
+    # As the sale reads it: receipts after the window's first moment, their basis net of
+    # every return recorded so far.
+    window = (
+        select(
+            r.customer_id.label("cid"),
+            func.sum(case((and_(r.at > from_start, r.at <= start), r.basis_amount), else_=0)).label(
+                "at_start"
+            ),
+            func.sum(case((r.at > from_end, r.basis_amount), else_=0)).label("at_end"),
+        )
+        .where(r.customer_id.is_not(None), r.at > from_start, r.at <= end)
+        .group_by(r.customer_id)
+        .subquery("window")
+    )
+    before = _tier_of(func.coalesce(window.c.at_start, 0), ladder.tiers).label("before")
+    after = _tier_of(func.coalesce(window.c.at_end, 0), ladder.tiers).label("after")
+    return (
+        select(before, after, func.count())
+        .select_from(t.customers.outerjoin(window, window.c.cid == c.id))
+        .where(c.registered_at < end, _members(ladder, program))
+        .group_by(before, after)
+    )
+
+
+def _count(
+    conn: Connection, ladder: Ladder, program: Program, start: datetime, end: datetime
+) -> list[tuple[int, int, int]]:
+    query = _windowed if ladder.window_days else _cumulative
+    rows = conn.execute(query(ladder, program, start, end))
+    return [(int(a), int(b), int(n)) for a, b, n in rows]
+
+
+def tiers_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
+    actor.require(Permission.VIEW_REPORTS)
+    with ledger.db.read() as conn:
+        program = ledger.program(conn)
+        (part,) = buckets(Period(period.start, period.end, None), program.tz)
+        found = [(ld, _count(conn, ld, program, part.start, part.end)) for ld in ladders(program)]
+    rows: list[tuple[Value, ...]] = []
+    for ladder, counts in found:
+        customers: dict[int, int] = defaultdict(int)
+        moved_in: dict[int, int] = defaultdict(int)
+        moved_out: dict[int, int] = defaultdict(int)
+        for before, after, n in counts:
+            customers[after] += n
+            if before != after:
+                moved_in[after] += n
+                moved_out[before] += n
+        for i, tier in enumerate(ladder.tiers):
+            title = tier.title if len(found) == 1 else f"{tier.title} ({ladder.program_id})"
+            rows.append((title, customers[i], moved_in[i], moved_out[i]))
+    return Report(
+        name="tiers",
+        title="Tiers",
+        period=period,
+        columns=COLUMNS,
+        rows=tuple(rows),
+        chart=Chart("bar", x="tier", values=("customers",)),
+        notes=(
+            f"{whole_label(period)}: customers at the end of the period; a move compares "
+            "the tier at the period's start with the tier at its end.",
+        ),
+    )
