@@ -784,7 +784,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Modules adding the back office's commands; each has ``add_commands(add)``, and takes
 # this module's helpers (store_ledger, acting, moment_arg, UsageError).
-_BACK_OFFICE_COMMANDS: tuple[str, ...] = ()
+_BACK_OFFICE_COMMANDS: tuple[str, ...] = (
+    "cashier_app.cli_reports",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -130,6 +130,12 @@ def boundaries(parts: Sequence[Bucket]) -> CTE:
     return table.cte("buckets")
 
 
+def cents(value: Decimal) -> Decimal:
+    """An amount of money or points with its two decimals, as the ledger keeps them (a sum
+    over no rows is a bare 0)."""
+    return round_money(value)
+
+
 def average(total: Decimal, count: int) -> Decimal:
     """The average check, rounded as the engine rounds money; nothing sold: zero."""
     return round_money(total / count) if count else round_money(ZERO)

@@ -30,7 +30,7 @@ from cashier_app.engine.lots import MovementKind
 from cashier_app.engine.money import ZERO, round_money
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.report_model import Chart, Column, Period, Report, Value
-from cashier_app.service.reports.periods import Bucket, boundaries, buckets
+from cashier_app.service.reports.periods import Bucket, boundaries, buckets, cents
 from cashier_app.service.reports.sums import points_sum
 from cashier_app.service.users import Actor, Permission
 from cashier_app.storage import schema as t
@@ -151,8 +151,8 @@ def points_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
         rows.append(
             (
                 part.label,
-                *(flow[name] for name in _FLOWS),
-                owed,
+                *(cents(flow[name]) for name in _FLOWS),
+                cents(owed),
                 round_money(owed * program.bonus_value),
             )
         )

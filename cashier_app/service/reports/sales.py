@@ -21,7 +21,7 @@ from sqlalchemy import CTE, ColumnElement, and_, case, exists, func, select
 from cashier_app.engine.money import ZERO
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.report_model import Chart, Column, Period, Report, Value
-from cashier_app.service.reports.periods import average, boundaries, buckets, whole_label
+from cashier_app.service.reports.periods import average, boundaries, buckets, cents, whole_label
 from cashier_app.service.reports.sums import money_sum
 from cashier_app.service.users import Actor, Permission
 from cashier_app.storage import schema as t
@@ -93,7 +93,7 @@ def sales_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
     for i, part in enumerate(parts):
         for segment in SEGMENTS:
             n, money = counts[i, segment], revenue[i, segment]
-            rows.append((part.label, segment, n, money, average(money, n)))
+            rows.append((part.label, segment, n, cents(money), average(money, n)))
     return Report(
         name="sales",
         title="Sales",
@@ -166,7 +166,7 @@ def groups_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
             g.name,
             customers[g.id],
             receipts[g.id],
-            revenue[g.id],
+            cents(revenue[g.id]),
             average(revenue[g.id], receipts[g.id]),
         )
         for g in program.groups

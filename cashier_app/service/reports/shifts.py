@@ -18,7 +18,7 @@ from cashier_app.engine.events import EventKind
 from cashier_app.engine.money import ZERO
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.report_model import Chart, Column, Period, Report, Value
-from cashier_app.service.reports.periods import buckets
+from cashier_app.service.reports.periods import buckets, cents
 from cashier_app.service.reports.sums import money_sum, points_sum
 from cashier_app.service.users import Actor, Permission
 from cashier_app.storage import schema as t
@@ -138,11 +138,11 @@ def shift_report(
                 row.name,
                 _when(row.opened_at, row.closed_at, program.tz),
                 f.get("receipts", 0),
-                f.get("revenue", ZERO),
-                f.get("redeemed", ZERO),
-                f.get("accrued", ZERO),
+                cents(f.get("revenue", ZERO)),
+                cents(f.get("redeemed", ZERO)),
+                cents(f.get("accrued", ZERO)),
                 f.get("returns", 0),
-                f.get("refunded", ZERO),
+                cents(f.get("refunded", ZERO)),
                 f.get("adjustments", 0),
             )
         )
