@@ -786,6 +786,7 @@ def build_parser() -> argparse.ArgumentParser:
 # this module's helpers (store_ledger, acting, moment_arg, UsageError).
 _BACK_OFFICE_COMMANDS: tuple[str, ...] = (
     "cashier_app.cli_reports",
+    "cashier_app.cli_customer_import",
 )
 
 
