@@ -25,7 +25,9 @@ class BackOfficeMenu(QObject):
         self.menu.setObjectName("back_office_menu")
         self.actions: dict[str, QAction] = {}
         # (object name, label, permission, opener); each screen adds its line here.
-        screens: list[tuple[str, str, Permission, str]] = []
+        screens: list[tuple[str, str, Permission, str]] = [
+            ("reports_action", self.tr("Reports…"), Permission.VIEW_REPORTS, "cashier_app.ui.reports:open_reports"),
+        ]
         for name, label, permission, opener in screens:
             self._add(name, label, permission, opener)
         self.menu.menuAction().setVisible(any(a.isVisible() for a in self.actions.values()))

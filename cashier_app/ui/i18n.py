@@ -60,6 +60,11 @@ def pick_language(explicit: str | None = None) -> str:
 _installed: JsonTranslator | None = None
 
 
+def current_language() -> str:
+    """The language the window speaks now (the reports write numbers in its locale)."""
+    return _installed.lang if _installed is not None else "en"
+
+
 def install(app: QCoreApplication, lang: str) -> None:
     global _installed
     if _installed is not None:

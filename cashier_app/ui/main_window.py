@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QW
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service.results import CustomerView
 from cashier_app.service.runs import UncleanStop
-from cashier_app.service.users import Permission
+from cashier_app.service.users import Permission, Shift
 from cashier_app.sync.worker import SyncStatus
 from cashier_app.ui.back_office import BackOfficeMenu
 from cashier_app.ui.checkout import CheckoutScreen, ReceiptState
@@ -380,7 +380,14 @@ class MainWindow(QMainWindow):
         op = CollectionOp(
             self.tasks, self.ws.close_shift, lambda _: OpChanges("close_shift", sync=True)
         )
-        op.success(lambda _: self._log_out()).failure(refused).run_in_background()
+        op.success(self._shift_report).failure(refused).run_in_background()
+
+    def _shift_report(self, shift: Shift) -> None:
+        """What the closed shift took, for the cash count, before the next cashier comes."""
+        from cashier_app.ui.reports.shift_dialog import show_shift_report
+
+        show_shift_report(self.ws, self.tasks, shift.id, self)
+        self._log_out()
 
     def _log_out(self) -> None:
         self._status_timer.stop()

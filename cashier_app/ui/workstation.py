@@ -197,8 +197,8 @@ class Workstation:
         if self.actor.id is not None and users.current_shift(self.ledger, self.actor) is None:
             users.open_shift(self.ledger, actor=self.actor)
 
-    def close_shift(self) -> None:
-        users.close_shift(self.ledger, actor=self.actor)
+    def close_shift(self) -> users.Shift:
+        return users.close_shift(self.ledger, actor=self.actor)
 
     def queued(self) -> int:
         return queued_count(self.ledger)

@@ -375,9 +375,13 @@ def test_free_amount_categories_read_as_words_and_buttons_speak_russian(qtbot, q
 
 def test_close_shift_returns_to_the_login_screen(qtbot, open_window, store):
     ledger, staff = store
+    from cashier_app.ui.reports.shift_dialog import ShiftReportDialog
+
     window = open_window("cashier")
+    shown = when_modal(ShiftReportDialog, lambda dialog: dialog.accept())  # its report first
     with qtbot.waitSignal(window.logged_out):
         window.close_shift()
+    assert shown
     assert not window.isVisible()
     assert users.current_shift(ledger, staff["cashier"]) is None
 

@@ -23,6 +23,8 @@ from cashier_app.ui.dialogs import (
 )
 from cashier_app.ui.main_window import MainWindow
 from cashier_app.ui.refused_dialog import RefusedDialog
+from cashier_app.ui.reports.shift_dialog import ShiftReportDialog
+from cashier_app.ui.reports.window import ReportsDialog
 from tests.ui.conftest import when_modal
 from tests.ui.test_refused_operations import a_refused_sale
 
@@ -138,7 +140,24 @@ def test_no_statement_runs_on_the_gui_thread(qtbot, open_window, store, anna, st
     opened.append(when_modal(RefusedDialog, review))
     window.refused_operations()
 
+    def reports(dialog: ReportsDialog) -> None:
+        qtbot.waitUntil(lambda: dialog.report is not None)
+        for kind in dialog.kinds[1:]:
+            seen = dialog.loads
+            dialog.choose(kind.key)
+            qtbot.waitUntil(lambda seen=seen: dialog.loads > seen)
+        dialog.accept()
+
+    opened.append(when_modal(ReportsDialog, reports))
+    window.back_office.actions["reports_action"].trigger()
+
     window.checkout.new_receipt()
+
+    def shift_report(dialog: ShiftReportDialog) -> None:
+        qtbot.waitUntil(lambda: dialog.report is not None)
+        dialog.accept()
+
+    opened.append(when_modal(ShiftReportDialog, shift_report))
     with qtbot.waitSignal(window.logged_out):
         window.close_shift()
 

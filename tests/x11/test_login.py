@@ -103,6 +103,10 @@ def test_close_shift_and_log_out_returns_to_the_login_screen(
     till.key("Down", "Return", pause=0.3)
     closed = poll(lambda: [s for s in till.ledger.shifts(anna.id) if s.closed_at], timeout=5)
     assert closed, f"the menu under {layout}/{lang} did not close Анна's shift\n{till.output()}"
+    # The closed shift's report comes first, its "Log out" the default button: Enter.
+    report = poll(lambda: [w for w in till.dialogs() if w.title], timeout=8)
+    assert report, f"no shift report after the shift closed: windows {till.windows()}"
+    till.key("Return", pause=0.4)
     login = poll(
         lambda: (
             till.alive()
