@@ -854,3 +854,4 @@ def _run(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+    "cashier_app.cli_customer_changes",

@@ -89,6 +89,20 @@ customers = Table(
     Column("phone", String(20), nullable=False, unique=True),
     Column("data", Text, nullable=False),  # name, birthday, group, cards, registered_at
     Column("registered_at", DateTime(timezone=True), nullable=False),
+    # Personal data erased on the customer's request (migration s0012): the phone is the
+    # placeholder of engine/anonymise.py, the data holds no name or birthday.
+    Column("anonymised_at", DateTime(timezone=True)),
+)
+
+# The phones of anonymised customers as one-way hashes (migration s0012): a registration
+# of one of them made before the erasure at a till that was offline is erased on arrival
+# (store/customer_changes.py), so the person does not come back with it.
+anonymised_phones = Table(
+    "anonymised_phones",
+    metadata,
+    Column("phone_hash", String(64), primary_key=True),
+    Column("customer_id", String(36), nullable=False),
+    Column("anonymised_at", DateTime(timezone=True), nullable=False),
 )
 
 accounts = Table(
@@ -178,6 +192,8 @@ changes = Table(
     Column("store", String(40)),
     Column("not_store", String(40)),
 )
+# An erasure rewrites the customer's earlier changes (store/customer_changes.py, s0012).
+Index("ix_changes_key", changes.c.key)
 
 cursor_counter = Table(
     "cursor_counter",

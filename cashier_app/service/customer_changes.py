@@ -138,10 +138,13 @@ def anonymise_customer(
     return event_id
 
 
-def erase_customer(conn: Connection, customer_id: str, at: datetime) -> None:
+def erase_customer(
+    conn: Connection, customer_id: str, at: datetime, *, compact: bool = True
+) -> None:
     """The erasure itself, in the caller's transaction: the customer's row, cards and
     registration events (this till's own and those of customers the server merged into
-    this one). Sync applies the same when another till anonymised the customer."""
+    this one). Sync applies the same when another till anonymised the customer, and
+    compacts the name index once per page (``compact`` False, then ``compact_names``)."""
     conn.execute(
         update(t.customers)
         .where(t.customers.c.id == customer_id)
@@ -172,7 +175,12 @@ def erase_customer(conn: Connection, customer_id: str, at: datetime) -> None:
                 payload=json.dumps(to_json(redacted), ensure_ascii=False, separators=(",", ":"))
             )
         )
-    # The erased name's words leave the name search's index for good, not only its view.
+    if compact:
+        compact_names(conn)
+
+
+def compact_names(conn: Connection) -> None:
+    """The erased names' words leave the name search's index for good, not only its view."""
     conn.execute(queries.compact_name_index(t.customers))
 
 

@@ -19,11 +19,13 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
+from cashier_app.engine.anonymise import is_anonymised_phone
 from cashier_app.engine.automation import Profile
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.events import EventKind
 from cashier_app.engine.lots import lot_from_json
 from cashier_app.engine.program import parse_program
+from cashier_app.service.customer_changes import compact_names, erase_customer
 from cashier_app.service.ledger import Ledger, zero_account_values
 from cashier_app.service.programs import install_in
 from cashier_app.storage import schema as t
@@ -142,10 +144,22 @@ def _customers_bulk(ledger: Ledger, conn: Connection, run: list[Change]) -> None
             conn.execute(insert(t.cards), fresh)
 
 
+def _customers(ledger: Ledger, conn: Connection, run: list[Change]) -> None:
+    """Customers as the server sends them; one another till anonymised is erased here as
+    well (its cards, its registration event if this till recorded it), by the same rule."""
+    _customers_bulk(ledger, conn, run)
+    erased = [c for c in run if c.payload.get("anonymised_at")]
+    for c in erased:
+        erase_customer(conn, c.key, _t(c.payload["anonymised_at"]) or ledger.clock(), compact=False)
+    if erased:
+        compact_names(conn)
+
+
 def _customer_values(p: dict[str, Any], default: str | None) -> dict[str, Any]:
     return {
         "phone": p["phone"],
-        "phone_last4": p["phone"][-4:],
+        # an anonymised customer's placeholder is no phone: never found by its last four
+        "phone_last4": "" if is_anonymised_phone(p["phone"]) else p["phone"][-4:],
         "name": p.get("name") or "",
         "birthday": date.fromisoformat(p["birthday"]) if p.get("birthday") else None,
         "group_id": p.get("group") or default,
@@ -352,6 +366,11 @@ def _merge(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> Non
     conn.execute(delete(t.accounts).where(t.accounts.c.customer_id == alias))
     conn.execute(delete(t.customers).where(t.customers.c.id == alias))
     ledger.audit(conn, "merge_customer", into, "central server", {"merged": alias})
+    erased_at = conn.execute(
+        select(t.customers.c.anonymised_at).where(t.customers.c.id == into)
+    ).scalar()
+    if erased_at is not None:  # the merged registration here holds the same person
+        erase_customer(conn, into, erased_at)
 
 
 def _product(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> None:
@@ -378,7 +397,7 @@ def _user(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> None
     )
 
 
-_BULK = {"customer": _customers_bulk, "account": _accounts_bulk}
+_BULK = {"customer": _customers, "account": _accounts_bulk}
 _HANDLERS = {
     "program": _program,
     "merge": _merge,

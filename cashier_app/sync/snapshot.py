@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Table, select, update
 
+from cashier_app.engine.anonymise import is_anonymised_phone
 from cashier_app.engine.protocol import SNAPSHOT_FORMAT
 from cashier_app.service.ledger import Ledger
 from cashier_app.storage import schema as t
@@ -39,6 +40,7 @@ CUSTOMER_COLUMNS = (
     "group_id",
     "registered_at",
     "event_id",
+    "anonymised_at",
 )
 CARD_COLUMNS = ("number", "customer_id", "issued_at")
 # In the order of a snapshot's account and lot arrays (protocol SNAPSHOT_ACCOUNT and
@@ -165,19 +167,25 @@ class _Loader:
             _, cid, phone, name, birthday, group, registered, numbers, account, its_lots = line
             if not isinstance(cid, str) or not 8 <= len(cid) <= 36:
                 raise ValueError("a customer id is missing")
-            if not isinstance(phone, str) or not phone.startswith("+"):
+            if not isinstance(phone, str) or not (
+                phone.startswith("+") or is_anonymised_phone(phone)
+            ):
                 raise ValueError(f"customer {cid} has no phone")
             registered = registered or now
+            # An anonymised customer (engine/anonymise.py): the line does not say when, so
+            # the moment this till learnt it.
+            erased = is_anonymised_phone(phone)
             customers.append(
                 (
                     cid,
                     phone,
-                    phone[-4:],
+                    "" if erased else phone[-4:],
                     str(name or ""),
                     date.fromisoformat(birthday) if birthday else None,
                     group if group in self.groups else self.default_group,
                     registered,
                     "server",
+                    now if erased else None,
                 )
             )
             if account is None:  # registered, not replayed yet: its account change follows

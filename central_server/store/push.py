@@ -27,13 +27,14 @@ from central_server.store.common import (
     order_key,
     parse_moment,
 )
+from central_server.store.customer_changes import CustomerChanges
 from central_server.store.registrations import Registrations
 
 # The kinds whose plausibility can be judged without the customer's state.
 HELD_KINDS = (EventKind.SALE, EventKind.RETURN, EventKind.ADJUSTMENT)
 
 
-class Pushes(Registrations):
+class Pushes(CustomerChanges, Registrations):
     def push(
         self, device: Device, batch: Iterable[Mapping[str, Any]]
     ) -> tuple[list[PushResult], int]:
@@ -96,6 +97,7 @@ class Pushes(Registrations):
                 if mine:
                     lasts.append({"device": device.id, "last": last})
                 outcomes.append((results, last))
+            accepted, late = self._erase_late_registrations(conn, accepted)
             bulk_insert(
                 conn,
                 s.events,
@@ -143,6 +145,9 @@ class Pushes(Registrations):
                         )
                     ).all()
                 )
+            for customer_id, erased_at in late:
+                self._anonymise(conn, customer_id, erased_at, feed)
+            self._apply_customer_changes(conn, accepted, aliases, feed)
             if lasts:
                 conn.execute(
                     update(s.devices)
