@@ -27,6 +27,7 @@ class BackOfficeMenu(QObject):
         # (object name, label, permission, opener); each screen adds its line here.
         screens: list[tuple[str, str, Permission, str]] = [
             ("reports_action", self.tr("Reports…"), Permission.VIEW_REPORTS, "cashier_app.ui.reports:open_reports"),
+            ("customer_import_action", self.tr("Import customers…"), Permission.IMPORT_CUSTOMERS, "cashier_app.ui.customer_import:open_customer_import"),
         ]
         for name, label, permission, opener in screens:
             self._add(name, label, permission, opener)
