@@ -37,6 +37,7 @@ MESSAGES = {
     "invalid_name": "The name is empty or too long.",
     "invalid_birthday": "A birthday cannot be in the future.",
     "unknown_group": "There is no such customer group.",
+    "already_anonymised": "This customer's personal data was already erased.",
     "unknown_referrer": "Nobody has that phone or card.",
     "invalid_card": "This is not a valid card number.",
     "duplicate_card": "This card already belongs to a customer.",

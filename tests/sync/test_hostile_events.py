@@ -419,10 +419,11 @@ def test_a_registration_dated_before_its_tills_enrolment_never_takes_a_customer_
 def test_every_kind_a_till_records_passes_the_check(tmp_path: Path) -> None:
     """No false alarm: each kind of event the till writes (a registration with every
     field, a sale with a discount and a redemption, a return, a minus adjustment, a
-    shift) passes the rules as the till recorded it, also at the limits of its fields."""
+    shift, a group move, an erasure and the erased registration) passes the rules as the
+    till recorded it, also at the limits of its fields."""
     from datetime import date
 
-    from cashier_app.service import users
+    from cashier_app.service import customer_changes, users
     from cashier_app.service.users import OPERATOR, Role
 
     ledger = service.open_ledger(tmp_path / "till", device_name="T")
@@ -430,7 +431,9 @@ def test_every_kind_a_till_records_passes_the_check(tmp_path: Path) -> None:
         service.install_program(ledger, PROGRAM)
         admin = users.create_user(ledger, "A" * 80, Role.ADMINISTRATOR, "123456", actor=OPERATOR)
         users.open_shift(ledger, actor=admin)
-        service.register_customer(ledger, "+79001234560", actor=admin)
+        first = service.register_customer(
+            ledger, "+79001234560", birthday=date(1990, 2, 28), actor=admin
+        )
         vip = service.register_customer(
             ledger,
             "+79001234567",
@@ -453,6 +456,9 @@ def test_every_kind_a_till_records_passes_the_check(tmp_path: Path) -> None:
         )
         service.record_return(ledger, sold.number, [ReturnRequest("tv", Decimal("1"))], actor=admin)
         service.adjust_balance(ledger, vip, Decimal("-1"), "r" * 500, actor=admin)
+        # a group move, and an erasure: its registration event, erased, passes too
+        customer_changes.move_to_group(ledger, admin, [vip], "staff")
+        customer_changes.anonymise_customer(ledger, admin, first.customer.id)
         users.close_shift(ledger, actor=admin)
         with ledger.db.read() as conn:
             rows = conn.execute(select(t.events).order_by(t.events.c.device_seq)).all()
