@@ -855,3 +855,5 @@ def _run(args: argparse.Namespace) -> int:
 if __name__ == "__main__":
     sys.exit(main())
     "cashier_app.cli_customer_changes",
+    "cashier_app.cli_customer_changes",
+    "cashier_app.cli_customers",
