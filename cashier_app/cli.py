@@ -787,6 +787,7 @@ def build_parser() -> argparse.ArgumentParser:
 _BACK_OFFICE_COMMANDS: tuple[str, ...] = (
     "cashier_app.cli_reports",
     "cashier_app.cli_customer_import",
+    "cashier_app.cli_customers",
 )
 
 
@@ -855,5 +856,3 @@ def _run(args: argparse.Namespace) -> int:
 if __name__ == "__main__":
     sys.exit(main())
     "cashier_app.cli_customer_changes",
-    "cashier_app.cli_customer_changes",
-    "cashier_app.cli_customers",
