@@ -51,6 +51,10 @@ def implausible(
         worth = abs(_d(payload.get("points"))) * program.bonus_value
         if worth > ADJUSTMENT_REVIEW_MONEY:
             return f"an adjustment worth more than {ADJUSTMENT_REVIEW_MONEY} in money"
+    if kind == EventKind.CUSTOMER_GROUP_CHANGED and program.group(str(payload["group"])) is None:
+        # A till moves customers only to a group of its program: tills could not store a
+        # customer of a group they do not know.
+        return f"the program has no group {str(payload['group'])[:64]!r}"
     return None
 
 

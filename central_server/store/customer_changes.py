@@ -21,6 +21,7 @@ from cashier_app.engine.events import EventKind
 from central_server import schema as s
 from central_server.store.base import StoreBase
 from central_server.store.common import Feed, among, aware, dumps, iso, order_key, parse_moment
+from central_server.store.customer_replay import not_quarantined
 
 Accepted = list[tuple[str, Mapping[str, Any]]]  # (device id, event) as a push stores them
 
@@ -90,12 +91,14 @@ class CustomerChanges(StoreBase):
 
     def _follow_group(self, conn: Connection, customer_id: str, feed: Feed) -> None:
         """The customer's group is that of their latest move by the replay's order (event
-        time, device, sequence), so two tills' moves arriving in either order agree."""
+        time, device, sequence), so two tills' moves arriving in either order agree. A
+        move held in quarantine (engine/plausibility.py) is left out."""
         e = s.events.c
         rows = conn.execute(
             select(e.at, e.device_id, e.device_seq, e.payload).where(
                 among(conn, e.customer_id, self._ids_of(conn, customer_id)),
                 e.kind == EventKind.CUSTOMER_GROUP_CHANGED,
+                not_quarantined(),  # a move to a group the program lacks is held
             )
         ).all()
         row = conn.execute(select(s.customers).where(s.customers.c.id == customer_id)).first()

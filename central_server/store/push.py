@@ -31,7 +31,12 @@ from central_server.store.customer_changes import CustomerChanges
 from central_server.store.registrations import Registrations
 
 # The kinds whose plausibility can be judged without the customer's state.
-HELD_KINDS = (EventKind.SALE, EventKind.RETURN, EventKind.ADJUSTMENT)
+HELD_KINDS = (
+    EventKind.SALE,
+    EventKind.RETURN,
+    EventKind.ADJUSTMENT,
+    EventKind.CUSTOMER_GROUP_CHANGED,
+)
 
 
 class Pushes(CustomerChanges, Registrations):

@@ -222,3 +222,17 @@ def test_a_malformed_group_move_or_erasure_is_refused(server, case):
         assert result["reason"].startswith("invalid_event: "), result
     with server.store.engine.connect() as conn:
         assert conn.execute(select(s.events.c.id)).first() is None
+
+
+def test_a_move_to_a_group_the_program_lacks_is_held_and_no_till_stumbles(server, till):
+    a = till(server, "A")
+    cid = service.register_customer(a, PHONE).customer.id
+    sync(a)
+    _, token = server.store.enrol(server.store.issue_code(), "hostile")
+    answer = _push(server, token, _event("customer_group_changed", cid, group="gold"))
+    assert answer.json()["results"][0]["status"] == "accepted"  # stored, but held
+    with server.store.engine.connect() as conn:
+        reason = conn.execute(select(s.quarantine.c.reason)).scalar()
+    assert reason == "implausible: the program has no group 'gold'"
+    assert sync(a).last_error is None
+    assert service.get_customer(a, cid).group_id == "regular"
