@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from cashier_app.service.report_model import ColumnKind, Report, Value
-from cashier_app.ui.reports.formatting import axis_label, show_value, translate
+from cashier_app.ui.reports.formatting import axis_label, axis_text, translate
 
 # Colours told apart by the colour-blind too (Okabe–Ito), the first two the busiest.
 SERIES_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
@@ -34,6 +34,14 @@ class ValueAxis(pg.AxisItem):  # type: ignore[misc]
         super().__init__("left")
         self.kind = kind
         self.shop_locale = locale
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
+        levels: list[tuple[float, float]] = super().tickSpacing(minVal, maxVal, size)
+        if self.kind != "int":
+            return levels
+        # Customers and receipts come whole: no tick at half a customer.
+        whole = [(max(1.0, spacing), offset) for spacing, offset in levels]
+        return [level for i, level in enumerate(whole) if level not in whole[:i]]
 
     def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:
         return [axis_label(v * scale, spacing * scale, self.kind, self.shop_locale) for v in values]
@@ -70,9 +78,7 @@ class ReportChart(QWidget):
             item.legend = None
         chart = report.chart
         if chart is None or not report.rows:
-            self.plot.setVisible(chart is not None)
-            return
-        self.plot.setVisible(True)
+            return  # the view hides an empty chart: axes of nothing say nothing
         first_value = report.columns[report.column(chart.values[0])]
         axis = ValueAxis(first_value.kind, locale)
         self.plot.setAxisItems({"left": axis})
@@ -83,7 +89,7 @@ class ReportChart(QWidget):
             x = row[report.column(chart.x)]
             if x not in xs:
                 xs.append(x)
-        self.x_labels = [show_value(x, x_column.kind, locale) for x in xs]
+        self.x_labels = [axis_text(x, x_column.kind, locale) for x in xs]
         if chart.split is not None:
             # One series per value of the split column (the sales' segments), in the
             # order they first come; a missing day of a segment is a zero, not a gap.
@@ -99,13 +105,21 @@ class ReportChart(QWidget):
                 for row in report.rows:
                     heights[xs.index(row[report.column(chart.x)])] += as_number(row[at])
                 self.series[translate(report.columns[at].title)] = heights
-        legend = item.addLegend(offset=(10, 5), labelTextSize="10pt", labelTextColor="#16181d")
-        legend.setBrush(pg.mkBrush(255, 255, 255, 220))
+        if len(self.series) > 1:
+            # One row above the bars (the headroom below keeps it clear of them).
+            legend = item.addLegend(
+                offset=(10, 2), labelTextSize="10pt", labelTextColor="#16181d",
+                colCount=len(self.series),
+            )  # fmt: skip
+            legend.setBrush(pg.mkBrush(255, 255, 255, 230))
+        # One series: its name on the axis instead of a legend that would cover a bar.
+        title = next(iter(self.series)) if len(self.series) == 1 else ""
         if chart.kind == "line":
             self._lines()
         else:
             self._bars(stacked=chart.kind == "stacked_bar")
         self._x_axis()
+        axis.setLabel(title, **{"color": "#16181d", "font-size": "10pt"})
         self.plot.showGrid(x=False, y=True, alpha=0.25)
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
@@ -114,9 +128,10 @@ class ReportChart(QWidget):
         highest = max((max(h) for h in self.series.values()), default=0.0)
         if chart.kind == "stacked_bar":
             highest = max((sum(c) for c in zip(*self.series.values(), strict=True)), default=0.0)
-        low, high = min(0.0, lowest), max(highest * 1.08, 1.0)
-        # A hair below the lowest value, so the axis still writes its zero.
-        self.plot.setYRange(low - (high - low) * 0.01, high, padding=0)
+        headroom = 1.15 if len(self.series) > 1 else 1.05
+        low, high = min(0.0, lowest), max(highest * headroom, 1.0)
+        # A little below the lowest value, so the axis still writes its zero.
+        self.plot.setYRange(low - (high - low) * 0.03, high, padding=0)
         self.plot.setXRange(-0.6, len(xs) - 0.4, padding=0)
 
     def _bars(self, stacked: bool) -> None:

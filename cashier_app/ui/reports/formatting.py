@@ -114,6 +114,27 @@ def show_cell(value: Value, column: Column, locale: QLocale) -> str:
     return show_value(value, column.kind, locale)
 
 
+def axis_text(value: Value, kind: ColumnKind, locale: QLocale) -> str:
+    """A value under a chart's bar: days without their year (the title names the period),
+    so a month of days fits under its bars; anything else as the table writes it."""
+    day = _as_day(value)
+    if day is not None:
+        short = re.sub(r"[^dM]*y+[^dM]*", "", locale.dateFormat(QLocale.FormatType.ShortFormat))
+        return locale.toString(QDate(day.year, day.month, day.day), short or "dd.MM")
+    return show_value(value, kind, locale)
+
+
+def _as_day(value: Value) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and (m := _DAY.fullmatch(value)):
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    return None
+
+
 def axis_label(value: float, spacing: float, kind: ColumnKind, locale: QLocale) -> str:
     """A chart axis tick. The plot hands its ticks as floats; each is rounded to the
     places its spacing needs and turned into a Decimal before it is written, so a tick

@@ -111,7 +111,12 @@ def _table(
     body, head = _font(9), _font(9, bold=True)
     metrics, head_metrics = QFontMetricsF(body, writer), QFontMetricsF(head, writer)
     pad = metrics.averageCharWidth()
-    wanted = [head_metrics.horizontalAdvance(h) + 2 * pad for h in report.headers]
+    # A header may wrap onto two lines: its longest word, not its whole text, sets the
+    # least width its column needs.
+    wanted = [
+        max(head_metrics.horizontalAdvance(word) for word in (h.split() or [""])) + 2 * pad
+        for h in report.headers
+    ]
     for row in report.rows:
         for i, cell in enumerate(row):
             wanted[i] = max(wanted[i], metrics.horizontalAdvance(cell) + 2 * pad)
@@ -121,11 +126,15 @@ def _table(
     row_height = metrics.height() * 1.5
     grid = QPen(QColor("#c8cdd6"))
 
+    head_height = row_height * (2 if any(
+        head_metrics.horizontalAdvance(h) + 2 * pad > w for h, w in zip(report.headers, widths, strict=True)
+    ) else 1)  # fmt: skip
+
     def header(at: float) -> float:
-        painter.fillRect(QRectF(0, at, sum(widths), row_height), QColor("#eceef2"))
+        painter.fillRect(QRectF(0, at, sum(widths), head_height), QColor("#eceef2"))
         painter.setFont(head)
-        _cells(painter, report.headers, widths, report.numeric, at, row_height, pad)
-        return at + row_height
+        _cells(painter, report.headers, widths, report.numeric, at, head_height, pad)
+        return at + head_height
 
     y = header(y)
     painter.setFont(body)
@@ -155,5 +164,6 @@ def _cells(
     for cell, w, right in zip(cells, widths, numeric, strict=True):
         side = Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft
         box = QRectF(x + pad, y, w - 2 * pad, row_height)
-        painter.drawText(box, side | Qt.AlignmentFlag.AlignVCenter, cell)
+        flags = side | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap
+        painter.drawText(box, flags, cell)
         x += w

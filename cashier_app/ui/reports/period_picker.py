@@ -170,12 +170,15 @@ class PeriodPicker(QWidget):
         self._emit()
 
     def _sync_dates(self) -> None:
-        """Outside a custom range the end date shows where the day, week or month ends."""
+        """Outside a custom range the dates show where the day, week or month starts and
+        ends."""
         if str(self.span.currentData()) == "custom":
             if self.end.date() < self.start.date():
                 self._set(self.end, self.start.date())
             return
-        self._set(self.end, to_qdate(self.period().end))
+        period = self.period()  # the day, week or month around the day picked, shown whole
+        self._set(self.start, to_qdate(period.start))
+        self._set(self.end, to_qdate(period.end))
 
     def _set(self, edit: QDateEdit, value: QDate) -> None:
         quiet, self._quiet = self._quiet, True

@@ -32,7 +32,7 @@ class ShiftReportDialog(QDialog):
         self.setObjectName("shift_report_dialog")
         self.ws = ws
         self.setWindowTitle(self.tr("Shift report"))
-        self.resize(900, 640)
+        self.resize(1180, 320)
         layout = QVBoxLayout(self)
         self.view = ReportView()
         layout.addWidget(self.view, 1)
@@ -62,6 +62,8 @@ class ShiftReportDialog(QDialog):
     def _show(self, answer: tuple[Report, str | None]) -> None:
         self.report, region = answer
         self.view.show_report(self.report, store_locale(region))
+        # One shift is one bar: the table says it all, the chart would only repeat it.
+        self.view.chart.setVisible(len(self.report.rows) > 1)
         self.message.setText("")
         self.pdf_button.setEnabled(True)
 

@@ -71,7 +71,7 @@ class ReportView(QWidget):
         self.title.setText(f"{title} · {period}" if period else title)
         drawn = chart or report
         self.chart.show_report(drawn, locale)
-        self.chart.setVisible(drawn.chart is not None)
+        self.chart.setVisible(drawn.chart is not None and bool(drawn.rows))
         self.model.show_report(report, locale)
         header = self.table.horizontalHeader()
         header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)

@@ -57,7 +57,10 @@ class ReportsDialog(QDialog):
         outer = QHBoxLayout(self)
         self.list = QListWidget()
         self.list.setObjectName("report_list")
-        self.list.setFixedWidth(230)
+        self.list.setFixedWidth(270)
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setStyleSheet("QListWidget::item { padding: 6px 4px; }")
         for kind in self.kinds:
             item = QListWidgetItem(kind.title())
             item.setData(Qt.ItemDataRole.UserRole, kind.key)
