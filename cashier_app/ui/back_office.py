@@ -28,6 +28,7 @@ class BackOfficeMenu(QObject):
         screens: list[tuple[str, str, Permission, str]] = [
             ("reports_action", self.tr("Reports…"), Permission.VIEW_REPORTS, "cashier_app.ui.reports:open_reports"),
             ("customer_import_action", self.tr("Import customers…"), Permission.IMPORT_CUSTOMERS, "cashier_app.ui.customer_import:open_customer_import"),
+            ("customer_base_action", self.tr("Customers…"), Permission.VIEW_CUSTOMER_BASE, "cashier_app.ui.customer_base:open_customer_base"),
         ]
         for name, label, permission, opener in screens:
             self._add(name, label, permission, opener)
