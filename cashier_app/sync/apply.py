@@ -147,10 +147,20 @@ def _customers_bulk(ledger: Ledger, conn: Connection, run: list[Change]) -> None
 def _customers(ledger: Ledger, conn: Connection, run: list[Change]) -> None:
     """Customers as the server sends them; one another till anonymised is erased here as
     well (its cards, its registration event if this till recorded it), by the same rule."""
+    # Erased here and not yet told to the server (the erasure waits in the outbox): a
+    # change the server made before it must not bring the person back.
+    erased_here = dict(
+        conn.execute(
+            select(t.customers.c.id, t.customers.c.anonymised_at).where(
+                t.customers.c.id.in_([c.key for c in run]), t.customers.c.anonymised_at.is_not(None)
+            )
+        ).all()
+    )
     _customers_bulk(ledger, conn, run)
-    erased = [c for c in run if c.payload.get("anonymised_at")]
-    for c in erased:
-        erase_customer(conn, c.key, _t(c.payload["anonymised_at"]) or ledger.clock(), compact=False)
+    erased = {c.key: _t(c.payload["anonymised_at"]) for c in run if c.payload.get("anonymised_at")}
+    erased = {**erased, **erased_here}
+    for key, at in erased.items():
+        erase_customer(conn, key, at or ledger.clock(), compact=False)
     if erased:
         compact_names(conn)
 

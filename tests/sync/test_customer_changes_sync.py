@@ -236,3 +236,25 @@ def test_a_move_to_a_group_the_program_lacks_is_held_and_no_till_stumbles(server
     assert reason == "implausible: the program has no group 'gold'"
     assert sync(a).last_error is None
     assert service.get_customer(a, cid).group_id == "regular"
+
+
+def test_a_change_pulled_before_the_erasure_is_pushed_brings_no_one_back(server, till):
+    from cashier_app.sync.apply import apply_page
+
+    a, b = till(server, "A"), till(server, "B")
+    cid = service.register_customer(a, PHONE, name=NAME).customer.id
+    sync(a)
+    sync(b)
+    anonymise_customer(a, OPERATOR, cid)  # not pushed yet
+    move_to_group(b, OPERATOR, [cid], "staff")
+    sync(b)  # the server sends her again, name and all, in the new group
+    client = worker.client_for(a)
+    with a.db.read() as conn:
+        cursor = conn.execute(select(t.sync_state.c.cursor)).scalar_one()
+    page = client.pull(cursor, 1000)  # a pull alone, before A's push
+    apply_page(a, page.changes, page.cursor)
+    row = till_rows(a, cid)
+    assert (row.name, row.phone, row.group_id) == ("", anonymised_phone(cid), "staff")
+    assert personal_data_in(a.db.engine) == []
+    sync(a)
+    assert personal_data_in(server.store.engine) == []
