@@ -246,3 +246,43 @@ def test_the_manager_opens_reports_from_the_back_office_menu(qtbot, open_window,
     seen = when_modal(ReportsDialog, look)
     action.trigger()
     assert seen
+
+
+def test_a_notes_figures_are_kept_when_its_words_are_translated(qapp):
+    from cashier_app.ui import i18n
+    from cashier_app.ui.reports.formatting import translate_note
+
+    russian = QLocale(QLocale.Language.Russian, QLocale.Country.Russia)
+    note = "No purchase for more than 60 days before 2026-03-02."
+    assert translate_note(note, russian) == note  # an English window: as the service wrote it
+    i18n.install(qapp, "ru")
+    try:
+        assert translate_note(note, russian) == "Не покупали больше 60 дней до 02.03.2026."
+        assert translate_note("Something new: 12 of 30.", russian) == "Something new: 12 of 30."
+    finally:
+        i18n.install(qapp, "en")
+
+
+def test_a_cashier_prints_their_own_shift_and_nobody_elses(store, tmp_path):
+    ledger, staff = store
+    anna, olga = staff["cashier"], staff["senior"]
+    users.open_shift(ledger, actor=olga)
+    service.record_sale(ledger, LATTE, actor=olga)
+    closed = users.close_shift(ledger, actor=olga)
+    shift = users.current_shift(ledger, anna) or users.open_shift(ledger, actor=anna)
+    today = Period(FIRST_DAY, FIRST_DAY)
+    own = reports.shift_report(ledger, anna, today, shift.id)
+    painted = []
+    report_files.save_report(
+        ledger, own, tmp_path / "own.pdf", "pdf", actor=anna, paint=painted.append
+    )
+    assert painted == [tmp_path / "own.pdf"]
+    with pytest.raises(LoyaltyError) as refused:
+        reports.shift_report(ledger, anna, today, closed.id)
+    assert refused.value.code == "not_allowed"
+    hers = reports.shift_report(ledger, staff["manager"], today, closed.id)
+    with pytest.raises(LoyaltyError) as refused:
+        report_files.save_report(
+            ledger, hers, tmp_path / "x.pdf", "pdf", actor=anna, paint=painted.append
+        )
+    assert refused.value.code == "not_allowed" and len(painted) == 1

@@ -15,7 +15,7 @@ from cashier_app.service import report_files
 from cashier_app.service.report_files import FileFormat
 from cashier_app.service.report_model import Report
 from cashier_app.ui.operations import CollectionOp, OpChanges
-from cashier_app.ui.reports.formatting import translate
+from cashier_app.ui.reports.formatting import translate, translate_note
 from cashier_app.ui.reports.pdf import PrintedReport, write_pdf
 from cashier_app.ui.reports.view import ReportView, period_text
 from cashier_app.ui.tasks import TaskManager
@@ -38,7 +38,7 @@ def printed(view: ReportView, subtitle: str) -> PrintedReport:
         ),
         numeric=tuple(c.kind in ("int", "money", "points", "percent") for c in report.columns),
         chart=chart,
-        notes=tuple(translate(n) for n in report.notes),
+        notes=tuple(translate_note(n, view.shop_locale) for n in report.notes),
     )
 
 

@@ -151,3 +151,30 @@ def translate(text: str) -> str:
     """A title, a column's or a segment's name as the service gives it (English, stable)
     in the window's language; the reports' translation file holds them."""
     return QCoreApplication.translate("Reports", text)
+
+
+# The figures inside a note (a count, a day, a range of days, an amount), each taken out
+# so the note's words are looked up once as a template: "{a} of {b} shown."
+_FIGURE = re.compile(r"\d{4}-\d{2}-\d{2}(?:\.\.\d{4}-\d{2}-\d{2})?|\d+(?:\.\d+)?")
+_NAMES = "abcdef"
+
+
+def translate_note(text: str, locale: QLocale) -> str:
+    """A report's note in the window's language, its figures written the store's way. A
+    note nobody translated stays as the service wrote it."""
+    exact = translate(text)
+    if exact != text:
+        return exact
+    figures = _FIGURE.findall(text)
+    if not figures or len(figures) > len(_NAMES) or "{" in text:
+        return text
+    names = iter(_NAMES)
+    template = _FIGURE.sub(lambda _: "{" + next(names) + "}", text)
+    translated = translate(template)
+    if translated == template:
+        return text
+    shown = {
+        name: period_label(figure, locale) or localise_number(figure, locale)
+        for name, figure in zip(_NAMES, figures, strict=False)
+    }
+    return translated.format(**shown)

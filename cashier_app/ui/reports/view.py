@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from cashier_app.service.report_model import Report
 from cashier_app.ui.reports.chart import ReportChart
-from cashier_app.ui.reports.formatting import show_date, translate
+from cashier_app.ui.reports.formatting import show_date, translate, translate_note
 from cashier_app.ui.reports.table_model import ReportTableModel
 
 
@@ -76,4 +76,4 @@ class ReportView(QWidget):
         header = self.table.horizontalHeader()
         header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
         empty = [self.tr("Nothing in this period.")] if not report.rows else []
-        self.notes.setText("\n".join(empty + [translate(n) for n in report.notes]))
+        self.notes.setText("\n".join(empty + [translate_note(n, locale) for n in report.notes]))

@@ -159,5 +159,6 @@ class ReportsDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         if not isinstance(error, LoyaltyError):
-            raise error
+            self._say(self.tr("The report could not be read; the log has the details."), True)
+            raise error  # a bug: the application's hook logs it
         self._say(explain(error), True)
