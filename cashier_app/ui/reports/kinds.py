@@ -51,7 +51,8 @@ def moment_of(day: date) -> datetime:
 
 def counted_by_date(key: str, x_title: str, by_month: bool) -> Callable[[Report], Report]:
     """A chart's figures for a list of customers: the rows counted by the date in column
-    ``key`` (by its month, or by the day itself)."""
+    ``key`` (by its month, or by the day itself). It counts the rows listed, and the
+    service lists at most a thousand (its note says when there were more)."""
 
     def chart_of(report: Report) -> Report:
         at = report.column(key)
