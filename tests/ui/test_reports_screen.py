@@ -198,7 +198,8 @@ def test_closing_a_shift_shows_its_report_before_logging_out(qtbot, open_window,
     def read(dialog: ShiftReportDialog) -> None:
         qtbot.waitUntil(lambda: dialog.report is not None)
         model = dialog.view.model
-        shown.append([model.text(0, c) for c in range(model.columnCount())])
+        assert model.rowCount() == len(dialog.report.columns)  # one shift, read down
+        shown.append([model.text(0, c) for c in range(len(dialog.report.columns))])
         dialog.accept()
 
     when_modal(ShiftReportDialog, read)

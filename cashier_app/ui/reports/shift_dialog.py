@@ -32,7 +32,7 @@ class ShiftReportDialog(QDialog):
         self.setObjectName("shift_report_dialog")
         self.ws = ws
         self.setWindowTitle(self.tr("Shift report"))
-        self.resize(1180, 320)
+        self.resize(560, 520)
         layout = QVBoxLayout(self)
         self.view = ReportView()
         layout.addWidget(self.view, 1)
@@ -61,9 +61,10 @@ class ShiftReportDialog(QDialog):
 
     def _show(self, answer: tuple[Report, str | None]) -> None:
         self.report, region = answer
-        self.view.show_report(self.report, store_locale(region))
-        # One shift is one bar: the table says it all, the chart would only repeat it.
-        self.view.chart.setVisible(len(self.report.rows) > 1)
+        one = len(self.report.rows) == 1
+        self.view.show_report(self.report, store_locale(region), transposed=one)
+        # One shift is one bar: its figures, read down, say it all.
+        self.view.chart.setVisible(not one)
         self.message.setText("")
         self.pdf_button.setEnabled(True)
 

@@ -19,18 +19,26 @@ class ReportTableModel(QAbstractTableModel):
         super().__init__()
         self.report: Report | None = None
         self.shop_locale = QLocale()
+        # One row turned on its side (a closing shift's figures): a line per column, which
+        # fits a narrow dialog in any language.
+        self.transposed = False
 
-    def show_report(self, report: Report | None, locale: QLocale) -> None:
+    def show_report(self, report: Report | None, locale: QLocale, transposed: bool = False) -> None:
         self.beginResetModel()
         self.report = report
         self.shop_locale = locale
+        self.transposed = transposed
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if self.report is None or parent.isValid() else len(self.report.rows)
+        if self.report is None or parent.isValid():
+            return 0
+        return len(self.report.columns if self.transposed else self.report.rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if self.report is None or parent.isValid() else len(self.report.columns)
+        if self.report is None or parent.isValid():
+            return 0
+        return len(self.report.rows if self.transposed else self.report.columns)
 
     def text(self, row: int, column: int) -> str:
         assert self.report is not None
@@ -41,10 +49,13 @@ class ReportTableModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if self.report is None or not index.isValid():
             return None
+        row, column = index.row(), index.column()
+        if self.transposed:
+            row, column = column, row
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.text(index.row(), index.column())
+            return self.text(row, column)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            right = self.report.columns[index.column()].kind in _NUMBERS
+            right = self.report.columns[column].kind in _NUMBERS
             side = Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft
             return side | Qt.AlignmentFlag.AlignVCenter
         return None
@@ -52,10 +63,9 @@ class ReportTableModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if (
-            self.report is None
-            or role != Qt.ItemDataRole.DisplayRole
-            or orientation != Qt.Orientation.Horizontal
-        ):
+        if self.report is None or role != Qt.ItemDataRole.DisplayRole:
             return None
-        return translate(self.report.columns[section].title)
+        titles = orientation == (
+            Qt.Orientation.Vertical if self.transposed else Qt.Orientation.Horizontal
+        )
+        return translate(self.report.columns[section].title) if titles else None

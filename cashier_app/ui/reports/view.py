@@ -62,8 +62,15 @@ class ReportView(QWidget):
         self.notes.setWordWrap(True)
         layout.addWidget(self.notes)
 
-    def show_report(self, report: Report, locale: QLocale, chart: Report | None = None) -> None:
-        """``chart``: the figures the chart draws when they are not the table's own."""
+    def show_report(
+        self,
+        report: Report,
+        locale: QLocale,
+        chart: Report | None = None,
+        transposed: bool = False,
+    ) -> None:
+        """``chart``: the figures the chart draws when they are not the table's own;
+        ``transposed``: a line per column (one row's figures, read down)."""
         self.report = report
         self.shop_locale = locale
         title = translate(report.title)
@@ -72,7 +79,10 @@ class ReportView(QWidget):
         drawn = chart or report
         self.chart.show_report(drawn, locale)
         self.chart.setVisible(drawn.chart is not None and bool(drawn.rows))
-        self.model.show_report(report, locale)
+        self.model.show_report(report, locale, transposed)
+        self.table.verticalHeader().setVisible(transposed)
+        self.table.horizontalHeader().setVisible(not transposed)
+        self.table.horizontalHeader().setStretchLastSection(transposed)
         header = self.table.horizontalHeader()
         header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
         empty = [self.tr("Nothing in this period.")] if not report.rows else []
