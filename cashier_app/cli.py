@@ -678,6 +678,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file")
     add("window", cmd_window, "open the cashier window on the store's ledger (the default)")
+        _name_backup(args, sys.stdout)
     p = add("demo", cmd_demo, "open the cashier window on a demo store (made on first use)")
     p.add_argument("--folder", help="where the demo store lives")
     add("demo-day", cmd_demo_day, "run the demo store's day on a temporary ledger, print receipts")
@@ -856,3 +857,15 @@ def _run(args: argparse.Namespace) -> int:
 if __name__ == "__main__":
     sys.exit(main())
     "cashier_app.cli_customer_changes",
+    "cashier_app.cli_backups",
+def _name_backup(args: argparse.Namespace, out: Any = None) -> None:
+    """A damaged or lost ledger's refusal names the backup that would replace it."""
+    from cashier_app.cli_backups import way_out
+
+    if hint := way_out(Path(args.data_dir)):
+        print(f"cashier-app: {hint}", file=out or sys.stderr)
+
+
+        if exc.code in ("ledger_damaged", "ledger_missing"):
+            _name_backup(args)
+        _name_backup(args)

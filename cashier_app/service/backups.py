@@ -132,7 +132,7 @@ def backup_before_migration(db: Database, revision: str) -> Path:
 def rotate(folder: Path, keep: int) -> list[Path]:
     """Remove the backups beyond the newest ``keep`` and the newest of each of the last
     MONTHS_KEPT months before them; returns what was removed."""
-    found = sorted(_named(folder), key=lambda b: b[1], reverse=True)
+    found = _named(folder)  # newest first
     kept = {p for p, _ in found[:keep]}
     months: set[tuple[int, int]] = {(at.year, at.month) for _, at in found[:keep]}
     older_months = 0
@@ -152,6 +152,8 @@ def rotate(folder: Path, keep: int) -> list[Path]:
 
 
 def _named(folder: Path) -> list[tuple[Path, datetime]]:
+    """The backups in ``folder`` by their names, newest first (two of one second by
+    their number)."""
     try:
         entries = list(folder.iterdir())
     except OSError:
@@ -160,8 +162,10 @@ def _named(folder: Path) -> list[tuple[Path, datetime]]:
     for path in entries:
         m = NAME.match(path.name)
         if m and path.is_file():
-            out.append((path, datetime.strptime(m.group(1), "%Y%m%d-%H%M%S").replace(tzinfo=UTC)))
-    return out
+            at = datetime.strptime(m.group(1), "%Y%m%d-%H%M%S").replace(tzinfo=UTC)
+            out.append((path, at, int(m.group(2) or 1)))
+    out.sort(key=lambda b: (b[1], b[2]), reverse=True)
+    return [(path, at) for path, at, _ in out]
 
 
 def describe(path: Path) -> Backup:
@@ -211,7 +215,7 @@ def describe(path: Path) -> Backup:
 
 def list_backups(folder: Path) -> list[Backup]:
     """The backups in ``folder``, newest first, each checked (quick_check)."""
-    return [describe(p) for p, _ in sorted(_named(folder), key=lambda b: b[1], reverse=True)]
+    return [describe(p) for p, _ in _named(folder)]
 
 
 def backups_of(ledger: Ledger) -> list[Backup]:
@@ -283,3 +287,42 @@ def backup_health(ledger: Ledger, now: datetime | None = None) -> BackupHealth:
     limit = timedelta(hours=config.every_hours * STALE_AFTER_PERIODS)
     stale = config.last_at is None or now - config.last_at > limit
     return BackupHealth(config.last_at, config.last_error, stale)
+
+
+def folders_of(data_dir: Path) -> list[Path]:
+    """Where a till's backups may be, read without opening its ledger for writing (it may
+    be damaged): the chosen folder, if the ledger still says which, and the default."""
+    from cashier_app.service.ledger_file import DB_NAME
+
+    found = []
+    path = data_dir / DB_NAME
+    if path.is_file():
+        with contextlib.suppress(DatabaseError, LoyaltyError, OSError):
+            db = Database(path, read_only=True, immutable=health.must_read_immutable(path))
+            try:
+                with db.read() as conn:
+                    chosen = s.read(conn, s.BACKUP_FOLDER)
+            finally:
+                db.close()
+            if chosen:
+                found.append(Path(chosen))
+    found.append(data_dir / "backups")
+    return found
+
+
+def of_till(data_dir: Path, device_id: str | None = None) -> list[Backup]:
+    """Every backup of this till (``device_id``, else the marker's) in the folders it may
+    be in, newest first; those that are not sound too (a damaged copy says so)."""
+    from cashier_app.service.ledger_file import DB_NAME
+
+    if device_id is None:
+        with contextlib.suppress(OSError, UnicodeDecodeError, IndexError):
+            device_id = health.marker_path(data_dir / DB_NAME).read_text("utf-8").split()[0]
+    found = {b.path.resolve(): b for f in folders_of(data_dir) for b in list_backups(f)}
+    mine = [b for b in found.values() if device_id is None or b.device_id in (None, device_id)]
+    return sorted(mine, key=lambda b: b.taken_at, reverse=True)
+
+
+def newest_good(data_dir: Path, device_id: str | None = None) -> Backup | None:
+    """The newest sound backup of this till in the folders it may be in."""
+    return next((b for b in of_till(data_dir, device_id) if b.good), None)

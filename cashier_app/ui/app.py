@@ -22,6 +22,8 @@ from cashier_app.service.users import OPERATOR, Role
 from cashier_app.sync.worker import SyncLoop
 from cashier_app.ui import i18n, theme
 from cashier_app.ui.automations import AutomationTimer
+from cashier_app.ui.backups.restore_dialog import RESTORABLE, restore_at_start
+from cashier_app.ui.backups.schedule import BackupTimer
 from cashier_app.ui.dialogs import FirstRunDialog, LoginDialog
 from cashier_app.ui.main_window import MainWindow
 from cashier_app.ui.messages import explain
@@ -118,6 +120,7 @@ class Session(QObject):
         # Birthdays, expiry and win-back happen whoever is logged in, or nobody.
         self.automations = AutomationTimer(ledger, self.tasks, self)
         self.automations.start()
+        self.backups = BackupTimer(ledger, self.tasks, self)  # on schedule, logged in or not
 
     def _scan_without_window(self, code: str) -> None:
         if self.window is not None and self.window.isVisible():
@@ -232,8 +235,13 @@ def run(data_dir: Path, lang: str | None = None) -> int:
     try:
         ledger = tasks.wait_for(lambda: open_till(data_dir))
     except LoyaltyError as exc:  # a damaged, lost, newer or read-only ledger: why, what now
-        QMessageBox.critical(None, "cashier-app", f"{explain(exc)}\n\n{exc.message}")
-        return 2
+        if exc.code not in RESTORABLE:
+            QMessageBox.critical(None, "cashier-app", f"{explain(exc)}\n\n{exc.message}")
+            return 2
+        restored = restore_at_start(data_dir, exc.message, tasks, lambda: open_till(data_dir))
+        if restored is None:  # the manager quit the restore dialog
+            return 2
+        ledger = restored
     except Exception as exc:  # the till must say why it cannot start, not vanish
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
         QMessageBox.critical(

@@ -27,6 +27,7 @@ class BackOfficeMenu(QObject):
         # (object name, label, permission, opener); each screen adds its line here.
         screens: list[tuple[str, str, Permission, str]] = [
             ("reports_action", self.tr("Reports…"), Permission.VIEW_REPORTS, "cashier_app.ui.reports:open_reports"),
+            ("backups_action", self.tr("Backups…"), Permission.MAKE_BACKUP, "cashier_app.ui.backups:open_backups"),
             ("customer_import_action", self.tr("Import customers…"), Permission.IMPORT_CUSTOMERS, "cashier_app.ui.customer_import:open_customer_import"),
             ("customer_base_action", self.tr("Customers…"), Permission.VIEW_CUSTOMER_BASE, "cashier_app.ui.customer_base:open_customer_base"),
         ]

@@ -144,6 +144,11 @@ class MainWindow(QMainWindow):
         for w in (self.online_label, self.queue_label, self.sync_label, self.refused_label):
             bar.addWidget(w)
         bar.addPermanentWidget(self.user_label)
+        if self.ws.can(Permission.MAKE_BACKUP):  # the last backup, or a warning (ui/backups)
+            from cashier_app.ui.backups.schedule import BackupStatus
+
+            self.backup_label = BackupStatus(self.ws.ledger, self.tasks, self)
+            bar.addPermanentWidget(self.backup_label)
         self._status_timer = QTimer(self)
         self._status_timer.timeout.connect(self.refresh_status)
         self._status_timer.start(STATUS_EVERY_MS)
