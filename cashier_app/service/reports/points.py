@@ -25,7 +25,6 @@ from typing import Any
 
 from sqlalchemy import CTE, Connection, and_, case, select
 
-from cashier_app.engine.events import EventKind
 from cashier_app.engine.lots import MovementKind
 from cashier_app.engine.money import ZERO, round_money
 from cashier_app.service.ledger import Ledger
@@ -65,17 +64,14 @@ def _movements(b: CTE) -> Any:
     )
 
 
-def _manual_minus(b: CTE) -> Any:
-    """Points a manager's minus spent (a spend like a redemption's, but no purchase)."""
-    m, e = t.lot_movements.c, t.events.c
+def _sale_redemptions(b: CTE) -> Any:
+    """Points the period's sales redeemed: a sale spends them at its own moment, so the
+    rest of the period's spends are managers' minus adjustments (read from the receipts'
+    covering index instead of looking up each spend's event)."""
+    r = t.receipts.c
     return (
-        select(b.c.idx, points_sum(m.points))
-        .select_from(
-            b.join(t.lot_movements, and_(m.at >= b.c.start, m.at < b.c.end)).join(
-                t.events, e.id == m.event_id
-            )
-        )
-        .where(m.kind == MovementKind.SPEND.value, e.kind == EventKind.ADJUSTMENT.value)
+        select(b.c.idx, points_sum(r.redeemed))
+        .select_from(b.join(t.receipts, and_(r.at >= b.c.start, r.at < b.c.end)))
         .group_by(b.c.idx)
     )
 
@@ -96,27 +92,29 @@ def _pending_take_backs(b: CTE) -> Any:
     )
 
 
-def flows(conn: Connection, parts: Sequence[Bucket]) -> list[dict[str, Decimal]]:
-    """Each bucket's flows (points), by the names of the report's columns."""
+def flows(conn: Connection, parts: Sequence[Bucket], delayed: bool) -> list[dict[str, Decimal]]:
+    """Each bucket's flows (points), by the names of the report's columns. ``delayed``:
+    some bonus program makes accruals wait, so a return may take back pending points."""
     b = boundaries(parts)
     raw: dict[tuple[int, str, str], Decimal] = defaultdict(lambda: ZERO)
     for idx, kind, source, points in conn.execute(_movements(b)):
         raw[idx, kind, source] += points
-    minus = dict(conn.execute(_manual_minus(b)).all())
-    pending = dict(conn.execute(_pending_take_backs(b)).all())
+    sold = dict(conn.execute(_sale_redemptions(b)).all())
+    pending = dict(conn.execute(_pending_take_backs(b)).all()) if delayed else {}
     out = []
     for i in range(len(parts)):
 
         def moved(kind: MovementKind, *sources: str, i: int = i) -> Decimal:
             return sum((raw[i, kind.value, s] for s in sources or ("earned",)), ZERO)
 
-        manual_minus = minus.get(i, ZERO)
+        spent = moved(MovementKind.SPEND, "earned", "manual", "refund")
+        manual_minus = spent - sold.get(i, ZERO)
         taken = moved(MovementKind.TAKE_BACK, "earned", "manual", "refund") - pending.get(i, ZERO)
         debt = moved(MovementKind.DEBT, "earned", "manual", "refund")
         out.append(
             {
                 "accrued": moved(MovementKind.CREDIT) - taken - debt,
-                "redeemed": moved(MovementKind.SPEND, "earned", "manual", "refund") - manual_minus,
+                "redeemed": spent - manual_minus,
                 "expired": moved(MovementKind.EXPIRE, "earned", "manual", "refund"),
                 "given_back": moved(MovementKind.CREDIT, "refund"),
                 "adjusted": moved(MovementKind.CREDIT, "manual") - manual_minus,
@@ -136,9 +134,11 @@ def points_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
     with ledger.db.read() as conn:
         program = ledger.program(conn)
         parts = buckets(period, program.tz)
-        per_part = flows(conn, parts)
+        delayed = any(p.accrual_delay_days for p in program.bonus_programs)
+        per_part = flows(conn, parts, delayed)
         end = parts[-1].end
-        since_end = flows(conn, [Bucket("later", parts[-1].last, parts[-1].last, end, _LATER)])
+        later = Bucket("later", parts[-1].last, parts[-1].last, end, _LATER)
+        since_end = flows(conn, [later], delayed)
         now = conn.execute(select(points_sum(t.accounts.c.balance))).scalar_one()
     liability = now - net(since_end[0])
     ends: list[Decimal] = []

@@ -82,8 +82,37 @@ def _members(ladder: Ladder, program: Program) -> ColumnElement[bool]:
     return mine
 
 
-def _cumulative(ladder: Ladder, program: Program, start: datetime, end: datetime) -> Any:
+def _cumulative(
+    conn: Connection, ladder: Ladder, program: Program, start: datetime, end: datetime
+) -> list[tuple[int, int, int]]:
+    """(tier at the start, tier at the end, customers) for a ladder read on all purchases.
+
+    Only customers who bought or returned something since the period's start can be at
+    another tier than the one their basis holds now, so only they are looked at one by
+    one; everyone else is counted from the stored bases in one pass over the accounts."""
     c, a, r, x = t.customers.c, t.accounts.c, t.receipts.c, t.returns.c
+    joined = t.customers.join(t.accounts, a.customer_id == c.id)
+    tier_now = _tier_of(a.tier_basis, ladder.tiers).label("now")
+    if ladder.takes_unknown:
+        now = _counts(conn, select(tier_now, func.count()).group_by(tier_now))
+        present = conn.execute(select(c.group_id).distinct()).scalars().all()
+        known = {g.id for g in program.groups}
+        others = [g for g in present if g in known and g not in ladder.groups]
+        if others:
+            query = select(tier_now, func.count()).select_from(joined)
+            elsewhere = query.where(c.group_id.in_(others)).group_by(tier_now)
+            for tier, n in _counts(conn, elsewhere).items():
+                now[tier] -= n
+    else:
+        mine = c.group_id.in_(ladder.groups)
+        now = _counts(
+            conn, select(tier_now, func.count()).select_from(joined).where(mine).group_by(tier_now)
+        )
+    late = select(tier_now, func.count()).select_from(joined)
+    late = late.where(c.registered_at >= end, _members(ladder, program)).group_by(tier_now)
+    for tier, n in _counts(conn, late).items():
+        now[tier] -= n  # registered after the period
+
     # The basis now (the projection) less what changed since each moment.
     bought = select(
         r.customer_id.label("cid"), r.at.label("at"), (r.total - r.discount).label("amount")
@@ -103,23 +132,36 @@ def _cumulative(ladder: Ladder, program: Program, start: datetime, end: datetime
         .group_by(moves.c.cid)
         .subquery("since")
     )
-    at_end = a.tier_basis - func.coalesce(since.c.after, 0)
-    at_start = at_end - func.coalesce(since.c.within, 0)
-    before = _tier_of(at_start, ladder.tiers).label("before")
+    at_end = a.tier_basis - since.c.after
+    before = _tier_of(at_end - since.c.within, ladder.tiers).label("before")
     after = _tier_of(at_end, ladder.tiers).label("after")
-    return (
-        select(before, after, func.count())
+    active = conn.execute(
+        select(tier_now, before, after, func.count())
         .select_from(
-            t.customers.join(t.accounts, a.customer_id == c.id).outerjoin(
-                since, since.c.cid == c.id
+            since.join(t.customers, c.id == since.c.cid).join(
+                t.accounts, a.customer_id == since.c.cid
             )
         )
         .where(c.registered_at < end, _members(ladder, program))
-        .group_by(before, after)
-    )
+        .group_by(tier_now, before, after)
+    ).all()
+    out = []
+    for tier_then, was, became, n in active:
+        now[int(tier_then)] -= int(n)
+        out.append((int(was), int(became), int(n)))
+    return out + [(tier, tier, n) for tier, n in now.items() if n]
 
 
-def _windowed(ladder: Ladder, program: Program, start: datetime, end: datetime) -> Any:
+def _counts(conn: Connection, query: Any) -> dict[int, int]:
+    counts: dict[int, int] = defaultdict(int)
+    for tier, n in conn.execute(query):
+        counts[int(tier)] += int(n)
+    return counts
+
+
+def _windowed(
+    conn: Connection, ladder: Ladder, program: Program, start: datetime, end: datetime
+) -> list[tuple[int, int, int]]:
     c, r = t.customers.c, t.receipts.c
     days = ladder.window_days or 0
     from_start, from_end = add_days(start, -days, program.tz), add_days(end, -days, program.tz)
@@ -139,20 +181,20 @@ def _windowed(ladder: Ladder, program: Program, start: datetime, end: datetime) 
     )
     before = _tier_of(func.coalesce(window.c.at_start, 0), ladder.tiers).label("before")
     after = _tier_of(func.coalesce(window.c.at_end, 0), ladder.tiers).label("after")
-    return (
+    rows = conn.execute(
         select(before, after, func.count())
         .select_from(t.customers.outerjoin(window, window.c.cid == c.id))
         .where(c.registered_at < end, _members(ladder, program))
         .group_by(before, after)
     )
+    return [(int(a), int(b), int(n)) for a, b, n in rows]
 
 
 def _count(
     conn: Connection, ladder: Ladder, program: Program, start: datetime, end: datetime
 ) -> list[tuple[int, int, int]]:
-    query = _windowed if ladder.window_days else _cumulative
-    rows = conn.execute(query(ladder, program, start, end))
-    return [(int(a), int(b), int(n)) for a, b, n in rows]
+    count = _windowed if ladder.window_days else _cumulative
+    return count(conn, ladder, program, start, end)
 
 
 def tiers_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
