@@ -600,6 +600,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"  {problem}")
         print(f"way out: {health.WAY_OUT}")
+        _name_backup(args, sys.stdout)
         return 1
     print(f"{path}: ok (integrity_check found nothing wrong)")
     if not args.accounts:
@@ -678,7 +679,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file")
     add("window", cmd_window, "open the cashier window on the store's ledger (the default)")
-        _name_backup(args, sys.stdout)
     p = add("demo", cmd_demo, "open the cashier window on a demo store (made on first use)")
     p.add_argument("--folder", help="where the demo store lives")
     add("demo-day", cmd_demo_day, "run the demo store's day on a temporary ledger, print receipts")
@@ -787,6 +787,7 @@ def build_parser() -> argparse.ArgumentParser:
 # this module's helpers (store_ledger, acting, moment_arg, UsageError).
 _BACK_OFFICE_COMMANDS: tuple[str, ...] = (
     "cashier_app.cli_reports",
+    "cashier_app.cli_backups",
     "cashier_app.cli_customer_import",
     "cashier_app.cli_customers",
 )
@@ -811,6 +812,14 @@ def main(argv: list[str] | None = None) -> int:
             _RUNS.pop().close()
 
 
+def _name_backup(args: argparse.Namespace, out: Any = None) -> None:
+    """A damaged or lost ledger's refusal names the backup that would replace it."""
+    from cashier_app.cli_backups import way_out
+
+    if hint := way_out(Path(args.data_dir)):
+        print(f"cashier-app: {hint}", file=out or sys.stderr)
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
@@ -821,6 +830,8 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     except LoyaltyError as exc:
         print(f"cashier-app: {exc.message} [{exc.code}]", file=sys.stderr)
+        if exc.code in ("ledger_damaged", "ledger_missing"):
+            _name_backup(args)
         return EXIT_REFUSED
     except UsageError as exc:
         print(f"cashier-app: {exc}", file=sys.stderr)
@@ -836,6 +847,7 @@ def _run(args: argparse.Namespace) -> int:
             "last good copy or export what can be read with cashier-app salvage --output DIR",
             file=sys.stderr,
         )
+        _name_backup(args)
         return EXIT_REFUSED
     except BrokenPipeError:
         raise  # not the ledger's fault: main() handles it
@@ -857,15 +869,3 @@ def _run(args: argparse.Namespace) -> int:
 if __name__ == "__main__":
     sys.exit(main())
     "cashier_app.cli_customer_changes",
-    "cashier_app.cli_backups",
-def _name_backup(args: argparse.Namespace, out: Any = None) -> None:
-    """A damaged or lost ledger's refusal names the backup that would replace it."""
-    from cashier_app.cli_backups import way_out
-
-    if hint := way_out(Path(args.data_dir)):
-        print(f"cashier-app: {hint}", file=out or sys.stderr)
-
-
-        if exc.code in ("ledger_damaged", "ledger_missing"):
-            _name_backup(args)
-        _name_backup(args)
