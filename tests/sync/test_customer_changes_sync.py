@@ -258,3 +258,15 @@ def test_a_change_pulled_before_the_erasure_is_pushed_brings_no_one_back(server,
     assert personal_data_in(a.db.engine) == []
     sync(a)
     assert personal_data_in(server.store.engine) == []
+
+
+def test_a_customer_of_a_group_the_till_lacks_goes_into_its_default_group(server, till):
+    """A registration naming a group no program has (pushed with a stolen token) used to
+    stop every till's pull on the group's foreign key."""
+    a = till(server, "A")
+    sync(a)
+    _, token = server.store.enrol(server.store.issue_code(), "hostile")
+    event = _event("customer_registered", str(uuid.uuid4()), phone="+79005550101", group="nope")
+    assert _push(server, token, event).json()["results"][0]["status"] == "accepted"
+    assert sync(a).last_error is None
+    assert service.get_customer(a, event["customer_id"]).group_id == "regular"
