@@ -72,6 +72,12 @@ def acting(args: argparse.Namespace, ledger: Ledger) -> Actor:
     PIN from ``$CASHIER_APP_PIN``, or typed when asked on a terminal. The PIN is checked
     like the window's login: wrong ones are counted and lock the user, and the attempt is
     in the audit log. The service layer then checks what the role may do."""
+    return acting_with_pin(args, ledger)[0]
+
+
+def acting_with_pin(args: argparse.Namespace, ledger: Ledger) -> tuple[Actor, str]:
+    """``acting``, and the PIN it was given: an enrolled till's staff change carries it to
+    the central server, which checks it against its own staff list (docs/security.md)."""
     from cashier_app.service import users
 
     name = args.acting_as or os.environ.get("CASHIER_APP_USER")
@@ -84,7 +90,21 @@ def acting(args: argparse.Namespace, ledger: Ledger) -> Actor:
         if not sys.stdin.isatty():
             raise UsageError(f"no PIN for {name}: set $CASHIER_APP_PIN or run on a terminal")
         pin = getpass.getpass(f"PIN for {name}: ")
-    return users.login(ledger, name, pin)
+    return users.login(ledger, name, pin, via="command line"), pin
+
+
+def new_pin(args: argparse.Namespace, whose: str) -> str:
+    """A new PIN: ``--pin`` where the command has one, else $CASHIER_APP_NEW_PIN, else
+    typed twice on a terminal (never echoed)."""
+    pin = getattr(args, "pin", None) or os.environ.get("CASHIER_APP_NEW_PIN")
+    if pin is not None:
+        return str(pin)
+    if not sys.stdin.isatty():
+        raise UsageError(f"no new PIN for {whose}: set $CASHIER_APP_NEW_PIN or run on a terminal")
+    pin = getpass.getpass(f"new PIN for {whose}: ")
+    if getpass.getpass("the same PIN again: ") != pin:
+        raise UsageError("the two PINs differ; nothing was changed")
+    return pin
 
 
 def moment_arg(text: str | None) -> datetime | None:
@@ -227,8 +247,21 @@ def cmd_demo_day(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     # The one command that starts a new till where a ledger was lost (its remains are
     # kept aside); everywhere else a missing ledger is refused (ledger_missing).
+    from cashier_app.service import users
+
     ledger = service.open_ledger(Path(args.data_dir), new_till=True)
     path = Path(args.program) if args.program else resource("programs", "samosale_default.json")
+    admin = args.admin or os.environ.get("CASHIER_APP_USER")
+    actor = users.OPERATOR  # a new ledger's first program is installed before anyone works
+    if not users.has_users(ledger):
+        if admin:
+            # The PIN this administrator will act with from now on ($CASHIER_APP_PIN).
+            pin = os.environ.get("CASHIER_APP_NEW_PIN") or os.environ.get("CASHIER_APP_PIN")
+            pin = pin or new_pin(args, admin)
+            actor = users.create_user(ledger, admin, users.Role.ADMINISTRATOR, pin, actor=actor)
+            print(f"first administrator {actor.name} added")
+        else:
+            print("no users yet: add the first administrator with cashier-app init --admin NAME")
     with ledger.db.read() as conn:
         try:
             ledger.program(conn)
@@ -236,7 +269,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         except LoyaltyError:
             installed = False
     if not installed:
-        program = service.install_program(ledger, _read_program(path))
+        if actor is users.OPERATOR and users.has_users(ledger):
+            actor = acting(args, ledger)  # a store with staff: one of them installs it
+        program = service.install_program(ledger, _read_program(path), actor=actor)
         print(f"installed program version {program.version} from {path}")
     print(f"ledger ready at {ledger.db.path}")
     return 0
@@ -252,7 +287,9 @@ def _read_program(path: Path) -> Any:
 
 
 def cmd_program_install(args: argparse.Namespace) -> int:
-    program = service.install_program(store_ledger(args), _read_program(Path(args.file)))
+    ledger = store_ledger(args)
+    document = _read_program(Path(args.file))
+    program = service.install_program(ledger, document, actor=acting(args, ledger))
     print(f"installed program version {program.version}")
     return 0
 
@@ -272,8 +309,9 @@ def cmd_register(args: argparse.Namespace) -> int:
             birthday = date.fromisoformat(args.birthday)
         except ValueError:
             raise UsageError(f"birthday {args.birthday!r} is not a date like 1990-01-20") from None
+    ledger = store_ledger(args)
     reg = service.register_customer(
-        store_ledger(args),
+        ledger,
         args.phone,
         name=args.name or "",
         birthday=birthday,
@@ -282,6 +320,7 @@ def cmd_register(args: argparse.Namespace) -> int:
         referrer=args.referrer,
         card=args.card,
         at=moment_arg(args.at),
+        actor=acting(args, ledger),
     )
     print(f"registered, card {reg.card}, welcome bonus {reg.welcome_points}")
     _show_customer(reg.customer)
@@ -289,7 +328,11 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 
 def cmd_find(args: argparse.Namespace) -> int:
+    from cashier_app.service.users import Permission
+
     ledger = store_ledger(args)
+    if args.full_phone:  # whole phone numbers are a manager's to see
+        acting(args, ledger).require(Permission.SEE_FULL_PHONE)
     found = service.identify(ledger, args.query)
     views = (
         [service.get_customer(ledger, found)]
@@ -324,15 +367,34 @@ def cmd_sale(args: argparse.Namespace) -> int:
         _print_quote(service.quote_sale(ledger, lines, customer_id=customer, redeem=redeem,
                                         at=moment_arg(args.at)))  # fmt: skip
         return 0
-    sale = service.record_sale(
-        ledger, lines, customer_id=customer, redeem=redeem, number=args.number,
-        payment=args.payment, at=moment_arg(args.at),
-    )  # fmt: skip
+    at = moment_arg(args.at)
+    actor = acting(args, ledger)
+    with _shift(ledger, actor, at):
+        sale = service.record_sale(
+            ledger, lines, customer_id=customer, redeem=redeem, number=args.number,
+            payment=args.payment, at=at, actor=actor,
+        )  # fmt: skip
     print(f"receipt {sale.number} recorded")
     _print_quote(sale.quote)
     if sale.customer:
         _show_customer(sale.customer)
     return 0
+
+
+@contextlib.contextmanager
+def _shift(ledger: Ledger, actor: Actor, at: datetime | None) -> Any:
+    """A sale belongs to its cashier's shift: the one open at the window, or else one
+    opened for this command and closed after it (so no shift is left open by a script)."""
+    from cashier_app.service import users
+
+    if users.current_shift(ledger, actor) is not None:
+        yield
+        return
+    users.open_shift(ledger, actor=actor, at=at)
+    try:
+        yield
+    finally:
+        users.close_shift(ledger, actor=actor, at=at)
 
 
 def cmd_return(args: argparse.Namespace) -> int:
@@ -345,7 +407,9 @@ def cmd_return(args: argparse.Namespace) -> int:
         except (ValueError, InvalidOperation):
             raise UsageError(f"line {text!r}: give sku=...[,qty=...] or line=N[,qty=...]") from None
         items.append(ReturnRequest(kv.get("sku"), qty, line))
-    res = service.record_return(store_ledger(args), args.receipt, items, at=moment_arg(args.at))
+    ledger = store_ledger(args)
+    at, actor = moment_arg(args.at), acting(args, ledger)
+    res = service.record_return(ledger, args.receipt, items, at=at, actor=actor)
     print(f"returned on {res.receipt_number}: refund {res.refunded}, points taken back "
           f"{res.points_taken}, points given back {res.points_returned}")  # fmt: skip
     if res.customer:
@@ -359,16 +423,19 @@ def cmd_adjust(args: argparse.Namespace) -> int:
         points = parse_amount(args.points, allow_negative=True)
     except ValueError:
         raise UsageError(f"points {args.points!r}: give a number like 100 or -50") from None
-    res = service.adjust_balance(
-        ledger, customer_arg(ledger, args.customer), points, args.reason, at=moment_arg(args.at)
-    )
+    at, actor = moment_arg(args.at), acting(args, ledger)
+    customer = customer_arg(ledger, args.customer)
+    res = service.adjust_balance(ledger, customer, points, args.reason, at=at, actor=actor)
     print(f"adjusted by {res.points}")
     _show_customer(res.customer)
     return 0
 
 
 def cmd_automations(args: argparse.Namespace) -> int:
-    events = service.run_automations(store_ledger(args), moment_arg(args.until))
+    ledger = store_ledger(args)
+    until = moment_arg(args.until)
+    acting(args, ledger)  # any user: the window runs them for whoever is logged in
+    events = service.run_automations(ledger, until)
     for e in events:
         print(f"{e.at.isoformat()}  {e.kind}  customer {e.customer}  {e.points} points")
     print(f"{len(events)} automatic event(s)")
@@ -378,9 +445,11 @@ def cmd_automations(args: argparse.Namespace) -> int:
 def cmd_user_add(args: argparse.Namespace) -> int:
     from cashier_app.service import users
 
-    user = users.create_user(
-        store_ledger(args), args.name, users.Role(args.role), args.pin, actor=users.OPERATOR
-    )
+    ledger = store_ledger(args)
+    # The very first user of a ledger is its first administrator: nobody to act as yet.
+    actor = acting(args, ledger) if users.has_users(ledger) else users.OPERATOR
+    pin = new_pin(args, args.name)
+    user = users.create_user(ledger, args.name, users.Role(args.role), pin, actor=actor)
     print(f"user {user.name} ({user.role.value}) added")
     return 0
 
@@ -399,8 +468,10 @@ def cmd_products_import(args: argparse.Namespace) -> int:
     def progress(done: int, total: int) -> None:
         print(f"\r{done}/{total} products", end="", flush=True)
 
+    ledger = store_ledger(args)
+    actor = acting(args, ledger)
     report = catalogue.import_catalogue(
-        store_ledger(args), Path(args.file), skip_invalid=args.skip_invalid, progress=progress
+        ledger, Path(args.file), skip_invalid=args.skip_invalid, progress=progress, actor=actor
     )
     if report.imported:
         print()
@@ -445,6 +516,11 @@ def cmd_scanner(args: argparse.Namespace) -> int:
     }
     changes = {k: v for k, v in asked.items() if v is not None}
     if changes:
+        from cashier_app.service.users import Permission
+
+        # The scanner's settings are this workstation's, not the ledger's, but changing
+        # them is a manager's job (the window's Barcode scanner… screen is theirs too).
+        acting(args, store_ledger(args)).require(Permission.IMPORT_CATALOGUE)
         settings = replace(settings, **changes)
         if not (1 <= settings.min_length <= 64 and 5 <= settings.max_interval_ms <= 200):
             raise UsageError("--min-length is 1 to 64 and --max-interval-ms 5 to 200")
@@ -458,12 +534,13 @@ def cmd_scanner(args: argparse.Namespace) -> int:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
-    from cashier_app.service.users import OPERATOR
     from cashier_app.sync.client import SyncError
     from cashier_app.sync.worker import enrol
 
+    ledger = store_ledger(args)
+    actor = acting(args, ledger)
     try:
-        device_id = enrol(store_ledger(args), args.server, args.code, args.name, actor=OPERATOR)
+        device_id = enrol(ledger, args.server, args.code, args.name, actor=actor)
     except SyncError as exc:
         print(f"cashier-app: enrolment failed: {exc}", file=sys.stderr)
         return EXIT_REFUSED
@@ -537,15 +614,16 @@ def cmd_refused(args: argparse.Namespace) -> int:
     from cashier_app.service import refused
 
     ledger = store_ledger(args)
+    actor = acting(args, ledger)
     if args.send_again:
-        refused.send_again(ledger, args.send_again)
+        refused.send_again(ledger, args.send_again, actor=actor)
         print(f"{args.send_again} is queued again; the next sync sends it")
         return 0
     if args.reviewed:
-        refused.mark_reviewed(ledger, args.reviewed)
+        refused.mark_reviewed(ledger, args.reviewed, actor=actor)
         print(f"{args.reviewed} is marked reviewed")
         return 0
-    operations = refused.refused_operations(ledger, include_reviewed=args.all)
+    operations = refused.refused_operations(ledger, include_reviewed=args.all, actor=actor)
     if not operations:
         print("no refused operations" + ("" if args.all else " wait for review"))
         return 0
@@ -682,8 +760,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("demo", cmd_demo, "open the cashier window on a demo store (made on first use)")
     p.add_argument("--folder", help="where the demo store lives")
     add("demo-day", cmd_demo_day, "run the demo store's day on a temporary ledger, print receipts")
-    p = add("init", cmd_init, "create the ledger and install a program (default: Samosale's)")
+    p = add(
+        "init",
+        cmd_init,
+        "create the ledger, its first administrator and a program (default: Samosale's)",
+    )
     p.add_argument("--program", help="program document JSON")
+    p.add_argument(
+        "--admin",
+        metavar="NAME",
+        help="the first administrator (default: $CASHIER_APP_USER); PIN from "
+        "$CASHIER_APP_NEW_PIN or $CASHIER_APP_PIN, or typed twice",
+    )
     p = add("program-install", cmd_program_install, "install a new program version")
     p.add_argument("file")
     p = add("program-check", cmd_program_check, "validate a program document, change nothing")
@@ -733,7 +821,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--role", required=True, choices=["cashier", "senior_cashier", "manager", "administrator"]
     )
     p.add_argument(
-        "--pin", required=True, help="4 to 8 digits; 6 to 8 for a manager or administrator"
+        "--pin",
+        help="4 to 8 digits; 6 to 8 for a manager or administrator "
+        "(default: $CASHIER_APP_NEW_PIN, or typed twice)",
     )
     add("users", cmd_users, "list the store's users and their roles")
     p = add("products-import", cmd_products_import, "import the product catalogue from CSV or XLSX")
@@ -786,6 +876,7 @@ def build_parser() -> argparse.ArgumentParser:
 # Modules adding the back office's commands; each has ``add_commands(add)``, and takes
 # this module's helpers (store_ledger, acting, moment_arg, UsageError).
 _BACK_OFFICE_COMMANDS: tuple[str, ...] = (
+    "cashier_app.cli_staff",
     "cashier_app.cli_reports",
     "cashier_app.cli_backups",
     "cashier_app.cli_customer_import",

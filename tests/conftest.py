@@ -101,6 +101,28 @@ def simulate() -> Callable[..., Simulation]:
     return run
 
 
+# Who runs the command line in tests: ``init`` makes them the first administrator, and
+# every later command acts as them ($CASHIER_APP_USER and $CASHIER_APP_PIN).
+CLI_ADMIN, CLI_ADMIN_PIN = "Admin", "999999"
+
+
+@pytest.fixture
+def cli_admin(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("CASHIER_APP_USER", CLI_ADMIN)
+    monkeypatch.setenv("CASHIER_APP_PIN", CLI_ADMIN_PIN)
+    monkeypatch.delenv("CASHIER_APP_NEW_PIN", raising=False)
+    return CLI_ADMIN
+
+
+def add_cli_admin(ledger: Ledger) -> None:
+    """The command line's acting administrator in a ledger a test made itself (on an
+    enrolled till too, as if the central server had sent them)."""
+    from cashier_app.service import users
+
+    role, operator = users.Role.ADMINISTRATOR, users.OPERATOR
+    users.create_user(ledger, CLI_ADMIN, role, CLI_ADMIN_PIN, actor=operator, from_server=True)
+
+
 def run_cli(tmp_path, capsys, *args):
     """``cashier-app --data-dir TMP ARGS``, in-process: (exit code, stdout, stderr)."""
     from cashier_app.cli import main

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cashier_app.cli import main
+
+# The command line acts as a user: init makes them the first administrator.
+pytestmark = pytest.mark.usefixtures("cli_admin")
 
 
 def run(tmp_path, capsys, *args):
@@ -56,8 +61,9 @@ def test_demo_prints_readable_receipts(capsys):
     assert "Receipt D-0001" in out and "TO PAY" in out and "[automatic] birthday" in out
 
 
-def test_users_and_the_catalogue_from_the_command_line(tmp_path, capsys):
-    run(tmp_path, capsys, "init")
+def test_users_and_the_catalogue_from_the_command_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CASHIER_APP_USER")
+    run(tmp_path, capsys, "init")  # nobody named: a ledger without users
     assert (
         run(tmp_path, capsys, "user-add", "Иван", "--role", "cashier", "--pin", "1234")[0] == 2
     )  # first: admin
@@ -65,7 +71,10 @@ def test_users_and_the_catalogue_from_the_command_line(tmp_path, capsys):
         run(tmp_path, capsys, "user-add", "Admin", "--role", "administrator", "--pin", "999999")[0]
         == 0
     )
-    assert run(tmp_path, capsys, "user-add", "Иван", "--role", "cashier", "--pin", "1234")[0] == 0
+    code, _, err = run(tmp_path, capsys, "user-add", "Иван", "--role", "cashier", "--pin", "1234")
+    assert code == 2 and "say who is acting" in err  # the second user is someone's job
+    monkeypatch.setenv("CASHIER_APP_USER", "Admin")
+    assert run(tmp_path, capsys, "--as", "Admin", "user-add", "Иван", "--role", "cashier", "--pin", "1234")[0] == 0  # fmt: skip
     code, out, _ = run(tmp_path, capsys, "users")
     assert "Admin" in out and "cashier" in out
     csv = tmp_path / "goods.csv"

@@ -28,6 +28,9 @@ from cashier_app.service.ledger_file import DB_NAME
 from cashier_app.storage import health
 from tests.shop import samosale_program
 
+# The command line acts as a user: init makes them the first administrator.
+pytestmark = pytest.mark.usefixtures("cli_admin")
+
 ROOT = Path(__file__).resolve().parents[1]
 LATTE = [LineInput("latte", Decimal("250.00"), Decimal("1"), category="coffee")]
 PHONE = "+79001234567"

@@ -19,6 +19,9 @@ from cashier_app.service import catalogue
 from cashier_app.storage import schema as t
 from tests.conftest import run_cli
 
+# The command line acts as a user: init makes them the first administrator.
+pytestmark = pytest.mark.usefixtures("cli_admin")
+
 HEADER = "sku,barcode,name,price,category,brand\n"
 GOOD_ROW = "latte,4600000000017,Латте,250.00,coffee,Lavazza\n"
 

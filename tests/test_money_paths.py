@@ -30,6 +30,9 @@ from cashier_app.sync import snapshot, worker
 from tests.shop import samosale_program
 from tests.sync.conftest import ADMIN, RunningServer
 
+# The command line acts as a user: init makes them the first administrator.
+pytestmark = pytest.mark.usefixtures("cli_admin")
+
 LATTE_BARCODE = "4600000000015"  # "Латте 0,4", 250.00 in resources/demo_catalogue.csv
 LATTE = Decimal("250.00")
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+
 from cashier_app import service
 from cashier_app.cli import main
 from cashier_app.engine.receipt import LineInput
 from cashier_app.sync import outbox
+
+# The command line acts as a user: init makes them the first administrator.
+pytestmark = pytest.mark.usefixtures("cli_admin")
 
 
 def test_every_operation_waits_in_the_outbox_in_device_order(ledger):

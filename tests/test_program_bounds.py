@@ -14,6 +14,9 @@ from cashier_app.engine.errors import ProgramError
 from cashier_app.engine.program import load_program_text, parse_program
 from tests.shop import samosale_program
 
+# The command line acts as a user: init makes them the first administrator.
+pytestmark = pytest.mark.usefixtures("cli_admin")
+
 
 def deep_list(levels):
     return "[" * levels + "]" * levels

@@ -15,6 +15,9 @@ from cashier_app.engine.returns import ReturnRequest
 from tests.shop import line, register, ret, sale, samosale_program
 from tests.test_service_customers import counts
 
+# The command line acts as a user: init makes them the first administrator.
+pytestmark = pytest.mark.usefixtures("cli_admin")
+
 
 @pytest.fixture
 def two_lines(ledger):

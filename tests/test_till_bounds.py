@@ -14,6 +14,9 @@ from cashier_app.engine.receipt import LineInput
 from cashier_app.service import catalogue
 from tests.conftest import receipt_count, run_cli
 
+# The command line acts as a user: init makes them the first administrator.
+pytestmark = pytest.mark.usefixtures("cli_admin")
+
 AT = datetime(2026, 3, 1, 7, 0, tzinfo=UTC)
 
 

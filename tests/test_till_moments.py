@@ -13,6 +13,9 @@ from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.receipt import LineInput
 from tests.conftest import receipt_count, run_cli
 
+# The command line acts as a user: init makes them the first administrator.
+pytestmark = pytest.mark.usefixtures("cli_admin")
+
 run = run_cli
 receipts = receipt_count
 

@@ -9,9 +9,14 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from cashier_app import service
-from tests.conftest import run_cli
+from tests.conftest import CLI_ADMIN, CLI_ADMIN_PIN, run_cli
 from tests.shop import samosale_program
+
+# The command line acts as a user: init makes them the first administrator.
+pytestmark = pytest.mark.usefixtures("cli_admin")
 
 # A command that records its sale and is then killed before it can stop cleanly.
 KILLED_AFTER_COMMIT = textwrap.dedent(
@@ -41,8 +46,13 @@ STILL_WORKING = textwrap.dedent(
 
 
 def a_store(tmp_path):
+    from cashier_app.service import users
+
     ledger = service.open_ledger(tmp_path)
     service.install_program(ledger, samosale_program())
+    users.create_user(
+        ledger, CLI_ADMIN, users.Role.ADMINISTRATOR, CLI_ADMIN_PIN, actor=users.OPERATOR
+    )
     ledger.db.close()
 
 
@@ -106,7 +116,6 @@ def test_the_window_names_the_last_receipt_after_an_unclean_stop(tmp_path, qtbot
 
     from cashier_app.service import users
     from cashier_app.service.runs import begin_run
-    from cashier_app.service.users import OPERATOR, Role
     from cashier_app.ui.main_window import MainWindow
     from cashier_app.ui.scanner import ScannerFilter
     from cashier_app.ui.tasks import TaskManager
@@ -116,7 +125,7 @@ def test_the_window_names_the_last_receipt_after_an_unclean_stop(tmp_path, qtbot
     killed_sale(tmp_path, "K-7")
     ledger = service.open_ledger(tmp_path)
     mark, stops = begin_run(ledger)
-    admin = users.create_user(ledger, "Admin", Role.ADMINISTRATOR, "999999", actor=OPERATOR)
+    admin = users.login(ledger, CLI_ADMIN, CLI_ADMIN_PIN)
     tasks = TaskManager()
     window = MainWindow(Workstation(ledger, admin), tasks, ScannerFilter())
     qtbot.addWidget(window)

@@ -243,6 +243,28 @@ class User(_Request):
     store: str | None = Field(default=None, min_length=1, max_length=MAX_STORE_NAME)
 
 
+class StaffChange(_Request):
+    """A staff change an enrolled till sends for its store (PUT /v1/staff/{name}): who
+    asks, with their PIN (the server checks it against its own staff list and that
+    user's role), and what changes; a field left out stays as it is. A new user needs a
+    role and a PIN."""
+
+    acting_user: str = Field(min_length=1, max_length=MAX_USER_NAME)
+    acting_pin: str = Field(min_length=1, max_length=64)
+    role: Role | None = None
+    pin: str | None = Field(default=None, max_length=64)
+    active: bool | None = None
+
+
+class StaffAnswer(_Answer):
+    """A member of staff as the server now holds them (only the PIN's hash travels)."""
+
+    name: str
+    role: Role
+    pin_hash: str
+    active: bool
+
+
 # -- the snapshot: a new till's first pull (GET /v1/snapshot) -----------------------------
 # gzip-compressed JSON lines: a header object with SNAPSHOT_HEADER's keys, then one array
 # per record, its kind first. Amounts are integers of hundredths; moments are UTC as

@@ -12,13 +12,21 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 import requests
 from pydantic import BaseModel, ValidationError
 
 from cashier_app.engine.protocol import Change as Change  # the feed's reader takes it from here
-from cashier_app.engine.protocol import ClockAnswer, Enrolment, PullAnswer, PushAnswer
+from cashier_app.engine.protocol import (
+    ClockAnswer,
+    Enrolment,
+    PullAnswer,
+    PushAnswer,
+    StaffAnswer,
+    StaffChange,
+)
 from cashier_app.sync.outbox import OutboxEvent
 
 TIMEOUT = (5.0, 30.0)  # connect, read
@@ -173,6 +181,18 @@ class SyncClient:
                     with contextlib.suppress(queue.Empty):
                         chunks.get_nowait()
                     reader.join(0.05)
+
+    def put_staff(self, name: str, change: StaffChange) -> StaffAnswer:
+        answer: StaffAnswer = self._call(
+            "PUT",
+            f"/v1/staff/{quote(name, safe='')}",
+            StaffAnswer,
+            data=change.model_dump_json(exclude_none=True),
+            extra_headers={"Content-Type": "application/json"},
+        )
+        if answer.name != name:
+            raise SyncError("the server answered about another user than the one changed")
+        return answer
 
     def clock(self, now: datetime) -> ClockAnswer:
         answer: ClockAnswer = self._call(

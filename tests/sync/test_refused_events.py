@@ -18,7 +18,10 @@ from cashier_app.service.users import Actor, Role
 from cashier_app.storage import schema as t
 from cashier_app.sync import outbox, worker
 from central_server import schema as s
-from tests.conftest import run_cli
+from tests.conftest import add_cli_admin, run_cli
+
+# The command line acts as a user: init makes them the first administrator.
+pytestmark = pytest.mark.usefixtures("cli_admin")
 
 LATTE = [LineInput("latte", Decimal("250.00"), Decimal("1"), category="coffee")]
 CASHIER = Actor(None, "Anna", Role.CASHIER)
@@ -138,6 +141,7 @@ def test_the_command_line_lists_resends_and_marks_refused_operations(sqlite_serv
     sync(ledger)
     first, second = refused.refused_operations(ledger, actor=MANAGER)
     folder = ledger.db.path.parent
+    add_cli_admin(ledger)
 
     code, out, err = run_cli(folder, capsys, "refused")
     assert code == 0, err

@@ -7,11 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from cashier_app import service
 from cashier_app.cli import main
 from cashier_app.storage import schema as t
+
+# The command line acts as a user: init makes them the first administrator.
+pytestmark = pytest.mark.usefixtures("cli_admin")
 
 MSK = ZoneInfo("Europe/Moscow")  # the demo program's time zone
 

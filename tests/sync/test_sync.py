@@ -16,6 +16,9 @@ from cashier_app.sync import outbox, worker
 from cashier_app.sync.client import SyncError
 from central_server import schema as s
 
+# The command line acts as a user: init makes them the first administrator.
+pytestmark = pytest.mark.usefixtures("cli_admin")
+
 LATTE = [LineInput("latte", Decimal("250.00"), Decimal("2"), category="coffee")]
 BIG = [LineInput("tv", Decimal("10000.00"), Decimal("1"), category="tv")]
 
