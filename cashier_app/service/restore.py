@@ -30,7 +30,7 @@ from sqlalchemy.exc import DatabaseError
 
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.events import EventKind
-from cashier_app.service import carry_over, users
+from cashier_app.service import carry_over, runs, users
 from cashier_app.service.backups import Backup, describe
 from cashier_app.service.ledger import Clock, system_clock
 from cashier_app.service.ledger_file import DB_NAME, open_ledger
@@ -216,6 +216,13 @@ def restore_backup(
 ) -> Restored:
     """Put ``backup_file`` in place of the ledger in ``data_dir``, with the operations
     recorded since carried over; ``name`` and ``pin``: an administrator of the backup."""
+    if busy := _runs_in_progress(data_dir):
+        raise LoyaltyError(
+            "ledger_in_use",
+            f"the ledger in {data_dir} is in use ({busy} window or command still running): "
+            "nothing was changed; close the till's window and wait for other commands, then "
+            "restore",
+        )
     plan = plan_restore(data_dir, backup_file)
     if plan.loss.unreadable and not accept_losing_unsent:
         raise LoyaltyError(
@@ -262,6 +269,19 @@ def restore_backup(
         shutil.rmtree(staging, ignore_errors=True)
     events = plan.carried.events if plan.carried else []
     return Restored(data_dir / DB_NAME, tuple(kept), len(events), plan.loss.unsent)
+
+
+def _runs_in_progress(data_dir: Path) -> int:
+    """How many windows or commands hold their run mark in this folder (service/runs.py):
+    a ledger renamed under a running window would take its next sales into the old file."""
+    busy = 0
+    for mark in (data_dir / health.RUNS_FOLDER).glob("*.run"):
+        try:
+            with mark.open("r+", encoding="utf-8") as f:
+                busy += not runs.try_lock(f)
+        except OSError:
+            continue
+    return busy
 
 
 def _set_aside(path: Path, why: str, stamp: str) -> list[Path]:

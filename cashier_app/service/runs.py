@@ -169,3 +169,9 @@ else:
         except OSError:
             return False
         return True
+
+
+def try_lock(f: IO[str]) -> bool:
+    """Whether a run mark's lock can be taken: False while its run is still working (a
+    restore refuses to replace a ledger a window still writes to, service/restore.py)."""
+    return _try_lock(f)

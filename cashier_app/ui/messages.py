@@ -25,6 +25,13 @@ MESSAGES = {
     "duplicate_user": "There is already a user with this name.",
     "first_user_admin": "The first user must be an administrator.",
     "not_allowed": "Your role may not do this.",
+    "last_administrator": "This is the last active administrator: make someone else an administrator first.",
+    "own_role": "Nobody raises their own role.",
+    "own_account": "Nobody deactivates themselves.",
+    "staff_via_server": "This till is enrolled: its staff are changed at the central server.",
+    "pin_required": "Confirm the change with your own PIN.",
+    "server_unreachable": "Staff changes need the central server: it is not reachable. Nothing was changed.",
+    "refused_by_server": "The central server refused the change.",
     "shift_already_open": "Your shift is already open.",
     "no_open_shift": "Open your shift first.",
     "no_program": "No loyalty program is installed yet.",
@@ -74,6 +81,14 @@ MESSAGES = {
     "ledger_too_new": "The ledger was written by a newer version of the program: run that version, or restore the last good copy.",
     "ledger_read_only": "The ledger can only be read (read-only file, folder or disk): nothing was recorded.",
     "ledger_unavailable": "The ledger cannot be opened: the data folder is a file, or this user may not use it.",
+    "backup_folder_unavailable": "The backup folder cannot be written (missing, read-only, or a removed stick): no backup was made. Plug the stick back in or choose another folder.",
+    "backup_failed": "The copy did not pass its check and was removed: try again or choose another folder.",
+    "backup_unusable": "This backup cannot be used (damaged or not a ledger): choose another.",
+    "backup_too_new": "This backup was made by a newer version of the program: restore it with that version.",
+    "backup_other_till": "This backup is of another till: restore a backup of this till.",
+    "restore_would_lose": "Operations recorded since the backup cannot be read: the restore was refused. Export what can be read (cashier-app salvage), or accept the loss.",
+    "ledger_in_use": "The ledger is in use by the till's window or a command: close them, then restore.",
+    "invalid_setting": "This setting is out of range.",
 }
 
 PLURAL_SEPARATOR = "|"

@@ -181,3 +181,19 @@ def test_a_lost_ledger_is_restored_by_the_marker_beside_it(till: Till, clock):
         assert len(receipt_numbers(restored)) == 1
     finally:
         restored.db.close()
+
+
+def test_a_restore_is_refused_while_a_window_or_command_uses_the_ledger(till: Till, clock):
+    from cashier_app.service.runs import begin_run
+
+    made = backups.make_backup(till.ledger, None)
+    run, _ = begin_run(till.ledger)  # as the window does at start
+    assert run is not None
+    try:
+        with pytest.raises(LoyaltyError) as refused:
+            restore_backup(till.folder, made.path, name="Admin", pin=ADMIN_PIN, clock=clock)
+        assert refused.value.code == "ledger_in_use"
+    finally:
+        run.close()
+    till.ledger.db.close()
+    restore_backup(till.folder, made.path, name="Admin", pin=ADMIN_PIN, clock=clock)
