@@ -195,7 +195,14 @@ Index(
     receipts.c.discount,
     receipts.c.redeemed,
 )
-Index("ix_receipts_shift", receipts.c.shift_id)
+Index(
+    "ix_receipts_shift",
+    receipts.c.shift_id,
+    receipts.c.total,
+    receipts.c.discount,
+    receipts.c.redeemed,
+    receipts.c.accrued,
+)
 
 receipt_lines = Table(
     "receipt_lines",

@@ -149,3 +149,54 @@ def test_days_follow_the_stores_clock_across_both_daylight_saving_changes(berlin
         ("2026-03-30", 1),
     ]
     assert per_day(date(2026, 10, 25), date(2026, 10, 26)) == [("2026-10-25", 1), ("2026-10-26", 1)]
+
+
+def test_points_taken_back_before_they_were_spendable_never_were_owed(make_ledger):
+    """A week's accrual delay: Anna's 30 points for 1000.00 on 2 March wait until 9 March,
+    but she returns everything on 4 March; Boris's 15 for 500.00 become spendable on the
+    9th. W10 owes nothing; W11 accrues Boris's 15."""
+    ledger = make_ledger(samosale_program(accrual_delay_days=7))
+    anna = service.register_customer(ledger, "+79160000003", name="Anna", at=msk(3, 1))
+    boris = service.register_customer(ledger, "+79160000002", name="Boris", at=msk(3, 1))
+    service.record_sale(
+        ledger, goods("1000.00"), customer_id=anna.customer.id, number="A-1", at=msk(3, 2)
+    )
+    service.record_sale(
+        ledger, goods("500.00"), customer_id=boris.customer.id, number="B-1", at=msk(3, 2)
+    )
+    service.record_return(ledger, "A-1", [ReturnRequest("sku0", D("1"))], at=msk(3, 4))
+    service.run_automations(ledger, until=msk(3, 15))
+    report = points_report(ledger, OPERATOR, Period(date(2026, 3, 2), date(2026, 3, 15), "week"))
+    assert [(r[0], r[1], r[6]) for r in report.rows] == [
+        ("2026-W10", D("0.00"), D("0.00")),
+        ("2026-W11", D("15.00"), D("15.00")),
+    ]
+
+
+def test_tiers_with_a_window_read_only_the_windows_purchases(make_ledger):
+    """Silver from 10,000 of purchases in the last 30 days: Vera's 10,000.00 on 1 February
+    holds her at Silver when the period starts (2 March) and has left the window by its
+    end (15 March)."""
+    ledger = make_ledger(samosale_program(tier_window_days=30))
+    vera = service.register_customer(ledger, "+79160000001", name="Vera", at=msk(1, 5))
+    service.record_sale(
+        ledger, goods("10000.00"), customer_id=vera.customer.id, number="V-1", at=msk(2, 1)
+    )
+    report = tiers_report(ledger, OPERATOR, Period(date(2026, 3, 2), date(2026, 3, 15)))
+    assert report.rows == (("Start", 1, 1, 0), ("Silver", 0, 0, 1), ("Gold", 0, 0, 0))
+
+
+def test_tiers_when_every_customer_is_in_the_ladder(ledger):
+    """No staff and nobody registered after the period: the active customers are read
+    without looking up their group. Vera reaches Silver with 10,000.00 on 3 March; Boris
+    stays at Start."""
+    vera = service.register_customer(ledger, "+79160000001", name="Vera", at=msk(1, 5))
+    boris = service.register_customer(ledger, "+79160000002", name="Boris", at=msk(1, 6))
+    for number, (who, price, day) in enumerate(
+        [(vera, "10000.00", msk(3, 3)), (boris, "500.00", msk(3, 4))]
+    ):
+        service.record_sale(
+            ledger, goods(price), customer_id=who.customer.id, number=f"R-{number}", at=day
+        )
+    report = tiers_report(ledger, OPERATOR, Period(date(2026, 3, 2), date(2026, 3, 15)))
+    assert report.rows == (("Start", 1, 0, 1), ("Silver", 1, 1, 0), ("Gold", 0, 0, 0))

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CTE, Connection, and_, case, select
+from sqlalchemy import CTE, ColumnElement, Connection, and_, case, select
 
 from cashier_app.engine.lots import MovementKind
 from cashier_app.engine.money import ZERO, round_money
@@ -48,19 +48,39 @@ _FLOWS = ("accrued", "redeemed", "expired", "given_back", "adjusted")
 _LATER = datetime(9999, 12, 31, tzinfo=UTC)
 
 
+# What each movement counts towards: (kind, the lot's kind read from its id or None for
+# any lot). Lot ids name their kind ("manual:<event>", "refund:<event>:<n>",
+# "accrual:<receipt>"...), so a credit is classified without looking the lot up.
+_SUMS = (
+    ("credit", "earned"),
+    ("credit", "manual"),
+    ("credit", "refund"),
+    ("spend", None),
+    ("take_back", None),
+    ("debt", None),
+    ("expire", None),
+)
+
+
 def _movements(b: CTE) -> Any:
+    """One sum per (kind, lot kind), grouped by bucket alone: a GROUP BY on the kind too
+    would sort every movement of the period (seconds over a year) instead of summing them
+    as the moment's index delivers them."""
     m = t.lot_movements.c
-    # Lot ids name their kind ("manual:<event>", "refund:<event>:<n>", "accrual:..."), so a
-    # credit is classified without looking the lot up.
     source = case(
         (m.lot_id.like("manual:%"), "manual"),
         (m.lot_id.like("refund:%"), "refund"),
         else_="earned",
-    ).label("source")
+    )
+
+    def part(kind: str, lot: str | None) -> ColumnElement[Any]:
+        wanted = m.kind == kind if lot is None else and_(m.kind == kind, source == lot)
+        return points_sum(case((wanted, m.points), else_=0))
+
     return (
-        select(b.c.idx, m.kind, source, points_sum(m.points))
+        select(b.c.idx, *(part(kind, lot) for kind, lot in _SUMS))
         .select_from(b.join(t.lot_movements, and_(m.at >= b.c.start, m.at < b.c.end)))
-        .group_by(b.c.idx, m.kind, source)
+        .group_by(b.c.idx)
     )
 
 
@@ -96,26 +116,27 @@ def flows(conn: Connection, parts: Sequence[Bucket], delayed: bool) -> list[dict
     """Each bucket's flows (points), by the names of the report's columns. ``delayed``:
     some bonus program makes accruals wait, so a return may take back pending points."""
     b = boundaries(parts)
-    raw: dict[tuple[int, str, str], Decimal] = defaultdict(lambda: ZERO)
-    for idx, kind, source, points in conn.execute(_movements(b)):
-        raw[idx, kind, source] += points
+    raw: dict[tuple[int, str, str | None], Decimal] = defaultdict(lambda: ZERO)
+    for idx, *sums in conn.execute(_movements(b)):
+        for key, points in zip(_SUMS, sums, strict=True):
+            raw[(idx, *key)] = points
     sold = dict(conn.execute(_sale_redemptions(b)).all())
     pending = dict(conn.execute(_pending_take_backs(b)).all()) if delayed else {}
     out = []
     for i in range(len(parts)):
 
-        def moved(kind: MovementKind, *sources: str, i: int = i) -> Decimal:
-            return sum((raw[i, kind.value, s] for s in sources or ("earned",)), ZERO)
+        def moved(kind: MovementKind, lot: str | None = None, i: int = i) -> Decimal:
+            return raw[i, kind.value, lot]
 
-        spent = moved(MovementKind.SPEND, "earned", "manual", "refund")
+        spent = moved(MovementKind.SPEND)
         manual_minus = spent - sold.get(i, ZERO)
-        taken = moved(MovementKind.TAKE_BACK, "earned", "manual", "refund") - pending.get(i, ZERO)
-        debt = moved(MovementKind.DEBT, "earned", "manual", "refund")
+        taken = moved(MovementKind.TAKE_BACK) - pending.get(i, ZERO)
+        debt = moved(MovementKind.DEBT)
         out.append(
             {
-                "accrued": moved(MovementKind.CREDIT) - taken - debt,
+                "accrued": moved(MovementKind.CREDIT, "earned") - taken - debt,
                 "redeemed": spent - manual_minus,
-                "expired": moved(MovementKind.EXPIRE, "earned", "manual", "refund"),
+                "expired": moved(MovementKind.EXPIRE),
                 "given_back": moved(MovementKind.CREDIT, "refund"),
                 "adjusted": moved(MovementKind.CREDIT, "manual") - manual_minus,
             }

@@ -93,6 +93,7 @@ def _cumulative(
     c, a, r, x = t.customers.c, t.accounts.c, t.receipts.c, t.returns.c
     joined = t.customers.join(t.accounts, a.customer_id == c.id)
     tier_now = _tier_of(a.tier_basis, ladder.tiers).label("now")
+    others: list[str] = []
     if ladder.takes_unknown:
         now = _counts(conn, select(tier_now, func.count()).group_by(tier_now))
         present = conn.execute(select(c.group_id).distinct()).scalars().all()
@@ -104,14 +105,16 @@ def _cumulative(
             for tier, n in _counts(conn, elsewhere).items():
                 now[tier] -= n
     else:
-        mine = c.group_id.in_(ladder.groups)
-        now = _counts(
-            conn, select(tier_now, func.count()).select_from(joined).where(mine).group_by(tier_now)
-        )
+        mine = select(tier_now, func.count()).select_from(joined)
+        now = _counts(conn, mine.where(c.group_id.in_(ladder.groups)).group_by(tier_now))
     late = select(tier_now, func.count()).select_from(joined)
     late = late.where(c.registered_at >= end, _members(ladder, program)).group_by(tier_now)
-    for tier, n in _counts(conn, late).items():
+    registered_later = _counts(conn, late)
+    for tier, n in registered_later.items():
         now[tier] -= n  # registered after the period
+    # Whose group or registration matters: when the ladder holds every customer there is
+    # and nobody registered after the period, an active customer needs no look-up of it.
+    everyone = ladder.takes_unknown and not others and not any(registered_later.values())
 
     # The basis now (the projection) less what changed since each moment.
     bought = select(
@@ -135,16 +138,16 @@ def _cumulative(
     at_end = a.tier_basis - since.c.after
     before = _tier_of(at_end - since.c.within, ladder.tiers).label("before")
     after = _tier_of(at_end, ladder.tiers).label("after")
-    active = conn.execute(
-        select(tier_now, before, after, func.count())
-        .select_from(
+    counted = select(tier_now, before, after, func.count())
+    if everyone:
+        counted = counted.select_from(since.join(t.accounts, a.customer_id == since.c.cid))
+    else:
+        counted = counted.select_from(
             since.join(t.customers, c.id == since.c.cid).join(
                 t.accounts, a.customer_id == since.c.cid
             )
-        )
-        .where(c.registered_at < end, _members(ladder, program))
-        .group_by(tier_now, before, after)
-    ).all()
+        ).where(c.registered_at < end, _members(ladder, program))
+    active = conn.execute(counted.group_by(tier_now, before, after)).all()
     out = []
     for tier_then, was, became, n in active:
         now[int(tier_then)] -= int(n)

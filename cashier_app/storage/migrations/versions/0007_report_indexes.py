@@ -1,7 +1,8 @@
 """the reports read the receipts and the lot movements of a period from their indexes
 alone: the moment indexes also hold what the reports sum (a receipt's customer, total,
-discount and redeemed points; a movement's lot and points), so a year of a million
-receipts is read in index order instead of a million scattered table rows
+discount and redeemed points; a movement's lot and points), and the shift index what the
+shift report sums, so a year of a million receipts is read in index order instead of a
+million scattered table rows
 
 Revision ID: 0007
 Revises: 0006
@@ -21,6 +22,7 @@ depends_on: str | Sequence[str] | None = None
 # no index is added to what a sale writes.
 _RECEIPTS = ["at", "customer_id", "total", "discount", "redeemed"]
 _MOVEMENTS = ["at", "kind", "lot_id", "points"]
+_SHIFTS = ["shift_id", "total", "discount", "redeemed", "accrued"]
 
 
 def upgrade() -> None:
@@ -28,9 +30,13 @@ def upgrade() -> None:
     op.create_index("ix_receipts_at", "receipts", _RECEIPTS)
     op.drop_index("ix_lot_movements_at_kind", table_name="lot_movements")
     op.create_index("ix_lot_movements_at_kind", "lot_movements", _MOVEMENTS)
+    op.drop_index("ix_receipts_shift", table_name="receipts")
+    op.create_index("ix_receipts_shift", "receipts", _SHIFTS)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_receipts_shift", table_name="receipts")
+    op.create_index("ix_receipts_shift", "receipts", ["shift_id"])
     op.drop_index("ix_lot_movements_at_kind", table_name="lot_movements")
     op.create_index("ix_lot_movements_at_kind", "lot_movements", ["at", "kind"])
     op.drop_index("ix_receipts_at", table_name="receipts")
