@@ -113,19 +113,23 @@ def make_backup(
 
 def backup_before_migration(db: Database, revision: str) -> Path:
     """The ledger as it is, before a newer version changes its schema: into the chosen
-    folder, else (missing, or settings older than the table) the default one beside it."""
-    folder = db.path.parent / "backups"
-    keep = s.BACKUP_KEEP.default
-    with contextlib.suppress(DatabaseError, LoyaltyError):
-        with db.read() as conn:
-            chosen = s.read(conn, s.BACKUP_FOLDER)
-            keep = s.read_int(conn, s.BACKUP_KEEP)
-        if chosen and Path(chosen).is_dir():
-            folder = Path(chosen)
-    folder.mkdir(mode=0o700, exist_ok=True)
-    target = _target(folder, datetime.now(UTC), "before_migration")
+    folder, else (unset, missing or not writable, or settings older than the table) the
+    default one beside the ledger. No copy at all refuses the upgrade: the ledger stays."""
+    default = db.path.parent / "backups"
+    chosen, keep = "", s.BACKUP_KEEP.default
+    with contextlib.suppress(DatabaseError, LoyaltyError), db.read() as conn:
+        chosen = s.read(conn, s.BACKUP_FOLDER) or ""
+        keep = s.read_int(conn, s.BACKUP_KEEP)
+    if chosen:
+        target = _target(Path(chosen), datetime.now(UTC), "before_migration")
+        with contextlib.suppress(LoyaltyError):  # a stick pulled out: beside the ledger
+            copy.copy_ledger(db.path, target)
+            rotate(target.parent, keep)
+            return target
+    default.mkdir(mode=0o700, exist_ok=True)
+    target = _target(default, datetime.now(UTC), "before_migration")
     copy.copy_ledger(db.path, target)
-    rotate(folder, keep)
+    rotate(default, keep)
     return target
 
 

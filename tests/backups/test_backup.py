@@ -193,3 +193,14 @@ def test_a_ledger_at_an_older_schema_is_backed_up_before_it_is_upgraded(tmp_path
     # Opened again at head: no more copies.
     service.open_ledger(folder).db.close()
     assert len(list((folder / "backups").iterdir())) == 1
+
+
+def test_the_migration_backup_goes_beside_the_ledger_when_the_chosen_stick_is_gone(
+    till: Till, tmp_path: Path
+):
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    backups.save_settings(till.ledger, till.manager, folder=stick)
+    stick.rmdir()
+    made = backups.backup_before_migration(till.ledger.db, "0006")
+    assert made.parent == till.folder / "backups" and backups.describe(made).good

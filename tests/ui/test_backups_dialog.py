@@ -74,3 +74,21 @@ def test_a_cashier_has_no_backups_line(open_window):
     window = open_window("cashier")
     assert not window.back_office.actions["backups_action"].isVisible()
     assert not hasattr(window, "backup_label")
+
+
+def test_the_schedule_makes_a_backup_off_the_gui_thread_when_one_is_due(qtbot, store):
+    from cashier_app.ui.backups.schedule import BackupTimer
+    from cashier_app.ui.tasks import TaskManager
+
+    ledger, _ = store
+    tasks = TaskManager()
+    made = []
+    try:
+        timer = BackupTimer(ledger, tasks, every=3600, first=0, on_done=made.append)
+        qtbot.waitUntil(lambda: timer.runs == 1, timeout=10_000)
+        timer.run_now()  # not due again for 24 hours
+        qtbot.waitUntil(lambda: timer.runs == 2, timeout=10_000)
+        timer.stop()
+    finally:
+        tasks.shutdown()
+    assert made[0] is not None and made[0].reason == "scheduled" and made[1] is None
