@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.events import EventKind
+from cashier_app.engine.lots import MovementKind
 from cashier_app.engine.money import ZERO
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.report_model import Chart, Column, Period, Report, Value
@@ -89,10 +90,21 @@ def _figures(conn: Connection, shift_ids: list[str]) -> dict[str, dict[str, Any]
         .group_by(s.id)
     ):
         out[sid].update(returns=n, refunded=refunded)
+    # A manager's plus is a "manual:<event>" lot's credit; a minus is a spend that no sale
+    # made. Only those movements have their event looked up (for its cashier), not every
+    # sale's credit and redemption in the shift's hours.
+    sold = t.receipts.alias("sold")
+    manual = or_(
+        and_(m.kind == MovementKind.CREDIT.value, m.lot_id.like("manual:%")),
+        and_(
+            m.kind == MovementKind.SPEND.value,
+            ~select(sold.c.event_id).where(sold.c.event_id == m.event_id).exists(),
+        ),
+    )
     for sid, n in conn.execute(
         select(s.id, func.count(func.distinct(m.event_id)))
         .select_from(
-            staff.join(t.lot_movements, _during(m.at)).join(
+            staff.join(t.lot_movements, and_(_during(m.at), manual)).join(
                 t.events,
                 and_(e.id == m.event_id, e.kind == EventKind.ADJUSTMENT.value, e.actor == u.name),
             )
