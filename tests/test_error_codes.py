@@ -6,14 +6,12 @@ counts something reads naturally for any number (1 try, 2 tries; 1 попытк�
 from __future__ import annotations
 
 import ast
-import json
 import re
 from pathlib import Path
 
 import pytest
 
 from cashier_app.engine.errors import LoyaltyError
-from cashier_app.paths import resource
 from cashier_app.ui import i18n
 from cashier_app.ui.messages import MESSAGES, PLURAL_COUNT, PLURAL_SEPARATOR, explain, plural
 
@@ -121,7 +119,7 @@ def test_every_raised_code_has_a_message_in_the_window():
 
 
 def _table(lang: str) -> dict[str, str]:
-    return json.loads(resource("translations", f"{lang}.json").read_text(encoding="utf-8"))
+    return i18n.load_table(lang)  # LANG.json and every LANG.<screens>.json, as the window
 
 
 @pytest.mark.parametrize("lang", ["ru", "uk"])

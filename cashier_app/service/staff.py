@@ -168,14 +168,14 @@ def set_active(
     or take them back. Nobody deactivates themselves or the last active administrator."""
     with ledger.write(at) as (conn, at):
         row = _staff_row(conn, user_name)
+        if not active and row.id == actor.id:
+            raise LoyaltyError("own_account", "nobody deactivates themselves")
         _may_manage(actor, Role(row.role))
         if not from_server and enrolled(conn):
             raise LoyaltyError("staff_via_server", STAFF_VIA_SERVER)
         if row.active == active:
             return  # already so: nothing to change, nothing to audit
         if not active:
-            if row.id == actor.id:
-                raise LoyaltyError("own_account", "nobody deactivates themselves")
             _last_administrator(conn, row)
         conn.execute(update(t.users).where(t.users.c.id == row.id).values(active=active))
         action = "user_activated" if active else "user_deactivated"
