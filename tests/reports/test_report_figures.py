@@ -25,8 +25,13 @@ WEEKS = Period(date(2026, 3, 2), date(2026, 3, 15), "week")
 
 
 @pytest.fixture
-def shop(ledger):
-    build_shop(ledger)
+def ids(ledger):
+    """The shop's customers' ids by name."""
+    return build_shop(ledger)
+
+
+@pytest.fixture
+def shop(ledger, ids):
     return ledger
 
 
@@ -150,3 +155,15 @@ def test_a_period_that_ends_before_it_starts_is_refused(ledger, report):
 def test_too_many_days_are_refused_with_a_longer_step_suggested(ledger):
     with pytest.raises(LoyaltyError, match="longer step"):
         sales_report(ledger, OPERATOR, Period(date(2020, 1, 1), date(2026, 1, 1), "day"))
+
+
+def test_winback_leaves_out_erased_customers_and_counts_what_is_not_shown(shop, ids, monkeypatch):
+    from cashier_app.service.customer_changes import anonymise_customer
+    from cashier_app.service.reports import customers
+
+    anonymise_customer(shop, OPERATOR, ids["gleb"], at=msk(3, 14))
+    monkeypatch.setattr(customers, "MAX_LISTED", 2)
+    report = winback_report(shop, OPERATOR, msk(3, 15), not_seen_days=1)
+    # Not seen since 14 March: Anna (10 March), Gleb (erased), Boris (3 March), Vera.
+    assert [r[0] for r in report.rows] == ["Anna", "Boris"]
+    assert report.notes[-1] == "2 of 3 shown: the most recently lost first."
