@@ -30,6 +30,8 @@ class BackOfficeMenu(QObject):
             ("backups_action", self.tr("Backups…"), Permission.MAKE_BACKUP, "cashier_app.ui.backups:open_backups"),
             ("customer_import_action", self.tr("Import customers…"), Permission.IMPORT_CUSTOMERS, "cashier_app.ui.customer_import:open_customer_import"),
             ("customer_base_action", self.tr("Customers…"), Permission.VIEW_CUSTOMER_BASE, "cashier_app.ui.customer_base:open_customer_base"),
+            ("staff_action", self.tr("Staff…"), Permission.MANAGE_USERS, "cashier_app.ui.staff:open_staff"),
+            ("audit_log_action", self.tr("Audit log…"), Permission.VIEW_AUDIT_LOG, "cashier_app.ui.audit_log:open_audit_log"),
         ]
         for name, label, permission, opener in screens:
             self._add(name, label, permission, opener)
