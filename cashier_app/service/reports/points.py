@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Connection, and_, case, select
+from sqlalchemy import CTE, ColumnElement, Connection, and_, bindparam, case, select
 
 from cashier_app.engine.lots import MovementKind
 from cashier_app.engine.money import ZERO, round_money
@@ -33,6 +33,7 @@ from cashier_app.service.reports.periods import Bucket, boundaries, buckets, cen
 from cashier_app.service.reports.sums import points_sum
 from cashier_app.service.users import Actor, Permission
 from cashier_app.storage import schema as t
+from cashier_app.storage.types import UtcDateTime
 
 COLUMNS = (
     Column("period", "Period", "text"),
@@ -52,7 +53,7 @@ _LATER = datetime(9999, 12, 31, tzinfo=UTC)
 # any lot). Lot ids name their kind ("manual:<event>", "refund:<event>:<n>",
 # "accrual:<receipt>"...), so a credit is classified without looking the lot up.
 _SUMS = (
-    ("credit", "earned"),
+    ("credit", None),
     ("credit", "manual"),
     ("credit", "refund"),
     ("spend", None),
@@ -62,38 +63,35 @@ _SUMS = (
 )
 
 
-def _movements(b: CTE) -> Any:
-    """One sum per (kind, lot kind), grouped by bucket alone: a GROUP BY on the kind too
-    would sort every movement of the period (seconds over a year) instead of summing them
-    as the moment's index delivers them."""
+_START = bindparam("start", type_=UtcDateTime())
+_END = bindparam("end", type_=UtcDateTime())
+
+
+def _movements() -> Any:
+    """One part's sums per (kind, lot kind), one statement a part: with no GROUP BY the
+    sums are taken as the moment's index delivers the movements, where grouping a year's
+    movements by part and kind sorted every one of them first (seconds)."""
     m = t.lot_movements.c
-    source = case(
-        (m.lot_id.like("manual:%"), "manual"),
-        (m.lot_id.like("refund:%"), "refund"),
-        else_="earned",
-    )
 
     def part(kind: str, lot: str | None) -> ColumnElement[Any]:
-        wanted = m.kind == kind if lot is None else and_(m.kind == kind, source == lot)
+        wanted = m.kind == kind
+        if lot is not None:  # ids "manual:..." sort between "manual:" and "manual;"
+            wanted = and_(wanted, m.lot_id >= f"{lot}:", m.lot_id < f"{lot};")
         return points_sum(case((wanted, m.points), else_=0))
 
-    return (
-        select(b.c.idx, *(part(kind, lot) for kind, lot in _SUMS))
-        .select_from(b.join(t.lot_movements, and_(m.at >= b.c.start, m.at < b.c.end)))
-        .group_by(b.c.idx)
-    )
+    return select(*(part(kind, lot) for kind, lot in _SUMS)).where(m.at >= _START, m.at < _END)
 
 
-def _sale_redemptions(b: CTE) -> Any:
-    """Points the period's sales redeemed: a sale spends them at its own moment, so the
-    rest of the period's spends are managers' minus adjustments (read from the receipts'
-    covering index instead of looking up each spend's event)."""
+def _sale_redemptions() -> Any:
+    """Points a part's sales redeemed: a sale spends them at its own moment, so the rest
+    of the part's spends are managers' minus adjustments (read from the receipts' covering
+    index instead of looking up each spend's event)."""
     r = t.receipts.c
-    return (
-        select(b.c.idx, points_sum(r.redeemed))
-        .select_from(b.join(t.receipts, and_(r.at >= b.c.start, r.at < b.c.end)))
-        .group_by(b.c.idx)
-    )
+    return select(points_sum(r.redeemed)).where(r.at >= _START, r.at < _END)
+
+
+_MOVEMENTS = _movements()
+_SALE_REDEMPTIONS = _sale_redemptions()
 
 
 def _pending_take_backs(b: CTE) -> Any:
@@ -115,13 +113,15 @@ def _pending_take_backs(b: CTE) -> Any:
 def flows(conn: Connection, parts: Sequence[Bucket], delayed: bool) -> list[dict[str, Decimal]]:
     """Each bucket's flows (points), by the names of the report's columns. ``delayed``:
     some bonus program makes accruals wait, so a return may take back pending points."""
-    b = boundaries(parts)
     raw: dict[tuple[int, str, str | None], Decimal] = defaultdict(lambda: ZERO)
-    for idx, *sums in conn.execute(_movements(b)):
+    sold: dict[int, Decimal] = {}
+    for idx, part in enumerate(parts):
+        moment = {"start": part.start, "end": part.end}
+        sums = conn.execute(_MOVEMENTS, moment).one()
         for key, points in zip(_SUMS, sums, strict=True):
             raw[(idx, *key)] = points
-    sold = dict(conn.execute(_sale_redemptions(b)).all())
-    pending = dict(conn.execute(_pending_take_backs(b)).all()) if delayed else {}
+        sold[idx] = conn.execute(_SALE_REDEMPTIONS, moment).scalar_one()
+    pending = dict(conn.execute(_pending_take_backs(boundaries(parts))).all()) if delayed else {}
     out = []
     for i in range(len(parts)):
 
@@ -134,7 +134,11 @@ def flows(conn: Connection, parts: Sequence[Bucket], delayed: bool) -> list[dict
         debt = moved(MovementKind.DEBT)
         out.append(
             {
-                "accrued": moved(MovementKind.CREDIT, "earned") - taken - debt,
+                "accrued": moved(MovementKind.CREDIT)
+                - moved(MovementKind.CREDIT, "manual")
+                - moved(MovementKind.CREDIT, "refund")
+                - taken
+                - debt,
                 "redeemed": spent - manual_minus,
                 "expired": moved(MovementKind.EXPIRE),
                 "given_back": moved(MovementKind.CREDIT, "refund"),
