@@ -370,15 +370,31 @@ def test_a_read_only_ledger_reads_and_refuses_every_write(read_only_till: Path, 
 def test_the_window_says_why_it_cannot_start(
     case: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from PySide6.QtWidgets import QLabel
+
     from cashier_app.ui import app
+    from cashier_app.ui.backups.restore_dialog import RESTORABLE, RestoreDialog
     from cashier_app.ui.messages import MESSAGES
 
     shown: list[str] = []
     monkeypatch.setattr(app.QMessageBox, "critical", lambda _p, _t, text: shown.append(text))
+    # A damaged or lost ledger brings up the restore dialog (tests/ui/test_restore_dialog.py);
+    # quitting it leaves everything as it was.
+    offered: list[str] = []
+
+    def quit_restore(dialog: RestoreDialog) -> int:
+        offered.append(dialog.findChild(QLabel, "restore_problem").text())
+        return 0
+
+    monkeypatch.setattr(RestoreDialog, "exec", quit_restore)
     folder, code = case
     before = _digest(folder)
     assert app.run(folder, "en") == 2
-    assert len(shown) == 1
-    assert MESSAGES[code] in shown[0]  # the reason and the way out, in the cashier's words
-    assert str(folder / DB_NAME) in shown[0] and "Traceback" not in shown[0]
+    if code in RESTORABLE:
+        assert not shown and len(offered) == 1
+        assert str(folder / DB_NAME) in offered[0] and "Traceback" not in offered[0]
+    else:
+        assert len(shown) == 1 and not offered
+        assert MESSAGES[code] in shown[0]  # the reason and the way out, in the cashier's words
+        assert str(folder / DB_NAME) in shown[0] and "Traceback" not in shown[0]
     assert _digest(folder) == before
