@@ -13,6 +13,7 @@ from central_server.routes import (
     devices,
     events,
     snapshot,
+    staff,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -20,6 +21,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     events.router,
     changes.router,
     snapshot.router,
+    staff.router,
     admin_devices.router,
     admin_catalogue.router,
     admin_reports.router,

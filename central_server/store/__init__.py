@@ -12,6 +12,7 @@ from central_server.store.common import Device, ServerError, order_key, store_na
 from central_server.store.feed import Feeds
 from central_server.store.push import Pushes
 from central_server.store.quarantine import Quarantine
+from central_server.store.staff_changes import TillStaffChanges
 from central_server.store.tills import CARD_PREFIXES, Tills
 
 __all__ = [
@@ -28,6 +29,6 @@ __all__ = [
 ]
 
 
-class ServerStore(Tills, CatalogueAndStaff, Pushes, Feeds, Quarantine):
+class ServerStore(Tills, TillStaffChanges, CatalogueAndStaff, Pushes, Feeds, Quarantine):
     """Each job keeps its method names here; the jobs call one another through ``self``
     (a push registers customers, a pull replays first), so one store serves them all."""
