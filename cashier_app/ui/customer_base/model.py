@@ -10,7 +10,6 @@ the manager scrolled far away) is not read at all.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +20,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 
@@ -30,10 +30,13 @@ from cashier_app.ui.tasks import TaskManager
 
 PAGE = 200
 KEEP_PAGES = 40  # pages held in memory: 8,000 rows around what is on screen
+REST_MS = 60  # the view rests this long before the pages it shows are read
 FAR = 3  # a queued page more than this many pages from the last one asked is not read
 PLACEHOLDER = "…"
 
 Index = QModelIndex | QPersistentModelIndex
+_DISPLAY, _ALIGN = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.TextAlignmentRole
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 CountReader = Callable[[CustomerFilter], int]
 PageReader = Callable[[CustomerFilter, Sort, int, int], list[CustomerRow]]
 
@@ -61,10 +64,18 @@ class CustomerBaseModel(QAbstractTableModel):
         self.generation = 0
         self.total: int | None = None  # None until the count arrives
         self._rows = 0
-        self._pages: OrderedDict[int, list[CustomerRow]] = OrderedDict()
+        self._pages: dict[int, list[CustomerRow]] = {}
+        # Each page's cells as text, made on the reader thread: painting a screenful asks
+        # data() some thousands of times, which must be a lookup, not date formatting.
+        self._texts: dict[int, list[tuple[str, ...]]] = {}
         self._pending: set[int] = set()
         self._last_asked = 0
         self._broken = False  # a read of this generation was refused: ask no more
+        self._wanted: set[int] = set()
+        self._rest = QTimer(self)
+        self._rest.setSingleShot(True)
+        self._rest.setInterval(REST_MS)
+        self._rest.timeout.connect(self._read_wanted)
         self.pages_read = 0  # pages the service was asked for and read (tests, bench)
         self.headers = [
             self.tr("Name"), self.tr("Phone"), self.tr("Cards"), self.tr("Group"),
@@ -83,9 +94,11 @@ class CustomerBaseModel(QAbstractTableModel):
         self.total = None
         self._rows = 0
         self._pages.clear()
+        self._texts.clear()
         self._pending.clear()
         self._last_asked = 0
         self._broken = False
+        self._wanted.clear()
         self.endResetModel()
         gen = self.generation
         self.tasks.read(
@@ -121,23 +134,18 @@ class CustomerBaseModel(QAbstractTableModel):
             return self.headers[section]
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        # Called thousands of times a repaint, for every role of every cell: kept short.
+        if role != _DISPLAY:
+            return _RIGHT if role == _ALIGN and index.column() == 5 else None
         if not index.isValid():
             return None
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 5:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        page_no = index.row() // PAGE
-        page = self._pages.get(page_no)
-        if page is None:
-            self._ask(page_no)
+        texts = self._texts.get(index.row() // PAGE)
+        if texts is None:
+            self._want(index.row() // PAGE)
             return PLACEHOLDER
-        self._pages.move_to_end(page_no)
         offset = index.row() % PAGE
-        if offset >= len(page):
-            return ""
-        return self._cell(page[offset], index.column())
+        return texts[offset][index.column()] if offset < len(texts) else ""
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         descending = order == Qt.SortOrder.DescendingOrder
@@ -147,42 +155,51 @@ class CustomerBaseModel(QAbstractTableModel):
     def _when(self, moment: datetime | None) -> str:
         return moment.astimezone(self._tz).strftime("%d.%m.%Y") if moment else "—"
 
-    def _cell(self, row: CustomerRow, column: int) -> str:
-        if column == 0:
-            return self.tr("(anonymised)") if row.anonymised else row.name or self.tr("(no name)")
-        if column == 1:
-            return row.phone
-        if column == 2:
-            return ", ".join(row.cards)
-        if column == 3:
-            return row.group
-        if column == 4:
-            return row.tier or "—"
-        if column == 5:
-            return qty_text(row.balance)
-        if column == 6:
-            return self._when(row.last_purchase_at)
-        if column == 7:
-            return self._when(row.registered_at)
-        if column == 8:
-            birthday: date | None = row.birthday
-            return birthday.strftime("%d.%m.%Y") if birthday else "—"
-        return self.tr("yes") if row.consent else self.tr("no")
+    def _cells(self, row: CustomerRow) -> tuple[str, ...]:
+        birthday: date | None = row.birthday
+        return (
+            self.tr("(anonymised)") if row.anonymised else row.name or self.tr("(no name)"),
+            row.phone,
+            ", ".join(row.cards),
+            row.group,
+            row.tier or "—",
+            qty_text(row.balance),
+            self._when(row.last_purchase_at),
+            self._when(row.registered_at),
+            birthday.strftime("%d.%m.%Y") if birthday else "—",
+            self.tr("yes") if row.consent else self.tr("no"),
+        )
 
     # -- reading pages off the GUI thread ----------------------------------------------------
-    def _ask(self, page_no: int) -> None:
+    def _want(self, page_no: int) -> None:
+        """A page came into view. While the bar is dragged, pages fly past: they are read
+        once the view rests for a moment, and then only those near where it rests. A
+        reader busy in Python holds the interpreter the GUI thread paints with."""
         self._last_asked = page_no
+        new = page_no not in self._wanted
+        if new and page_no not in self._pending and page_no not in self._pages:
+            self._wanted.add(page_no)
+            self._rest.start()  # a page not seen before: the view is still moving
+
+    def _read_wanted(self) -> None:
+        wanted, self._wanted = self._wanted, set()
+        for page_no in sorted(wanted, key=lambda p: abs(p - self._last_asked)):
+            if abs(page_no - self._last_asked) <= 1:
+                self._ask(page_no)
+
+    def _ask(self, page_no: int) -> None:
         if self._broken or page_no in self._pending or page_no in self._pages:
             return
         self._pending.add(page_no)
         gen, f, order = self.generation, self.filter, self.order
 
-        def read() -> list[CustomerRow] | None:
+        def read() -> tuple[list[CustomerRow], list[tuple[str, ...]]] | None:
             # Read only if still wanted when its turn comes: a manager dragging the
             # scroll bar to the end asks for pages on the way that nobody will look at.
             if gen != self.generation or abs(page_no - self._last_asked) > FAR:
                 return None
-            return self._read_page(f, order, page_no * PAGE, PAGE)
+            rows = self._read_page(f, order, page_no * PAGE, PAGE)
+            return rows, [self._cells(r) for r in rows]
 
         self.tasks.read(
             read,
@@ -190,16 +207,24 @@ class CustomerBaseModel(QAbstractTableModel):
             lambda e: self._failed(gen, e),
         )
 
-    def _page_arrived(self, gen: int, page_no: int, rows: list[CustomerRow] | None) -> None:
+    def _page_arrived(
+        self,
+        gen: int,
+        page_no: int,
+        read: tuple[list[CustomerRow], list[tuple[str, ...]]] | None,
+    ) -> None:
         if gen != self.generation:
             return  # an older filter's page
         self._pending.discard(page_no)
-        if rows is None:
+        if read is None:
             return  # skipped: data() asks again if the page comes into view
+        rows, texts = read
         self.pages_read += 1
-        self._pages[page_no] = rows
-        while len(self._pages) > KEEP_PAGES:
-            self._pages.popitem(last=False)
+        self._pages[page_no], self._texts[page_no] = rows, texts
+        if len(self._pages) > KEEP_PAGES:
+            # Forget the page farthest from where the manager looks.
+            far = max(self._pages, key=lambda p: abs(p - self._last_asked))
+            del self._pages[far], self._texts[far]
         if self.total is None:
             # No count yet: as many rows as are known, one more page if this one is full.
             known = page_no * PAGE + len(rows) + (PAGE if len(rows) == PAGE else 0)
