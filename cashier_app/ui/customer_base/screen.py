@@ -97,7 +97,8 @@ class CustomerBaseScreen(QDialog):
         self.anonymise_button = self._button(
             buttons, "base_anonymise", self.tr("Anonymise…"), self.anonymise
         )
-        self.export_button = self._button(buttons, "base_export", self.tr("Export…"), self.export)
+        # Alt+E: the filter typed, the export is one chord away, no mouse needed.
+        self.export_button = self._button(buttons, "base_export", self.tr("&Export…"), self.export)
         close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.accept)
         buttons.addWidget(close)

@@ -81,7 +81,8 @@ class ReportsDialog(QDialog):
         right.addWidget(self.message)
         self.files = ReportFiles(ws, tasks, self.view, self._say, self)
         buttons = QHBoxLayout()
-        self.csv_button = QPushButton(self.tr("Export CSV…"))
+        # Alt+E: a manager at the till's keyboard has no mouse to reach the button with.
+        self.csv_button = QPushButton(self.tr("&Export CSV…"))
         self.csv_button.setObjectName("export_csv")
         self.csv_button.clicked.connect(lambda: self.files.ask("csv"))
         self.xlsx_button = QPushButton(self.tr("Export XLSX…"))
