@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 import sys
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -105,7 +106,29 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def permission_table() -> str:
+    """Which role may do what, as the Markdown table the README holds (a test keeps the
+    two the same)."""
+    from cashier_app.service.users import PERMISSION_WORDS, ROLE_PERMISSIONS
+
+    roles = list(Role)
+    lines = [
+        "| may | " + " | ".join(r.value.replace("_", " ") for r in roles) + " |",
+        "| --- |" + " :---: |" * len(roles),
+    ]
+    for permission, words in PERMISSION_WORDS.items():
+        marks = ["✓" if permission in ROLE_PERMISSIONS[r] else "" for r in roles]
+        lines.append(f"| {words} | " + " | ".join(marks) + " |")
+    return "\n".join(re.sub(r"\|\s+(?=\|)", "| ", line) for line in lines)
+
+
+def cmd_permissions(args: argparse.Namespace) -> int:
+    print(permission_table())
+    return 0
+
+
 def add_commands(add: AddCommand) -> None:
+    add("permissions", cmd_permissions, "which role may do what (the README's table)")
     p = add("user-role", cmd_user_role, "give a user another role (a manager or above)")
     p.add_argument("name")
     p.add_argument("role", choices=ROLES)

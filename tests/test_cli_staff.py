@@ -98,3 +98,17 @@ def test_the_audit_log_by_days_in_the_store_zone(store, capsys):
 def test_the_last_administrator_stays(store, capsys):
     code, _, err = run_cli(store, capsys, "user-role", CLI_ADMIN, "manager")
     assert code == 2 and "[last_administrator]" in err
+
+
+def test_the_readme_permission_table_is_the_codes(capsys):
+    from pathlib import Path
+
+    from cashier_app.cli import main
+    from cashier_app.cli_staff import permission_table
+    from cashier_app.service.users import PERMISSION_WORDS, Permission
+
+    assert set(PERMISSION_WORDS) == set(Permission)  # every permission in plain words
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert permission_table() in readme
+    assert main(["permissions"]) == 0
+    assert capsys.readouterr().out.strip() == permission_table()

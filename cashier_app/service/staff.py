@@ -115,6 +115,8 @@ def set_role(
         if role is not Role.ADMINISTRATOR:
             _last_administrator(conn, row)
         if pin_hash is None:
+            if role is old:
+                return  # the role it has: nothing to change, nothing to audit
             check_pin(None, role.value, previous_role=old.value)
         changes: dict[str, Any] = {"role": role.value}
         if pin_hash is not None:

@@ -70,6 +70,30 @@ _MANAGER = _SENIOR | {
     Permission.VIEW_AUDIT_LOG,
     Permission.MAKE_BACKUP,
 }
+# Each permission in the shop's words (the README's table and ``cashier-app permissions``).
+PERMISSION_WORDS: dict[Permission, str] = {
+    Permission.SELL: "sell, open and close a shift",
+    Permission.REGISTER_CUSTOMER: "register a customer",
+    Permission.RETURN: "take a return",
+    Permission.ADJUST_BALANCE: "adjust a customer's points by hand",
+    Permission.SEE_FULL_PHONE: "see whole phone numbers",
+    Permission.IMPORT_CATALOGUE: "import the catalogue, set up the scanner",
+    Permission.INSTALL_PROGRAM: "install a loyalty program",
+    Permission.MANAGE_USERS: "add and change cashiers and senior cashiers",
+    Permission.MANAGE_ADMINISTRATORS: "add and change managers and administrators",
+    Permission.ENROL_DEVICE: "enrol the till with the central server",
+    Permission.REVIEW_REFUSED_EVENTS: "send again or settle what the server refused",
+    Permission.VIEW_REPORTS: "see reports",
+    Permission.VIEW_CUSTOMER_BASE: "browse the customer base",
+    Permission.EXPORT_CUSTOMERS: "export customers",
+    Permission.IMPORT_CUSTOMERS: "import customers",
+    Permission.MOVE_CUSTOMER_GROUP: "move a customer to another group",
+    Permission.ANONYMISE_CUSTOMER: "erase a customer's personal data",
+    Permission.VIEW_AUDIT_LOG: "read the audit log",
+    Permission.MAKE_BACKUP: "make a backup, set the backups up",
+    Permission.RESTORE_BACKUP: "restore a backup",
+}
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),
     Role.SENIOR_CASHIER: frozenset(_SENIOR),
