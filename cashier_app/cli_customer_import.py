@@ -65,7 +65,7 @@ def column_map(file: CustomerFile, overrides: list[str]) -> ColumnMap:
 
 def summary(report: ValidationReport) -> str:
     return (
-        f"{report.rows} rows: {len(report.valid)} to import, {len(report.unchanged)} already in "
+        f"{report.rows} rows: {report.importable} to import, {len(report.unchanged)} already in "
         f"the base (unchanged), {report.bad_rows} with problems ({len(report.problems)} in all); "
         f"opening balances {report.balances} points"
     )
@@ -92,7 +92,7 @@ def cmd_customers_import(args: argparse.Namespace) -> int:
         save_report(report, Path(args.report))
         print(f"report saved to {args.report}")
     print(summary(report))
-    if not report.valid:
+    if not report.importable:
         if report.unchanged:  # the file was imported before: nothing new, and no failure
             print("nothing new to import: the base already has every valid row")
             return 0
@@ -106,7 +106,9 @@ def cmd_customers_import(args: argparse.Namespace) -> int:
         if sys.stdout.isatty():
             print(f"\r{done * 100 // max(1, total)} %", end="", flush=True)
 
-    result = import_customers(ledger, actor, file, mapping, at=at, progress=progress)
+    result = import_customers(
+        ledger, actor, file, mapping, at=at, progress=progress, checked=report
+    )
     if sys.stdout.isatty():
         print()
     print(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from sqlalchemy import Column, Connection, select
 
@@ -81,8 +81,10 @@ class CustomerFile:
 
 
 class ImportRow(NamedTuple):
-    """A row that will become a customer (a NamedTuple: 100,000 of them stay untracked by
-    the garbage collector, whose pauses would otherwise stall the window)."""
+    """A row that will become a customer. The report keeps these as plain tuples of the
+    same fields (``Row``): the garbage collector stops tracking a plain tuple of plain
+    values but never a NamedTuple, and its full collections over 100,000 of them held the
+    interpreter, and so the window, for 100 ms and more (bench/import_bench.py)."""
 
     row: int
     phone: str  # E.164
@@ -102,13 +104,30 @@ class Problem:
     message: str
 
 
+Row = tuple[int, str, str, date | None, str, Decimal, str | None, bool]  # ImportRow's fields
+_ROW: Final = 0
+_PHONE: Final = 1
+_BALANCE: Final = 5
+_CARD: Final = 6
+
+
 @dataclass
 class ValidationReport:
     file_name: str
+    program_version: int  # the check holds for this version of the program
+    mapping: ColumnMap
     rows: int = 0  # data rows that are not empty
-    valid: list[ImportRow] = field(default_factory=list)
+    to_import: list[Row] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)  # rows whose phone is in the base
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def valid(self) -> list[ImportRow]:
+        return [ImportRow._make(r) for r in self.to_import]
+
+    @property
+    def importable(self) -> int:
+        return len(self.to_import)
 
     @property
     def bad_rows(self) -> int:
@@ -116,7 +135,7 @@ class ValidationReport:
 
     @property
     def balances(self) -> Decimal:
-        return sum((r.balance for r in self.valid), ZERO)
+        return sum((r[_BALANCE] for r in self.to_import), ZERO)
 
 
 def read_customer_file(path: Path) -> CustomerFile:
@@ -180,9 +199,9 @@ def check_rows(
     for name, index in mapping.items():
         if name not in FIELDS or not 0 <= index < len(file.headers):
             raise LoyaltyError("phone_column_missing", f"{name!r} is not a column of the file")
-    report = ValidationReport(file.name)
+    report = ValidationReport(file.name, program.version, dict(mapping))
     checker = _RowChecker(program, file.headers, mapping, local_date(at, program.tz))
-    candidates: list[ImportRow] = []
+    candidates: list[Row] = []
     total = len(file.rows)
     for n, cells in enumerate(file.rows):
         if progress and n % 2000 == 0:
@@ -195,24 +214,34 @@ def check_rows(
             report.problems += problems
         elif row is not None:
             candidates.append(row)
-    column = file.headers[mapping["phone"]]
-    in_base = _existing(conn, t.customers.c.phone, [r.phone for r in candidates])
-    fresh = []
-    for r in candidates:
-        if r.phone in in_base:
-            report.unchanged.append(r.row)
-        else:
-            fresh.append(r)
-    fresh = _without_duplicates(fresh, report, "phone", column)
-    if "card" in mapping:
-        card_column = file.headers[mapping["card"]]
-        fresh = _without_duplicates(fresh, report, "card", card_column)
-        fresh = _cards_free(conn, fresh, report, card_column)
-    report.valid = fresh
-    report.problems.sort(key=lambda p: p.row)
+    against_base(conn, file, report, candidates)
     if progress:
         progress(total, total)
     return report
+
+
+def against_base(
+    conn: Connection, file: CustomerFile, report: ValidationReport, candidates: list[Row]
+) -> None:
+    """The checks that depend on the base as it is now (phones and cards already held),
+    and on the other rows (the same phone or card twice): the rows left are to import."""
+    mapping = report.mapping
+    column = file.headers[mapping["phone"]]
+    in_base = _existing(conn, t.customers.c.phone, [r[_PHONE] for r in candidates])
+    fresh = []
+    for r in candidates:
+        if r[_PHONE] in in_base:
+            report.unchanged.append(r[_ROW])
+        else:
+            fresh.append(r)
+    fresh = _without_duplicates(fresh, report, _PHONE, column)
+    if "card" in mapping:
+        card_column = file.headers[mapping["card"]]
+        fresh = _without_duplicates(fresh, report, _CARD, card_column)
+        fresh = _cards_free(conn, fresh, report, card_column)
+    report.to_import = fresh
+    report.unchanged.sort()
+    report.problems.sort(key=lambda p: p.row)
 
 
 class _RowChecker:
@@ -226,7 +255,7 @@ class _RowChecker:
             self.groups[g.id.lower()] = g
             self.groups[g.name.strip().lower()] = g
 
-    def check(self, number: int, cells: TableRow) -> tuple[ImportRow | None, list[Problem]]:
+    def check(self, number: int, cells: TableRow) -> tuple[Row | None, list[Problem]]:
         value = {
             f: (cells[i].strip() if i < len(cells) else "") for f, (i, _) in self.columns.items()
         }
@@ -272,8 +301,7 @@ class _RowChecker:
             bad("consent", "bad_consent", f"{consent!r} is not yes or no")
         if problems:
             return None, problems
-        row = ImportRow(number, phone, name, birthday, group.id, balance, card, consent in TRUE)
-        return row, []
+        return (number, phone, name, birthday, group.id, balance, card, consent in TRUE), []
 
     def _balance(self, text: str, group: Group, bad: Callable[[str, str, str], None]) -> Decimal:
         if not text:
@@ -312,23 +340,24 @@ def parse_date(text: str) -> date | None:
 
 
 def _without_duplicates(
-    rows: list[ImportRow], report: ValidationReport, attr: str, column: str
-) -> list[ImportRow]:
+    rows: list[Row], report: ValidationReport, index: int, column: str
+) -> list[Row]:
     """Rows sharing a phone (or a card) are all left out: which one is right is the
     manager's call, so each names the others."""
+    what = "phone" if index == _PHONE else "card"
     where: dict[str, list[int]] = {}
     for r in rows:
-        key = getattr(r, attr)
-        if key:
-            where.setdefault(key, []).append(r.row)
+        key = r[index]
+        if isinstance(key, str) and key:
+            where.setdefault(key, []).append(r[_ROW])
     kept = []
     for r in rows:
-        key = getattr(r, attr)
-        others = [n for n in where.get(key, ()) if n != r.row] if key else []
+        key = r[index]
+        others = [n for n in where.get(key, ()) if n != r[_ROW]] if isinstance(key, str) else []
         if others:
             listed = ", ".join(str(n) for n in others[:10])
             report.problems.append(
-                Problem(r.row, column, f"duplicate_{attr}", f"the same {attr} as row(s) {listed}")
+                Problem(r[_ROW], column, f"duplicate_{what}", f"the same {what} as row(s) {listed}")
             )
         else:
             kept.append(r)
@@ -336,22 +365,22 @@ def _without_duplicates(
 
 
 def _cards_free(
-    conn: Connection, rows: list[ImportRow], report: ValidationReport, column: str
-) -> list[ImportRow]:
-    numbers = [r.card for r in rows if r.card]
+    conn: Connection, rows: list[Row], report: ValidationReport, column: str
+) -> list[Row]:
+    numbers = [c for r in rows if (c := r[_CARD])]
     taken = _existing(conn, t.cards.c.number, numbers)
     products = _existing(conn, t.products.c.barcode, numbers) | _existing(
         conn, t.products.c.sku, numbers
     )
     kept = []
     for r in rows:
-        if r.card in taken:
+        if r[_CARD] in taken:
             report.problems.append(
-                Problem(r.row, column, "duplicate_card", "this card belongs to another customer")
+                Problem(r[_ROW], column, "duplicate_card", "this card belongs to another customer")
             )
-        elif r.card in products:
+        elif r[_CARD] in products:
             report.problems.append(
-                Problem(r.row, column, "bad_card", "this is a product's barcode, not a card")
+                Problem(r[_ROW], column, "bad_card", "this is a product's barcode, not a card")
             )
         else:
             kept.append(r)

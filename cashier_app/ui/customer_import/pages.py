@@ -3,18 +3,20 @@ the rows' problems."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHeaderView,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
 )
 
 from cashier_app.service.customer_import import FIELDS, ColumnMap, CustomerFile, Problem
-
-SHOWN_PROBLEMS = 1000  # the rest are in the saved report
 
 
 class MappingTable(QTableWidget):
@@ -83,21 +85,14 @@ class MappingTable(QTableWidget):
         return {c.currentData(): i for i, c in enumerate(self.combos) if c.currentData()}
 
 
-class ProblemsTable(QTableWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(0, 3, parent)
-        self.setObjectName("import_problems")
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.verticalHeader().setVisible(False)
-        self.setHorizontalHeaderLabels([self.tr("Row"), self.tr("Column"), self.tr("Problem")])
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+class ProblemsModel(QAbstractTableModel):
+    """The rows' problems, read by the view only for the rows on screen: 100,000 of them
+    cost the window nothing to show."""
 
-    def kinds(self) -> dict[str, str]:
-        return {
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.problems: list[Problem] = []
+        self.kinds = {
             "bad_phone": self.tr("not a phone number"),
             "duplicate_phone": self.tr("phone repeated"),
             "bad_name": self.tr("name too long"),
@@ -108,14 +103,57 @@ class ProblemsTable(QTableWidget):
             "duplicate_card": self.tr("card repeated or taken"),
             "bad_consent": self.tr("not yes or no"),
         }
+        self.headers = [self.tr("Row"), self.tr("Column"), self.tr("Problem")]
+
+    def show(self, problems: list[Problem]) -> None:
+        self.beginResetModel()
+        self.problems = problems
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.problems)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 3
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
+            return None
+        p = self.problems[index.row()]
+        if index.column() == 0:
+            return str(p.row)
+        if index.column() == 1:
+            return p.column
+        # The kind in the manager's language, the service's detail (the value) after it.
+        return f"{self.kinds.get(p.problem, p.problem)}: {p.message}"
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.headers[section]
+        return None
+
+
+class ProblemsTable(QTableView):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("import_problems")
+        self.model_ = ProblemsModel(self)
+        self.setModel(self.model_)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.verticalHeader().setVisible(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(0, 70)
+        header.resizeSection(1, 170)
 
     def show_problems(self, problems: list[Problem]) -> None:
-        kinds = self.kinds()
-        shown = problems[:SHOWN_PROBLEMS]
-        self.setRowCount(len(shown))
-        for r, p in enumerate(shown):
-            row = QTableWidgetItem(str(p.row))
-            self.setItem(r, 0, row)
-            self.setItem(r, 1, QTableWidgetItem(p.column))
-            # The kind in the manager's language, the service's detail (the value) after it.
-            self.setItem(r, 2, QTableWidgetItem(f"{kinds.get(p.problem, p.problem)}: {p.message}"))
+        self.model_.show(problems)
+
+    def rowCount(self) -> int:
+        return self.model_.rowCount()
+
+    def text(self, row: int, column: int) -> str:
+        return str(self.model_.data(self.model_.index(row, column), Qt.ItemDataRole.DisplayRole))
