@@ -174,3 +174,19 @@ def test_staff_changes_on_an_enrolled_till_are_refused_here(ledger, team):
     assert role_of(ledger, "Иван") is Role.CASHIER
     assert json.dumps  # the log is untouched by refusals
     assert not log(ledger, "user_role_changed")
+
+
+def test_a_return_is_in_the_audit_log_with_who_gave_the_money_back(ledger, team):
+    from decimal import Decimal
+
+    from cashier_app import service
+    from cashier_app.engine.receipt import LineInput
+    from cashier_app.engine.returns import ReturnRequest
+
+    latte = [LineInput("latte", Decimal("250.00"), Decimal("2"), category="coffee")]
+    service.record_sale(ledger, latte, number="A-1")
+    service.record_return(
+        ledger, "A-1", [ReturnRequest("latte", Decimal("1"))], actor=team["senior"]
+    )
+    line = log(ledger, "return")[0]
+    assert (line.user, line.subject, line.details["refunded"]) == ("Ольга", "A-1", "250.00")

@@ -138,6 +138,10 @@ def record_return(
                 for ln in quote.lines
             ],
         )
+        # A return gives money back: the audit log says who gave it (the event says what).
+        details = {"refunded": quote.refunded, "points_taken": quote.points_taken,
+                   "points_returned": quote.points_returned}  # fmt: skip
+        ledger.audit(conn, "return", receipt.number, actor.name, details, user_id=actor.id)
         for ln in quote.lines:
             conn.execute(
                 update(t.receipt_lines)

@@ -18,6 +18,7 @@ class ActionNames(QObject):
             "user_deactivated": self.tr("User deactivated"),
             "user_activated": self.tr("User activated"),
             "adjust_balance": self.tr("Points adjusted by hand"),
+            "return": self.tr("Return"),
             "install_program": self.tr("Loyalty program installed"),
             "import_catalogue": self.tr("Catalogue imported"),
             "import_customers": self.tr("Customers imported"),
