@@ -94,22 +94,22 @@ def _cumulative(
     joined = t.customers.join(t.accounts, a.customer_id == c.id)
     tier_now = _tier_of(a.tier_basis, ladder.tiers).label("now")
     others: list[str] = []
+    basis = a.tier_basis
     if ladder.takes_unknown:
-        now = _counts(conn, select(tier_now, func.count()).group_by(tier_now))
+        now = _per_tier(conn, ladder, basis, select().select_from(t.accounts))
         present = conn.execute(select(c.group_id).distinct()).scalars().all()
         known = {g.id for g in program.groups}
         others = [g for g in present if g in known and g not in ladder.groups]
         if others:
-            query = select(tier_now, func.count()).select_from(joined)
-            elsewhere = query.where(c.group_id.in_(others)).group_by(tier_now)
-            for tier, n in _counts(conn, elsewhere).items():
+            elsewhere = select().select_from(joined).where(c.group_id.in_(others))
+            for tier, n in _per_tier(conn, ladder, basis, elsewhere).items():
                 now[tier] -= n
     else:
-        mine = select(tier_now, func.count()).select_from(joined)
-        now = _counts(conn, mine.where(c.group_id.in_(ladder.groups)).group_by(tier_now))
-    late = select(tier_now, func.count()).select_from(joined)
-    late = late.where(c.registered_at >= end, _members(ladder, program)).group_by(tier_now)
-    registered_later = _counts(conn, late)
+        mine = select().select_from(joined).where(c.group_id.in_(ladder.groups))
+        now = _per_tier(conn, ladder, basis, mine)
+    late = select().select_from(joined)
+    late = late.where(c.registered_at >= end, _members(ladder, program))
+    registered_later = _per_tier(conn, ladder, basis, late)
     for tier, n in registered_later.items():
         now[tier] -= n  # registered after the period
     # Whose group or registration matters: when the ladder holds every customer there is
@@ -155,10 +155,20 @@ def _cumulative(
     return out + [(tier, tier, n) for tier, n in now.items() if n]
 
 
-def _counts(conn: Connection, query: Any) -> dict[int, int]:
+def _per_tier(
+    conn: Connection, ladder: Ladder, basis: ColumnElement[Any], rows: Any
+) -> dict[int, int]:
+    """How many of ``rows`` are at each tier: one count of those at or above each
+    threshold, in one pass; a GROUP BY on the tier would sort a million accounts first."""
+    money = as_money(basis)
+    above = [
+        func.coalesce(func.sum(case((money >= tier.from_, 1), else_=0)), 0)
+        for tier in ladder.tiers[1:]
+    ]
+    reached = conn.execute(rows.add_columns(func.count(), *above)).one()
     counts: dict[int, int] = defaultdict(int)
-    for tier, n in conn.execute(query):
-        counts[int(tier)] += int(n)
+    for i in range(len(ladder.tiers)):
+        counts[i] = int(reached[i]) - (int(reached[i + 1]) if i + 1 < len(reached) else 0)
     return counts
 
 
