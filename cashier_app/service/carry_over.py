@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select, update
@@ -43,6 +44,10 @@ class Carried:
     rows: dict[str, Rows] = field(default_factory=dict)  # table -> rows, in insert order
     accounts: Rows = field(default_factory=list)  # customers copied with their balance
     lots: Rows = field(default_factory=list)
+    # What automatic events (expiry, birthday bonuses) logged for these customers since the
+    # backup: the replay counts them in the balances, these keep the log and the messages.
+    automatic: Rows = field(default_factory=list)
+    messages: Rows = field(default_factory=list)
     device: dict[str, Any] | None = None
 
     def add(self, table: Table, rows: Sequence[Any]) -> None:
@@ -79,9 +84,12 @@ KEYS = {
 UPDATED = {"receipts", "receipt_lines", "shifts", "cards"}
 
 
-def read_carried(conn: Connection, events: Rows, known_customers: set[str]) -> Carried:
+def read_carried(
+    conn: Connection, events: Rows, known_customers: set[str], since: datetime
+) -> Carried:
     """The rows ``events`` wrote, read from the replaced ledger (raises DatabaseError
-    where it cannot be read). ``known_customers``: those the backup holds."""
+    where it cannot be read). ``known_customers``: those the backup holds; ``since``: when
+    the backup was made."""
     out = Carried(events=events)
     ids = [e["id"] for e in events]
     out.outbox = [
@@ -133,6 +141,21 @@ def read_carried(conn: Connection, events: Rows, known_customers: set[str]) -> C
         dict(r._mapping)
         for r in conn.execute(select(t.accounts).where(t.accounts.c.customer_id.in_(copied)))
     ]
+    m, cm = t.lot_movements, t.customer_messages
+    out.automatic = [
+        dict(r._mapping)
+        for r in conn.execute(
+            select(m)
+            .where(m.c.event_id.is_(None), m.c.customer_id.in_(customers), m.c.at > since)
+            .order_by(m.c.id)
+        )
+    ]
+    out.messages = [
+        dict(r._mapping)
+        for r in conn.execute(
+            select(cm).where(cm.c.customer_id.in_(customers), cm.c.at > since).order_by(cm.c.id)
+        )
+    ]
     out.lots = [
         dict(r._mapping)
         for r in conn.execute(select(t.lots).where(t.lots.c.customer_id.in_(copied)))
@@ -160,6 +183,7 @@ def apply_carried(
         raise RuntimeError("a carried outbox number is taken in the backup")
     conn.execute(insert(t.outbox), carried.outbox)
     _replay(ledger, conn, carried, copied_customers)
+    _log_again(conn, carried)
     _counters(conn, carried)
 
 
@@ -258,6 +282,21 @@ def _recorded(e: dict[str, Any]) -> RecordedEvent:
         e["program_version"],
         json.loads(e["payload"]),
     )
+
+
+def _log_again(conn: Connection, carried: Carried) -> None:
+    """The automatic events' log lines and messages the backup lacks (one recorded before
+    the backup is there already: the same customer, kind, moment and points)."""
+    m, cm = t.lot_movements, t.customer_messages
+    for row in carried.automatic:
+        same = [m.c.customer_id == row["customer_id"], m.c.lot_id == row["lot_id"]]
+        same += [m.c.kind == row["kind"], m.c.at == row["at"], m.c.points == row["points"]]
+        if conn.execute(select(m.c.id).where(*same)).first() is None:
+            conn.execute(insert(m).values({k: v for k, v in row.items() if k != "id"}))
+    for row in carried.messages:
+        told = (cm.c.customer_id == row["customer_id"], cm.c.kind == row["kind"])
+        if conn.execute(select(cm.c.id).where(*told, cm.c.at == row["at"])).first() is None:
+            conn.execute(insert(cm).values({k: v for k, v in row.items() if k != "id"}))
 
 
 def _counters(conn: Connection, carried: Carried) -> None:

@@ -159,7 +159,8 @@ def _read_current(path: Path, backup: Backup) -> tuple[str | None, carry_over.Ca
             if gap is not None:
                 events = events[: gap - start]
             ids = {str(e["customer_id"]) for e in events if e["customer_id"]}
-            carried = carry_over.read_carried(conn, events, _in_backup(backup.path, ids))
+            known = _in_backup(backup.path, ids)
+            carried = carry_over.read_carried(conn, events, known, backup.taken_at)
             carried.device = device
             carried.rows["sync_state"] = [
                 dict(r._mapping) for r in conn.execute(select(t.sync_state))

@@ -197,3 +197,34 @@ def test_a_restore_is_refused_while_a_window_or_command_uses_the_ledger(till: Ti
         run.close()
     till.ledger.db.close()
     restore_backup(till.folder, made.path, name="Admin", pin=ADMIN_PIN, clock=clock)
+
+
+def movements_and_messages(ledger: Ledger) -> tuple[list[tuple], list[tuple]]:
+    m, cm = t.lot_movements, t.customer_messages
+    with ledger.db.read() as conn:
+        moves = conn.execute(
+            select(m.c.customer_id, m.c.lot_id, m.c.kind, m.c.points, m.c.at).order_by(
+                m.c.at, m.c.lot_id, m.c.kind
+            )
+        ).all()
+        told = conn.execute(select(cm.c.customer_id, cm.c.kind, cm.c.at).order_by(cm.c.at)).all()
+    return [tuple(r) for r in moves], [tuple(r) for r in told]
+
+
+def test_automatic_events_since_the_backup_keep_their_log_and_messages(till: Till, clock):
+    made = backups.make_backup(till.ledger, None)
+    clock.now += timedelta(days=400)  # Anna's points become available, then expire
+    service.run_automations(till.ledger, clock.now)
+    service.record_sale(till.ledger, LATTE, customer_id=till.anna)
+    expected = (movements_and_messages(till.ledger), balances(till.ledger))
+    assert any(kind == "expire" for _, _, kind, _, _ in expected[0][0]), expected[0][0]
+    till.ledger.db.close()
+    break_table(till.path, "audit_log")
+
+    restore_backup(till.folder, made.path, name="Admin", pin=ADMIN_PIN, clock=clock)
+    restored = service.open_ledger(till.folder, clock=clock)
+    try:
+        assert (movements_and_messages(restored), balances(restored)) == expected
+        assert check_accounts(restored).problems == []
+    finally:
+        restored.db.close()
