@@ -32,6 +32,7 @@ from cashier_app.service.customer_filter import (
 )
 from cashier_app.service.customer_query import (
     conditions,
+    not_seen_cutoff,
     rows_query,
     shape_of,
     tiers_of,
@@ -86,9 +87,23 @@ SPARSE = 20_000  # a filter matching fewer customers is read by its own index, t
 def _count(
     conn: Connection, ledger: Ledger, program: Program, f: CustomerFilter, at: datetime
 ) -> int:
-    conds, account = conditions(program, shape_of(program, at), f, at)
-    joined = t.customers.join(t.accounts, _a.customer_id == _c.id) if account else t.customers
-    n = int(conn.execute(select(func.count()).select_from(joined).where(*conds)).scalar_one())
+    cutoff = not_seen_cutoff(program, f, at)
+    if cutoff is not None and f == CustomerFilter(not_seen_days=f.not_seen_days):
+        # "Not seen for N days" alone, the win-back list: counted on the last purchase's
+        # index (who bought before the cutoff) and the few who never bought.
+        lp = _a.last_purchase_at
+        bought = select(func.count()).select_from(t.accounts).where(lp < cutoff)
+        never = (
+            select(func.count())
+            .select_from(t.customers.join(t.accounts, _a.customer_id == _c.id))
+            .where(lp.is_(None), _c.registered_at < cutoff)
+        )
+        n = int(conn.execute(bought).scalar_one()) + int(conn.execute(never).scalar_one())
+    else:
+        conds, account = conditions(program, shape_of(program, at), f, at)
+        joined = t.customers.join(t.accounts, _a.customer_id == _c.id) if account else t.customers
+        query = select(func.count()).select_from(joined).where(*conds)
+        n = int(conn.execute(query).scalar_one())
     if len(_SEEN) > 64:
         _SEEN.clear()
     _SEEN[(str(ledger.db.path), f)] = n

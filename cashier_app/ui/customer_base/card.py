@@ -116,7 +116,7 @@ class BaseCustomerCard(QDialog):
     def _show_events(self, events: list[AccountEvent]) -> None:
         _fill(
             self.events,
-            [[self._when(e.at), self._movement(e.kind), qty_text(e.points),
+            [[self._when(e.at), self._movement(e.kind), self._signed(e),
               self._kind(e.lot_kind) if e.lot_kind else "—", self._operation(e.operation)]
              for e in events],
         )  # fmt: skip
@@ -137,7 +137,16 @@ class BaseCustomerCard(QDialog):
         }  # fmt: skip
         return names.get(kind, kind)
 
+    def _signed(self, e: AccountEvent) -> str:
+        # Points leaving the customer are shown with a minus, whichever way they left.
+        out = e.kind in ("spend", "expire", "take_back", "debt", "repay")
+        return f"−{qty_text(e.points)}" if out and e.points > 0 else qty_text(e.points)
+
     def _operation(self, kind: str | None) -> str:
-        if kind is None:
-            return self.tr("automatic")
-        return kind.replace("_", " ")
+        names = {
+            None: self.tr("automatic"), "customer_registered": self.tr("registration"),
+            "sale": self.tr("sale"), "return": self.tr("return"),
+            "adjustment": self.tr("adjustment"), "customer_group_changed": self.tr("group changed"),
+            "customer_anonymised": self.tr("anonymised"),
+        }  # fmt: skip
+        return names.get(kind) or str(kind).replace("_", " ")

@@ -75,7 +75,7 @@ class CustomerBaseScreen(QDialog):
         self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((200, 150, 130, 120, 90, 80, 110, 100, 100, 80)):
+        for column, width in enumerate((200, 130, 145, 120, 90, 80, 130, 110, 110, 80)):
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
         self.table.setSortingEnabled(True)
