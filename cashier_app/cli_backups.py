@@ -88,7 +88,7 @@ def cmd_backup_settings(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from cashier_app.cli import UsageError
-    from cashier_app.service.restore import plan_restore, restore_backup
+    from cashier_app.service.restore import check_loss, plan_restore, restore_backup
 
     data_dir = Path(args.data_dir)
     backup = Path(args.file).absolute()
@@ -101,12 +101,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if loss.unreadable:
         print(f"cannot read  {loss.unreadable}")
     print(
-        f"since then   {loss.receipts} receipt(s) and {loss.other} other operation(s); "
-        f"{loss.unsent} not sent to the central server: all carried over into the restored "
-        "ledger (and sent)"
+        f"since then   {loss.receipts} receipt(s) and {loss.other} other operation(s)"
+        f"{' readable' if loss.unreadable else ''}; {loss.unsent} not sent to the central "
+        "server: carried over into the restored ledger (and sent)"
     )
-    if loss.unreadable and not args.accept_losing_unsent:
-        print("refused: operations since the backup cannot be read (see above)")
+    check_loss(plan, args.accept_losing_unsent)  # refused before anyone is asked
     name = args.acting_as or os.environ.get("CASHIER_APP_USER")
     if not name:
         raise UsageError("say which administrator restores: --as NAME (the backup's staff)")

@@ -206,6 +206,18 @@ def _in_backup(path: Path, customers: set[str]) -> set[str]:
         db.close()
 
 
+def check_loss(plan: RestorePlan, accepted: bool) -> None:
+    """Refuse a restore that would lose operations, unless the loss is accepted."""
+    if plan.loss.unreadable and not accepted:
+        raise LoyaltyError(
+            "restore_would_lose",
+            f"the restore was refused: {plan.loss.unreadable}, so operations recorded since "
+            "the backup would be lost (those not yet sent to the central server for good); "
+            "export what can be read with cashier-app salvage --output FOLDER, or accept "
+            "the loss with --accept-losing-unsent",
+        )
+
+
 def restore_backup(
     data_dir: Path,
     backup_file: Path,
@@ -225,14 +237,7 @@ def restore_backup(
             "restore",
         )
     plan = plan_restore(data_dir, backup_file)
-    if plan.loss.unreadable and not accept_losing_unsent:
-        raise LoyaltyError(
-            "restore_would_lose",
-            f"the restore was refused: {plan.loss.unreadable}, so operations recorded since "
-            "the backup would be lost (those not yet sent to the central server for good); "
-            "export what can be read with cashier-app salvage --output FOLDER, or accept "
-            "the loss with --accept-losing-unsent",
-        )
+    check_loss(plan, accept_losing_unsent)
     stamp = clock().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     staging = data_dir / f"restoring-{stamp}"
     staging.mkdir(mode=0o700)
