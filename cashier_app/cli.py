@@ -444,13 +444,20 @@ def cmd_automations(args: argparse.Namespace) -> int:
 
 def cmd_user_add(args: argparse.Namespace) -> int:
     from cashier_app.service import users
+    from cashier_app.sync import staff
 
     ledger = store_ledger(args)
-    # The very first user of a ledger is its first administrator: nobody to act as yet.
-    actor = acting(args, ledger) if users.has_users(ledger) else users.OPERATOR
-    pin = new_pin(args, args.name)
-    user = users.create_user(ledger, args.name, users.Role(args.role), pin, actor=actor)
-    print(f"user {user.name} ({user.role.value}) added")
+    role = users.Role(args.role)
+    if not users.has_users(ledger):
+        # The very first user of a ledger is its first administrator: nobody to act as yet.
+        pin = new_pin(args, args.name)
+        first = users.create_user(ledger, args.name, role, pin, actor=users.OPERATOR)
+        print(f"user {first.name} ({first.role.value}) added")
+        return 0
+    actor, own_pin = acting_with_pin(args, ledger)
+    # On an enrolled till through the central server (sync/staff.py).
+    staff.add_user(ledger, actor, args.name, role, new_pin(args, args.name), actor_pin=own_pin)
+    print(f"user {' '.join(args.name.split())} ({role.value}) added")
     return 0
 
 

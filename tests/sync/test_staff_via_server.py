@@ -155,3 +155,19 @@ def test_offline_a_staff_change_is_refused_and_nothing_changes(shop):
                     Role.SENIOR_CASHIER, actor_pin="111111")  # fmt: skip
     assert error.message == "staff changes need the central server: it is not reachable"
     assert on_till(ledger)["Иван"][0] == "cashier" and on_server(server)["Иван"][0] == "cashier"
+
+
+def test_the_command_line_adds_and_changes_staff_through_the_server(shop, capsys, monkeypatch):
+    from tests.conftest import run_cli
+
+    server, ledger = shop
+    folder = ledger.db.path.parent
+    monkeypatch.setenv("CASHIER_APP_PIN", "111111")
+    monkeypatch.setenv("CASHIER_APP_NEW_PIN", "6666")
+    code, _, err = run_cli(folder, capsys, "--as", "Мария", "user-add", "Пётр", "--role", "cashier")
+    assert code == 0, err
+    monkeypatch.delenv("CASHIER_APP_NEW_PIN")
+    code, _, err = run_cli(folder, capsys, "--as", "Мария", "user-role", "Пётр", "senior_cashier")
+    assert code == 0, err
+    assert on_server(server)["Пётр"] == ("senior_cashier", True, "A")
+    assert on_till(ledger)["Пётр"] == ("senior_cashier", True)
