@@ -210,3 +210,27 @@ def test_the_imported_events_are_well_formed_for_the_server(tmp_path, ledger, st
              "payload": json.loads(r.payload)},
             r.recorded_at,
         )  # fmt: skip
+
+
+def test_a_customer_registered_at_the_counter_after_the_check_is_left_unchanged(
+    tmp_path, ledger, staff
+):
+    f = _file(tmp_path, RUSSIAN_ROWS)
+    mapping = guess_mapping(f.headers)
+    checked = validate(ledger, staff["manager"], f, mapping)
+    assert checked.importable == 3
+    service.register_customer(ledger, "+79002223344", name="Иван у кассы")
+    result = import_customers(ledger, staff["manager"], f, mapping, checked=checked)
+    assert (result.imported, result.unchanged) == (2, 1)
+    ivan = service.get_customer(ledger, service.find_by_phone(ledger, "+79002223344"))
+    assert ivan.name == "Иван у кассы"
+    assert _count(ledger, t.customers) == 3
+
+
+def test_a_check_made_with_another_mapping_is_not_reused(tmp_path, ledger, staff):
+    f = _file(tmp_path, RUSSIAN_ROWS)
+    mapping = guess_mapping(f.headers)
+    checked = validate(ledger, staff["manager"], f, {"phone": 0})
+    result = import_customers(ledger, staff["manager"], f, mapping, checked=checked)
+    anna = service.get_customer(ledger, service.find_by_phone(ledger, "89001112233"))
+    assert (result.imported, anna.name, anna.balance) == (3, "Анна Смирнова", Decimal("150"))

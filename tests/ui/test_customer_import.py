@@ -162,3 +162,37 @@ def test_screenshots_of_the_mapping_and_the_report(qtbot, qapp, store, tmp_path)
     tasks.shutdown()
     for name in ("customer_import_mapping.png", "customer_import_report.png"):
         assert (out / name).stat().st_size > 10_000
+
+
+def test_return_takes_every_step_by_keyboard(qtbot, store, tmp_path):
+    """The path typed, then Return at each step: read, check, import, close."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from cashier_app.ui.tasks import TaskManager
+    from cashier_app.ui.workstation import Workstation
+
+    ledger, staff = store
+    path = write_csv(tmp_path / "old.csv", SHOP_FILE, "cp1251")
+    tasks = TaskManager()
+    dialog = CustomerImportDialog(Workstation(ledger, staff["manager"]), tasks)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.path)
+    QTest.keyClicks(dialog.path, str(path))
+
+    def enter() -> None:
+        QTest.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Return)
+
+    enter()
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == COLUMNS, timeout=10_000)
+    enter()
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == REPORT, timeout=10_000)
+    enter()
+    qtbot.waitUntil(lambda: dialog.import_result is not None, timeout=10_000)
+    enter()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    assert _customers(ledger) == 4
+    tasks.shutdown()

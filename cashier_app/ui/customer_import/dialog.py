@@ -189,6 +189,13 @@ class CustomerImportDialog(QDialog):
         }
         self.step.setText(titles[page])
         self.pages.setCurrentIndex(page)
+        # Return takes the step forward: left to Qt it pressed the first button after the
+        # focus, so the path typed and Return opened "Choose…" instead of the columns.
+        forward = (self.read_button, self.check_button, self.import_button, self.close_button)
+        forward[page].setDefault(True)
+        # The path field keeps the keyboard on the first page; later pages give it to
+        # their step's button, not to a column's choice or the table.
+        (self.path if page == FILE else forward[page]).setFocus()
         self.error.setText("")
 
     def _busy(self, busy: bool, text: str = "") -> None:
@@ -328,17 +335,23 @@ class CustomerImportDialog(QDialog):
             )
 
         def failed(error: BaseException) -> None:
-            self.close_button.setEnabled(True)
+            self._can_close()
             self._failed(error)
 
         op = CollectionOp(self.tasks, run, lambda _: OpChanges("import_customers"))
         op.success(self._imported).failure(failed).run_in_background()
 
+    def _can_close(self) -> None:
+        # Disabled while the import ran, the button lost the keyboard: Return closes now.
+        self.close_button.setEnabled(True)
+        self.close_button.setDefault(True)
+        self.close_button.setFocus()
+
     def _imported(self, result: ImportResult) -> None:
         self.import_result = result
         self._busy(False)
         self.progress.setValue(100)
-        self.close_button.setEnabled(True)
+        self._can_close()
         self.outcome.setText(
             self.tr(
                 "{imported} customers imported, {points} points of opening balances brought "
