@@ -328,5 +328,16 @@ def of_till(data_dir: Path, device_id: str | None = None) -> list[Backup]:
 
 
 def newest_good(data_dir: Path, device_id: str | None = None) -> Backup | None:
-    """The newest sound backup of this till in the folders it may be in."""
-    return next((b for b in of_till(data_dir, device_id) if b.good), None)
+    """The newest sound backup of this till in the folders it may be in; the copies are
+    checked newest first, up to the first good one (each check reads the whole copy)."""
+    from cashier_app.service.ledger_file import DB_NAME
+
+    if device_id is None:
+        with contextlib.suppress(OSError, UnicodeDecodeError, IndexError):
+            device_id = health.marker_path(data_dir / DB_NAME).read_text("utf-8").split()[0]
+    named = [b for f in folders_of(data_dir) for b in _named(f)]
+    for path, _ in sorted(named, key=lambda b: b[1], reverse=True):
+        made = describe(path)
+        if made.good and (device_id is None or made.device_id == device_id):
+            return made
+    return None
