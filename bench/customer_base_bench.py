@@ -197,7 +197,7 @@ def heartbeat_figures(folder: Path) -> None:
             bar.setValue(steps.pop(0))
             return
         visible = view.rowAt(10)
-        if model.data(model.index(visible, 0)) != PLACEHOLDER:
+        if visible >= 0 and model.data(model.index(visible, 0)) != PLACEHOLDER:
             driver.stop()
             loop.quit()
 

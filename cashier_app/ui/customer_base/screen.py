@@ -115,6 +115,7 @@ class CustomerBaseScreen(QDialog):
             self._failed,
         )
         self.model.set_query(CustomerFilter(), Sort())
+        self.filters.search.setFocus()  # the manager types a name or phone straight away
         self.count_label.setText(self.tr("Counting…"))
 
     def _button(
@@ -143,9 +144,8 @@ class CustomerBaseScreen(QDialog):
         self.filters.set_choices(*choices)
 
     def _counted(self, n: int) -> None:
-        self.count_label.setText(
-            self.tr("{count} customer(s)").format(count=f"{n:,}".replace(",", " "))
-        )
+        shown = f"{n:,}".replace(",", " ")
+        self.count_label.setText(self.tr("{count} customer(s)").format(count=shown))
 
     def selected(self) -> list[CustomerRow]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})

@@ -68,6 +68,7 @@ def take(out: Path) -> None:
     ledger = service.open_ledger(Path(tempfile.mkdtemp(prefix="cashier-base-shots-")))
     seed_demo(ledger, customers=300)
     _older_customers(ledger, 700)
+    service.run_automations(ledger)  # expiries and birthdays up to now, as the window does
     manager = next(u for u in DEMO_USERS if u.role.value == "manager")
     ws = Workstation(ledger, users.login(ledger, manager.name, manager.pin))
     ws.begin()
