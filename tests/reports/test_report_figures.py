@@ -167,3 +167,14 @@ def test_winback_leaves_out_erased_customers_and_counts_what_is_not_shown(shop, 
     # Not seen since 14 March: Anna (10 March), Gleb (erased), Boris (3 March), Vera.
     assert [r[0] for r in report.rows] == ["Anna", "Boris"]
     assert report.notes[-1] == "2 of 3 shown: the most recently lost first."
+
+
+def test_a_29_february_birthday_is_on_the_28th_in_other_years(ledger):
+    from cashier_app import service
+
+    service.register_customer(
+        ledger, "+79160000009", name="Lev", birthday=date(1992, 2, 29), at=msk(1, 5)
+    )
+    report = birthdays_report(ledger, OPERATOR, msk(2, 27), days=3)
+    assert [(r[0], r[2]) for r in report.rows] == [("Lev", date(2026, 2, 28))]
+    assert birthdays_report(ledger, OPERATOR, msk(3, 1), days=3).rows == ()

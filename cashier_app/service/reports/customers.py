@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from cashier_app.engine.anonymise import ANONYMISED_PREFIX
 from cashier_app.engine.calendar import add_days, birthday_in_year, local_date
@@ -30,6 +30,14 @@ BIRTHDAY_COLUMNS = (
     Column("phone", "Phone", "text"),
     Column("birthday", "Birthday", "date"),
     Column("balance", "Points", "points"),
+)
+
+
+# A birthday is stored as ISO text (YYYY-MM-DD): its month and day are its last five, as
+# ix_customers_birthday_day (migration 0007) holds them. The numbers are written into the
+# statement, not bound, or SQLite would not see that expression as the index's.
+_BIRTHDAY_DAY = func.substr(
+    t.customers.c.birthday, literal(6, literal_execute=True), literal(5, literal_execute=True)
 )
 
 
@@ -119,11 +127,10 @@ def birthdays_report(ledger: Ledger, actor: Actor, at: datetime, days: int = 7) 
         program = ledger.program(conn)
         today = local_date(at, program.tz)
         wanted = _month_days(today, days)
-        # A birthday is stored as ISO text (YYYY-MM-DD): its month and day are its last five.
         found = conn.execute(
             select(c.name, c.phone, c.birthday, a.balance)
             .select_from(t.customers.join(t.accounts, a.customer_id == c.id))
-            .where(func.substr(c.birthday, 6, 5).in_(list(wanted)), c.anonymised_at.is_(None))
+            .where(_BIRTHDAY_DAY.in_(list(wanted)), c.anonymised_at.is_(None))
         ).all()
     listed = sorted(
         (

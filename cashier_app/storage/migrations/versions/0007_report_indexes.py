@@ -2,7 +2,8 @@
 alone: the moment indexes also hold what the reports sum (a receipt's customer, total,
 discount and redeemed points; a movement's lot and points), and the shift index what the
 shift report sums, so a year of a million receipts is read in index order instead of a
-million scattered table rows
+million scattered table rows; and the customers' birthdays are indexed by month and day,
+which the birthdays report asks for
 
 Revision ID: 0007
 Revises: 0006
@@ -11,6 +12,7 @@ Create Date: 2026-11-23 07:40:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
@@ -23,6 +25,8 @@ depends_on: str | Sequence[str] | None = None
 _RECEIPTS = ["at", "customer_id", "total", "discount", "redeemed"]
 _MOVEMENTS = ["at", "kind", "lot_id", "points"]
 _SHIFTS = ["shift_id", "total", "discount", "redeemed", "accrued"]
+# A birthday is stored as ISO text: its month and day are its last five characters.
+_BIRTHDAY_DAY = "substr(birthday, 6, 5)"
 
 
 def upgrade() -> None:
@@ -32,9 +36,11 @@ def upgrade() -> None:
     op.create_index("ix_lot_movements_at_kind", "lot_movements", _MOVEMENTS)
     op.drop_index("ix_receipts_shift", table_name="receipts")
     op.create_index("ix_receipts_shift", "receipts", _SHIFTS)
+    op.create_index("ix_customers_birthday_day", "customers", [sa.text(_BIRTHDAY_DAY)])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_customers_birthday_day", table_name="customers")
     op.drop_index("ix_receipts_shift", table_name="receipts")
     op.create_index("ix_receipts_shift", "receipts", ["shift_id"])
     op.drop_index("ix_lot_movements_at_kind", table_name="lot_movements")
