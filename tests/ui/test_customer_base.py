@@ -139,7 +139,7 @@ def statements(store):
 
 
 def test_the_managers_actions_reach_the_ledger(
-    qtbot, open_window, store, anna, statements, tmp_path
+    qtbot, open_window, store, anna, statements, tmp_path, monkeypatch
 ):
     ledger, _ = store
     cid = anna.customer.id
@@ -160,7 +160,7 @@ def test_the_managers_actions_reach_the_ledger(
         dialog._check()
 
     when_modal(AdjustDialog, adjust)
-    screen.adjust_points()
+    screen.adjust_button.click()
     qtbot.waitUntil(lambda: screen.message.text() == "Points adjusted.")
 
     def move(dialog: MoveDialog) -> None:
@@ -170,11 +170,16 @@ def test_the_managers_actions_reach_the_ledger(
     qtbot.waitUntil(lambda: screen.model.row_at(0) is not None)
     screen.table.selectRow(0)
     when_modal(MoveDialog, move)
-    screen.move_to_group()
+    screen.move_button.click()
     qtbot.waitUntil(lambda: "moved" in screen.message.text())
 
     path = tmp_path / "base.csv"
-    screen.export(path)
+    # The button, as a manager clicks it: the save dialog answers with the file.
+    monkeypatch.setattr(
+        "cashier_app.ui.customer_base.screen.QFileDialog.getSaveFileName",
+        lambda *args: (str(path), "CSV (*.csv)"),
+    )
+    screen.export_button.click()
     qtbot.waitUntil(lambda: "exported" in screen.message.text())
     assert "Анна Смирнова" in path.read_text(encoding="utf-8-sig")
 
@@ -186,7 +191,7 @@ def test_the_managers_actions_reach_the_ledger(
     qtbot.waitUntil(lambda: screen.model.row_at(0) is not None)
     screen.table.selectRow(0)
     when_modal(QMessageBox, erase)
-    screen.anonymise()
+    screen.anonymise_button.click()
     qtbot.waitUntil(lambda: "erased" in screen.message.text())
     qtbot.waitUntil(lambda: screen.model.row_at(0) is not None)
     assert screen.model.data(screen.model.index(0, 0)) == "(anonymised)"

@@ -123,7 +123,7 @@ class CustomerBaseScreen(QDialog):
     ) -> QPushButton:
         button = QPushButton(text)
         button.setObjectName(name)
-        button.clicked.connect(slot)
+        button.clicked.connect(lambda: slot())  # not slot(checked): export takes a path
         row.addWidget(button)
         return button
 
