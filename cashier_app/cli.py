@@ -887,6 +887,7 @@ _BACK_OFFICE_COMMANDS: tuple[str, ...] = (
     "cashier_app.cli_reports",
     "cashier_app.cli_backups",
     "cashier_app.cli_customer_import",
+    "cashier_app.cli_customer_changes",
     "cashier_app.cli_customers",
 )
 
@@ -966,4 +967,3 @@ def _run(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-    "cashier_app.cli_customer_changes",
