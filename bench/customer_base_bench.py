@@ -19,6 +19,7 @@ import argparse
 import os
 import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
@@ -32,6 +33,7 @@ from bench.generate import NOW, build
 from cashier_app import service
 from cashier_app.service import customer_base
 from cashier_app.service.customer_base import CustomerFilter, Sort
+from cashier_app.service.customer_export import export
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.users import OPERATOR
 
@@ -101,6 +103,15 @@ def service_figures(ledger: Ledger) -> None:
         w_ms, _ = ms(lambda f=f: customer_base.window(ledger, OPERATOR, f, Sort(), 0, 200, NOW))
         line(f"{name}: first window", w_ms, TARGET_MS, f"{n:,} found")
         line(f"{name}: count", c_ms, TARGET_MS)
+    staff = FILTERS["group staff"]
+    with tempfile.TemporaryDirectory() as folder:
+        for fmt in ("csv", "xlsx"):
+            path = Path(folder) / f"staff.{fmt}"
+            t0 = time.perf_counter()
+            n = export(ledger, OPERATOR, staff, Sort(), path, fmt)  # type: ignore[arg-type]
+            took = time.perf_counter() - t0
+            print(f"  {'export of group staff to ' + fmt:<44} {took:9.1f} s    "
+                  f"{n:,} rows, {n / took:,.0f} rows/s, {path.stat().st_size / 2**20:.1f} MiB")  # fmt: skip
     for column in ("name", "balance", "last_purchase", "phone"):
         for offset, where in ((0, "first"), (total - 200, "last")):
             w_ms, _ = ms(

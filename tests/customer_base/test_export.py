@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service.customer_base import CustomerFilter, Sort, customer_row
-from cashier_app.service.customer_export import HEADERS, export
+from cashier_app.service.customer_export import HEADERS, export, record, write_file
 from cashier_app.storage import schema as t
 
 
@@ -72,3 +72,14 @@ def test_a_folder_is_no_file_to_export_to(shop, tmp_path):
         export(shop.ledger, shop.manager, CustomerFilter(), Sort(), tmp_path, "csv")
     assert exc.value.code == "invalid_export_path"
     assert audit_lines(shop.ledger) == []
+
+
+def test_a_file_that_cannot_be_recorded_is_not_left_behind(shop, tmp_path):
+    path = tmp_path / "base.csv"
+    done = write_file(shop.ledger, shop.manager, CustomerFilter(), Sort(), path, "csv")
+    assert path.exists() and done.rows == 4
+    with pytest.raises(LoyaltyError):
+        record(shop.ledger, shop.cashier, done)  # not the manager who wrote it
+    assert not path.exists() and audit_lines(shop.ledger) == []
+    done = write_file(shop.ledger, shop.manager, CustomerFilter(), Sort(), path, "csv")
+    assert record(shop.ledger, shop.manager, done) == 4 and len(audit_lines(shop.ledger)) == 1

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from cashier_app.service import adjust_balance, customer_base, customer_changes
 from cashier_app.service.customer_base import CustomerFilter, CustomerRow, Sort
-from cashier_app.service.customer_export import ExportFormat, export
+from cashier_app.service.customer_export import Exported, ExportFormat, record, write_file
 from cashier_app.service.users import Permission
 from cashier_app.ui.customer_base.actions import AdjustDialog, MoveDialog, confirm_anonymise
 from cashier_app.ui.customer_base.card import BaseCustomerCard
@@ -225,7 +225,7 @@ class CustomerBaseScreen(QDialog):
         self._say(self.tr("Exporting…"))
         self.export_button.setEnabled(False)
 
-        def done(n: int) -> None:
+        def finished(n: int) -> None:
             self.export_button.setEnabled(True)
             self._say(self.tr("{count} customer(s) exported to {file}.").format(count=n, file=path))
 
@@ -233,13 +233,15 @@ class CustomerBaseScreen(QDialog):
             self.export_button.setEnabled(True)
             self._failed(error)
 
-        # The export writes its audit line: an operation, on the writer thread.
-        op = CollectionOp(
-            self.tasks,
-            lambda: export(ledger, actor, f, order, path, fmt),
-            lambda _: OpChanges("export"),
-        )
-        op.success(done).failure(failed).run_in_background()
+        # The file on a reader thread (a long XLSX never holds the writer and the sales
+        # behind it), then its audit line as an operation on the writer thread.
+        def written(done: Exported) -> None:
+            op = CollectionOp(
+                self.tasks, lambda: record(ledger, actor, done), lambda _: OpChanges("export")
+            )
+            op.success(finished).failure(failed).run_in_background()
+
+        self.tasks.read(lambda: write_file(ledger, actor, f, order, path, fmt), written, failed)
 
     def _write(
         self, task: Callable[[], Any], name: str, ids: frozenset[str], said: Callable[[Any], str]
