@@ -178,3 +178,29 @@ def test_a_29_february_birthday_is_on_the_28th_in_other_years(ledger):
     report = birthdays_report(ledger, OPERATOR, msk(2, 27), days=3)
     assert [(r[0], r[2]) for r in report.rows] == [("Lev", date(2026, 2, 28))]
     assert birthdays_report(ledger, OPERATOR, msk(3, 1), days=3).rows == ()
+
+
+def test_birthdays_beyond_the_list_are_counted_and_erased_ones_never(shop, ids, monkeypatch):
+    from cashier_app.service.customer_changes import anonymise_customer
+    from cashier_app.service.reports import customers
+
+    monkeypatch.setattr(customers, "MAX_LISTED", 1)
+    report = birthdays_report(shop, OPERATOR, msk(3, 15), days=11)
+    assert [r[0] for r in report.rows] == ["Anna"]
+    assert report.notes[-1] == "1 of 2 shown."  # Boris on 25 March is not listed
+    anonymise_customer(shop, OPERATOR, ids["boris"], at=msk(3, 15))
+    report = birthdays_report(shop, OPERATOR, msk(3, 15), days=11)
+    assert [r[0] for r in report.rows] == ["Anna"]
+    assert report.notes == ("Birthdays from 2026-03-15 to 2026-03-25.",)
+
+
+def test_birthdays_across_new_year_in_date_order(ledger):
+    from cashier_app import service
+
+    for n, (name, born) in enumerate([("Jan", date(1990, 1, 2)), ("Dec", date(1980, 12, 30))]):
+        service.register_customer(ledger, f"+7916000001{n}", name=name, birthday=born, at=msk(1, 5))
+    report = birthdays_report(ledger, OPERATOR, msk(12, 29), days=7)
+    assert [(r[0], r[2]) for r in report.rows] == [
+        ("Dec", date(2026, 12, 30)),
+        ("Jan", date(2027, 1, 2)),
+    ]
