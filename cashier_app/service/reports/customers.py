@@ -121,7 +121,7 @@ def _birthdays_count(conn: Connection, keys: list[str], wanted: dict[str, list[d
     """How many birthdays fall in the window, from the birthday index alone, less the
     erased customers' (found by their placeholder phone's prefix)."""
     c = t.customers.c
-    per_key = dict(
+    per_key: dict[str, int] = dict(
         conn.execute(
             select(_BIRTHDAY_DAY, func.count())
             .where(_BIRTHDAY_DAY.in_(keys))
