@@ -102,7 +102,9 @@ def open_back_office(till: Till, entry: str, title: str) -> Window:
     return found[-1]
 
 
-def save_through_file_dialog(till: Till, key: str, path: Path, title: str) -> None:
+def save_through_file_dialog(
+    till: Till, key: str, path: Path, title: str, shot: str | None = None
+) -> None:
     """``key`` (a button's mnemonic) opens Qt's save dialog; the whole path is typed into
     its file name field (under the US layout: a path has Latin letters and slashes), then
     Return. The button may still be disabled while its screen reads: pressed again."""
@@ -128,11 +130,24 @@ def save_through_file_dialog(till: Till, key: str, path: Path, title: str) -> No
     # pops its list up when the answer comes: a Return pressed before then goes to that
     # list, not to the dialog. A person looks at what they typed first; so does this.
     time.sleep(1.2)
+    if shot:
+        picture(till, shot)
     for _ in range(3):
         till.key("Return", pause=0.3)
         if poll(lambda: dialog[-1].wid not in {w.wid for w in till.windows()}, timeout=3):
             return
     raise AssertionError(f"Return did not close the file dialog for {path}\n{till.output()}")
+
+
+def picture(till: Till, name: str) -> None:
+    """The screen as the manager sees it now, into ``$CASHIER_SCREENSHOTS`` when set (the
+    README shows docs/screenshots/x11-manager-*.png); otherwise nothing."""
+    folder = os.environ.get("CASHIER_SCREENSHOTS")
+    if folder:
+        time.sleep(0.5)  # what was typed is painted
+        till.x.screenshot(
+            (ROOT / folder if not Path(folder).is_absolute() else Path(folder)) / name
+        )
 
 
 def focused(till: Till) -> int:
@@ -244,7 +259,9 @@ def test_a_manager_exports_the_sales_report_the_cli_prints(
     first, last = this_month(today)
     open_back_office(till, "reports_action", "Reports")
     target = short_dir / "sales.csv"
-    save_through_file_dialog(till, EXPORT_KEY[("reports", "en")], target, "Save the report")
+    save_through_file_dialog(
+        till, EXPORT_KEY[("reports", "en")], target, "Save the report", "x11-manager-report-en.png"
+    )
     [line] = wait_audit(till, "export_report", exports)
     assert poll(target.exists, timeout=5), f"no {target} written\n{till.output()}"
 
@@ -292,6 +309,7 @@ def test_a_manager_exports_the_customers_a_phone_search_finds(
     open_back_office(till, "customer_base_action", "Customer base")
     till.type(part)  # the search field has the keyboard when the screen opens
     time.sleep(1.0)  # the filter applies once typing settles (300 ms) and the base answers
+    picture(till, "x11-manager-customers-ru.png")
     target = short_dir / "base.csv"
     save_through_file_dialog(till, EXPORT_KEY[("customers", "ru")], target, "Export customers")
     [line] = wait_audit(till, "export_customers", exports)
@@ -333,6 +351,8 @@ def import_by_keyboard(till: Till, path: Path, expect_import: bool = True) -> No
     imports = len(audit_lines(till, "import_customers"))
     till.key("Return", pause=1.5)  # Next: columns (the file is read on a worker)
     till.key("Return", pause=1.5)  # Next: check the rows
+    if expect_import:
+        picture(till, "x11-manager-import-check-en.png")
     till.key("Return", pause=0.3)  # Import N customers
     if expect_import:
         wait_audit(till, "import_customers", imports, timeout=15)
@@ -366,6 +386,8 @@ def test_an_import_with_bad_rows_brings_in_the_good_ones_once(
         assert customer is not None and customer.name == name, (phone, customer)
     for phone in BAD:
         assert till.ledger.customer_by_phone(phone) is None, f"{phone} (a bad row) imported"
+    bad_names = ("Bad Phone", "Duplicate A", "Duplicate B", "Bad Date", "Unknown Group")
+    assert not till.ledger.rows(select(t.customers).where(t.customers.c.name.in_(bad_names)))
     assert count() == before + len(GOOD)
     [line] = audit_lines(till, "import_customers")
     manager = till.ledger.users()[MANAGER]
