@@ -18,12 +18,18 @@ from datetime import date
 from pathlib import Path
 
 from cashier_app.cli import AddCommand, UsageError, acting, moment_arg, store_ledger
-from cashier_app.service import report_export
+from cashier_app.service import report_export, report_files
+from cashier_app.service.ledger import Ledger
+from cashier_app.service.output_files import check_output
+from cashier_app.service.report_files import FileFormat
 from cashier_app.service.report_model import Grouping, Period, Report
+from cashier_app.service.users import Actor
 
 PERIOD_REPORTS = ("sales", "points", "groups", "tiers", "shift")
 LISTS = ("winback", "birthdays")
 FORMATS = ("table", "csv", "xlsx")
+# Reports that are one figure per group, tier or shift over the whole period: no --by.
+WHOLE_PERIOD = {"groups": "group", "tiers": "tier", "shift": "shift"}
 
 
 def _day(text: str | None, option: str) -> date:
@@ -45,29 +51,20 @@ def _period(args: argparse.Namespace) -> Period:
     return Period(start, end, by)
 
 
-def _compute(args: argparse.Namespace) -> Report:
+def _compute(args: argparse.Namespace, ledger: Ledger, actor: Actor) -> Report:
     from cashier_app.service import reports
 
-    ledger = store_ledger(args)
     kind = args.kind
     if kind in LISTS:
-        if args.from_ or args.to or args.by:
-            raise UsageError(f"report {kind} takes --at and --days, not a period")
-        actor = acting(args, ledger)
         at = moment_arg(args.at) or ledger.clock()
         if kind == "winback":
             return reports.winback_report(ledger, actor, at, 60 if args.days is None else args.days)
         return reports.birthdays_report(ledger, actor, at, 7 if args.days is None else args.days)
-    if args.at or args.days is not None:
-        raise UsageError(f"report {kind} takes a period (--from, --to), not --at or --days")
-    if args.shift is not None and kind != "shift":
-        raise UsageError("--shift goes with report shift")
     if kind == "shift" and args.shift is not None and not (args.from_ or args.to):
         today = ledger.clock().date()
         period = Period(today, today)
     else:
         period = _period(args)
-    actor = acting(args, ledger)
     if kind == "sales":
         return reports.sales_report(ledger, actor, period)
     if kind == "points":
@@ -79,24 +76,58 @@ def _compute(args: argparse.Namespace) -> Report:
     return reports.shift_report(ledger, actor, period, args.shift)
 
 
+def _check_options(args: argparse.Namespace) -> None:
+    """Options that do not go with the report asked for are refused, not ignored."""
+    kind = args.kind
+    if kind in LISTS:
+        if args.from_ or args.to or args.by:
+            raise UsageError(f"report {kind} takes --at and --days, not a period")
+    elif args.at or args.days is not None:
+        raise UsageError(f"report {kind} takes a period (--from, --to), not --at or --days")
+    if args.shift is not None and kind != "shift":
+        raise UsageError("--shift goes with report shift")
+    if args.by and kind in WHOLE_PERIOD:
+        raise UsageError(
+            f"report {kind} is one figure per {WHOLE_PERIOD[kind]} over the whole period: "
+            "--by splits only sales and points"
+        )
+
+
+def _format(args: argparse.Namespace) -> str:
+    """The format asked for, or else the one the output file's name says (.csv, .xlsx),
+    or else the table; a --format that contradicts the file's name is refused."""
+    suffix = Path(args.output).suffix.lower().lstrip(".") if args.output else ""
+    named = suffix if suffix in ("csv", "xlsx") else None
+    if args.format is None:
+        return named or "table"
+    if args.output and named is not None and named != args.format:
+        raise UsageError(
+            f"--format {args.format} does not go with --output {args.output}: "
+            f"name a .{'txt' if args.format == 'table' else args.format} file, "
+            "or leave --format out"
+        )
+    return str(args.format)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
-    if args.format == "xlsx" and not args.output:
+    _check_options(args)
+    fmt = _format(args)
+    if fmt == "xlsx" and not args.output:
         raise UsageError("an XLSX report goes to a file: add --output FILE.xlsx")
-    report = _compute(args)
-    output = Path(args.output) if args.output else None
-    if args.format == "xlsx" and output is not None:
-        report_export.write_xlsx(report, output)
-    elif args.format == "csv":
-        if output is None:
-            sys.stdout.write(report_export.csv_text(report))
-            return 0
-        report_export.write_csv(report, output)
-    elif output is None:
-        sys.stdout.write(report_export.table_text(report))
+    ledger = store_ledger(args)
+    actor = acting(args, ledger)
+    if args.output:
+        # Refused before the report is read: never over the ledger or a database.
+        check_output(args.output, ledger.db.path.parent)
+    report = _compute(args, ledger, actor)
+    if not args.output:
+        text = report_export.csv_text(report) if fmt == "csv" else report_export.table_text(report)
+        sys.stdout.write(text)
         return 0
-    else:
-        output.write_text(report_export.table_text(report), encoding="utf-8")
-    print(f"{report.title}: {len(report.rows)} rows written to {output}")
+    # Through the audited writer, as the window's exports: the file is in the audit log.
+    file_format: FileFormat = "csv" if fmt == "csv" else "xlsx" if fmt == "xlsx" else "table"
+    report_files.save_report(ledger, report, args.output, file_format, actor=actor)
+    print(f"{report.title}: {len(report.rows)} rows written to {args.output}")
     return 0
 
 
@@ -110,9 +141,23 @@ def add_commands(add: AddCommand) -> None:
     p.add_argument("kind", choices=PERIOD_REPORTS + LISTS)
     p.add_argument("--from", dest="from_", metavar="YYYY-MM-DD", help="the first day, included")
     p.add_argument("--to", metavar="YYYY-MM-DD", help="the last day, included")
-    p.add_argument("--by", choices=("day", "week", "month"), help="one row per day, week or month")
-    p.add_argument("--format", choices=FORMATS, default="table")
-    p.add_argument("--output", metavar="FILE", help="write to FILE instead of the screen")
+    p.add_argument(
+        "--by",
+        choices=("day", "week", "month"),
+        help="sales, points: one row per day, week or month",
+    )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="table (default), csv or xlsx; with --output, taken from the file's name "
+        "(.csv, .xlsx) when not given",
+    )
+    p.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of the screen (recorded in the audit log; never the "
+        "ledger or any database; an existing other file is replaced)",
+    )
     p.add_argument("--shift", metavar="SHIFT_ID", help="report shift: this one shift")
     p.add_argument("--at", help="winback, birthdays: as of this moment (default: now)")
     p.add_argument(

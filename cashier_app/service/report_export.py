@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -20,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from cashier_app.engine.money import CENT
+from cashier_app.service.output_files import spreadsheet_text, write_whole
 from cashier_app.service.report_model import Column, Report, Value
 
 _NUMERIC = ("int", "money", "points", "percent")
@@ -42,13 +42,29 @@ def cell_text(value: Value, column: Column) -> str:
     return str(value)
 
 
-def csv_text(report: Report) -> str:
+def csv_text(report: Report, for_spreadsheet: bool = False) -> str:
+    """``for_spreadsheet``: a file someone opens in a spreadsheet, where the names people
+    typed (a customer, a cashier) must not run as formulas; the screen shows them as typed."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c.key for c in report.columns])
     for row in report.rows:
-        writer.writerow([cell_text(v, c) for v, c in zip(row, report.columns, strict=True)])
+        writer.writerow(
+            [
+                _typed(cell_text(v, c), c) if for_spreadsheet else cell_text(v, c)
+                for v, c in zip(row, report.columns, strict=True)
+            ]
+        )
     return out.getvalue()
+
+
+# Text columns holding what people typed; the others (periods, masked phones, segments)
+# are the report's own words.
+_TYPED = ("customer", "cashier", "group", "tier")
+
+
+def _typed(text: str, column: Column) -> str:
+    return spreadsheet_text(text) if column.key in _TYPED else text
 
 
 def table_text(report: Report) -> str:
@@ -77,12 +93,17 @@ def table_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_csv(report: Report, path: Path) -> Path:
-    _write_atomically(path, csv_text(report).encode("utf-8"))
+def write_csv(report: Report, path: Path, shown: str | None = None) -> Path:
+    _write_whole(path, csv_text(report, for_spreadsheet=True).encode("utf-8"), shown)
     return path
 
 
-def write_xlsx(report: Report, path: Path) -> Path:
+def write_table(report: Report, path: Path, shown: str | None = None) -> Path:
+    _write_whole(path, table_text(report).encode("utf-8"), shown)
+    return path
+
+
+def write_xlsx(report: Report, path: Path, shown: str | None = None) -> Path:
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook has its one sheet
@@ -104,26 +125,19 @@ def write_xlsx(report: Report, path: Path) -> Path:
             sheet.append([note])
     buffer = io.BytesIO()
     book.save(buffer)
-    _write_atomically(path, buffer.getvalue())
+    _write_whole(path, buffer.getvalue(), shown)
     return path
 
 
 def _xlsx_value(value: Value, column: Column) -> str | int | Decimal | date | None:
     if isinstance(value, Decimal) and column.kind in _DECIMAL:
         return value.quantize(CENT)
+    if isinstance(value, str):
+        return _typed(value, column)
     return value
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """The whole file or none: a report cut off half-way by a full disk is not left
-    looking like a finished one."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.part")
-    try:
-        with open(temporary, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+def _write_whole(path: Path, data: bytes, shown: str | None) -> None:
+    """The whole file or none (output_files): a report cut off half-way by a full disk is
+    not left looking like a finished one, and a failure names the file as typed."""
+    write_whole(Path(path), lambda temporary: temporary.write_bytes(data), shown)

@@ -12,16 +12,18 @@ from typing import Literal
 
 from cashier_app.service import report_export
 from cashier_app.service.ledger import Ledger
+from cashier_app.service.output_files import check_output, write_whole
 from cashier_app.service.report_model import Report
 from cashier_app.service.users import Actor, Permission
 
-FileFormat = Literal["csv", "xlsx", "pdf"]
+# "table": the aligned text the terminal shows, for the command line's --output FILE.txt.
+FileFormat = Literal["csv", "xlsx", "pdf", "table"]
 
 
 def save_report(
     ledger: Ledger,
     report: Report,
-    path: Path,
+    path: Path | str,
     fmt: FileFormat,
     *,
     actor: Actor,
@@ -29,17 +31,24 @@ def save_report(
     at: datetime | None = None,
 ) -> Path:
     """Write ``report`` to ``path`` and record it. The permission is checked before the
-    file is written: a cashier's session gets no file at all."""
+    file is written: a cashier's session gets no file at all. The file is never the
+    ledger, a companion of it or any database (output_files.check_output), and is whole
+    or absent; a refusal names ``path`` as it was given."""
     if not _own_shift(report, actor):
         actor.require(Permission.VIEW_REPORTS)
+    shown = str(path)
+    target = check_output(path, ledger.db.path.parent)
     if fmt == "csv":
-        report_export.write_csv(report, path)
+        report_export.write_csv(report, target, shown)
     elif fmt == "xlsx":
-        report_export.write_xlsx(report, path)
+        report_export.write_xlsx(report, target, shown)
+    elif fmt == "table":
+        report_export.write_table(report, target, shown)
     elif paint is not None:
-        paint(path)
+        write_whole(target, paint, shown)
     else:
         raise ValueError("a PDF needs the painter that draws it")
+    path = target
     details = {
         "report": report.name,
         "format": fmt,

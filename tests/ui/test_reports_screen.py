@@ -274,16 +274,19 @@ def test_a_cashier_prints_their_own_shift_and_nobody_elses(store, tmp_path):
     today = Period(FIRST_DAY, FIRST_DAY)
     own = reports.shift_report(ledger, anna, today, shift.id)
     painted = []
-    report_files.save_report(
-        ledger, own, tmp_path / "own.pdf", "pdf", actor=anna, paint=painted.append
-    )
-    assert painted == [tmp_path / "own.pdf"]
+
+    def paint(target):  # the painter draws into the temporary file renamed when whole
+        painted.append(target)
+        target.write_bytes(b"%PDF-1.4")
+
+    report_files.save_report(ledger, own, tmp_path / "own.pdf", "pdf", actor=anna, paint=paint)
+    assert len(painted) == 1 and (tmp_path / "own.pdf").read_bytes() == b"%PDF-1.4"
     with pytest.raises(LoyaltyError) as refused:
         reports.shift_report(ledger, anna, today, closed.id)
     assert refused.value.code == "not_allowed"
     hers = reports.shift_report(ledger, staff["manager"], today, closed.id)
     with pytest.raises(LoyaltyError) as refused:
         report_files.save_report(
-            ledger, hers, tmp_path / "x.pdf", "pdf", actor=anna, paint=painted.append
+            ledger, hers, tmp_path / "x.pdf", "pdf", actor=anna, paint=paint
         )
     assert refused.value.code == "not_allowed" and len(painted) == 1

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
+from cashier_app.engine.calendar import local_date
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.events import EventKind
 from cashier_app.engine.lots import MovementKind
@@ -135,6 +136,10 @@ def shift_report(
                 raise LoyaltyError("unknown_shift", f"there is no shift {shift_id!r}")
             if shifts[0].user_id != actor.id or actor.id is None:
                 actor.require(Permission.VIEW_REPORTS)
+            # One shift is titled with its own days, whatever period was passed along.
+            one = shifts[0]
+            closed = one.closed_at or one.opened_at
+            period = Period(local_date(one.opened_at, program.tz), local_date(closed, program.tz))
         else:
             actor.require(Permission.VIEW_REPORTS)
             (part,) = buckets(Period(period.start, period.end, None), program.tz)
