@@ -36,11 +36,15 @@ def _points(text: str | None, flag: str) -> Decimal | None:
     return value
 
 
+_TABLE = "{:<28.28} {:<16} {:<14} {:<14.14} {:<10.10} {:>10} {:<10} {}"
+
+
 def cmd_customers(args: argparse.Namespace) -> int:
     from cashier_app.cli import UsageError, acting, store_ledger
     from cashier_app.service import customer_base
     from cashier_app.service.customer_base import CustomerFilter, Sort, month_day
     from cashier_app.service.customer_export import export
+    from cashier_app.service.customer_filter import MAX_WINDOW
 
     if args.format in ("csv", "xlsx") and not args.output:
         raise UsageError(f"--format {args.format} writes a file: give --output FILE")
@@ -48,6 +52,8 @@ def cmd_customers(args: argparse.Namespace) -> int:
         args.format = "xlsx" if Path(args.output).suffix.lower() == ".xlsx" else "csv"
     if (args.birthday_from is None) != (args.birthday_to is None):
         raise UsageError("give both --birthday-from and --birthday-to (MM-DD)")
+    if not 1 <= args.limit <= MAX_WINDOW:
+        raise UsageError(f"--limit: give 1 to {MAX_WINDOW}")
     ledger = store_ledger(args)
     actor = acting(args, ledger)
     groups = customer_base.groups(ledger, actor)
@@ -58,6 +64,9 @@ def cmd_customers(args: argparse.Namespace) -> int:
             known = ", ".join(f"{gid} ({name})" for gid, name in groups)
             raise UsageError(f"--group {given!r}: no such group; the program has {known}")
         group_ids.append(match[0])
+    if args.tier is not None and args.tier not in (tiers := customer_base.tiers(ledger, actor)):
+        known = ", ".join(tiers) or "no tiers"
+        raise UsageError(f"--tier {args.tier!r}: no such tier; the program has {known}")
     f = CustomerFilter(
         search=args.search or "",
         not_seen_days=args.not_seen_days,
@@ -80,13 +89,22 @@ def cmd_customers(args: argparse.Namespace) -> int:
         return 0
     total = customer_base.count(ledger, actor, f)
     rows = customer_base.window(ledger, actor, f, sort, 0, args.limit) if total else []
-    for r in rows:
-        last = r.last_purchase_at.date().isoformat() if r.last_purchase_at else "-"
+    if rows:
+        with ledger.db.read() as conn:
+            tz = ledger.program(conn, fresh=False).tz
         print(
-            f"{r.name or '(no name)':<28.28} {r.phone:<16} {' '.join(r.cards) or '-':<14} "
-            f"{r.group:<14.14} {r.tier or '-':<10.10} {r.balance:>10} {last:<10} "
-            f"{'consent' if r.consent else 'no consent'}"
+            _TABLE.format(
+                "Name", "Phone", "Cards", "Group", "Tier", "Balance", "Last buy", "Consent"
+            )
         )
+    for r in rows:
+        # The day of the last purchase in the store's zone, as the window and the CSV say.
+        last = r.last_purchase_at.astimezone(tz).date().isoformat() if r.last_purchase_at else "-"
+        print(
+            _TABLE.format(r.name or "(no name)", r.phone, " ".join(r.cards) or "-", r.group,
+                          r.tier or "-", str(r.balance), last,
+                          "consent" if r.consent else "no consent")
+        )  # fmt: skip
     shown = f"{len(rows)} shown, " if len(rows) < total else ""
     print(f"{shown}{total} customer(s)")
     return 0
