@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from cashier_app.engine.errors import LoyaltyError
@@ -86,13 +86,15 @@ def _write_csv(path: Path, rows: Iterator[list[Cell]]) -> int:
 def _write_xlsx(path: Path, rows: Iterator[list[Cell]]) -> int:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import Cell as XlsxCell
 
     book = Workbook(write_only=True)  # streams rows to disk, memory stays flat
     sheet = book.create_sheet("Customers")
     sheet.append(list(HEADERS))
 
-    def cell(value: Cell) -> WriteOnlyCell:
-        c = WriteOnlyCell(sheet, value=value)
+    def cell(value: Cell) -> XlsxCell:
+        # openpyxl writes a Decimal as a number; its stubs only name float.
+        c = WriteOnlyCell(sheet, value=cast(Any, value))
         if isinstance(value, str):
             # A string cell, never a formula, whatever it starts with ("=1+1" is a name).
             c.data_type = "s"
