@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from cashier_app.cli import AddCommand, UsageError, acting, moment_arg, store_ledger
+from cashier_app.engine.money import format_points
 from cashier_app.service.customer_import import (
     FIELDS,
     ColumnMap,
@@ -18,6 +19,9 @@ from cashier_app.service.customer_import import (
     save_report,
     validate,
 )
+from cashier_app.service.customer_import_columns import not_kept
+from cashier_app.service.output_files import check_output
+from cashier_app.service.users import Permission
 
 EXIT_NOTHING_VALID = 2
 
@@ -64,11 +68,21 @@ def column_map(file: CustomerFile, overrides: list[str]) -> ColumnMap:
 
 
 def summary(report: ValidationReport) -> str:
+    points = format_points(report.balances, report.points_rounding)
     return (
         f"{report.rows} rows: {report.importable} to import, {len(report.unchanged)} already in "
         f"the base (unchanged), {report.bad_rows} with problems ({len(report.problems)} in all); "
-        f"opening balances {report.balances} points"
+        f"opening balances {points} points"
     )
+
+
+def left_out_note(report: ValidationReport) -> str:
+    """The columns nothing is taken from, so that none is dropped without a word."""
+    named = [
+        f"{header!r} (the ledger keeps no {what})" if (what := not_kept(header)) else repr(header)
+        for header in report.left_out
+    ]
+    return f"not imported: {', '.join(named)}" if named else ""
 
 
 def cmd_customers_import(args: argparse.Namespace) -> int:
@@ -76,7 +90,11 @@ def cmd_customers_import(args: argparse.Namespace) -> int:
 
     ledger = store_ledger(args)
     actor = acting(args, ledger)
+    # Refused before the file is read: a cashier learns nothing of it, not even its columns.
+    actor.require(Permission.IMPORT_CUSTOMERS)
     at = moment_arg(args.at)
+    if args.report:  # a report path that would be refused is refused before the import
+        check_output(args.report, ledger.db.path.parent)
     file = read_customer_file(Path(args.file))
     mapping = column_map(file, args.map)
     shown = ", ".join(
@@ -84,12 +102,14 @@ def cmd_customers_import(args: argparse.Namespace) -> int:
     )
     print(f"columns: {shown}")
     report = validate(ledger, actor, file, mapping, at)
+    if note := left_out_note(report):
+        print(note)
     for p in report.problems[:50]:
         print(f"row {p.row}, {p.column}: {p.message} [{p.problem}]", file=sys.stderr)
     if len(report.problems) > 50:
         print(f"... and {len(report.problems) - 50} more problems", file=sys.stderr)
     if args.report:
-        save_report(report, Path(args.report))
+        save_report(report, args.report, ledger.db.path.parent)
         print(f"report saved to {args.report}")
     print(summary(report))
     if not report.importable:
@@ -112,7 +132,8 @@ def cmd_customers_import(args: argparse.Namespace) -> int:
     if sys.stdout.isatty():
         print()
     print(
-        f"imported {result.imported} customers ({result.balances} points of opening balances); "
+        f"imported {result.imported} customers "
+        f"({format_points(result.balances, report.points_rounding)} points of opening balances); "
         f"{result.unchanged} already in the base left unchanged"
     )
     return 0

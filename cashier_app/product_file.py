@@ -111,11 +111,19 @@ def read_table(path: Path) -> list[TableRow]:
             "unreadable_file", f"cannot read {path.name}: {exc.strerror or exc}"
         ) from None
     suffix = path.suffix.lower()
+    if suffix == ".xls":
+        # Whatever it holds (openpyxl refuses the name itself, telling people to "use
+        # xlrd"), the shop's way out is the same.
+        raise LoyaltyError(
+            "unreadable_file",
+            f"{path.name}: .xls (Excel 97-2003) is not read: save it as an .xlsx workbook or "
+            "as CSV",
+        )
     if head.startswith(_OLE):
         raise LoyaltyError(
             "unreadable_file",
-            f"{path.name} is a password-protected or an Excel 97-2003 (.xls) workbook: save it "
-            "as an .xlsx workbook without a password, or as CSV",
+            f"{path.name} is a password-protected workbook or an .xls (Excel 97-2003), which "
+            "is not read: save it as .xlsx without a password, or as CSV",
         )
     if head.startswith(_ZIP) or suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path)
@@ -315,11 +323,7 @@ def _read_csv(path: Path, size: int) -> list[TableRow]:
     del raw
     if "\x00" in content:
         raise LoyaltyError("unreadable_file", f"{name} is not a CSV or text file")
-    try:
-        dialect = csv.Sniffer().sniff(content[:4096], delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = _delimiter(content)
     table: list[TableRow] = []
     cells = 0
     reader = csv.reader(_bounded_lines(name, content), delimiter=delimiter)
@@ -339,6 +343,41 @@ def _read_csv(path: Path, size: int) -> list[TableRow]:
             "unreadable_file", f"{name}: line {reader.line_num} cannot be read ({exc})"
         ) from None
     return table
+
+
+_SEPARATORS = (";", ",", "\t")
+_SAMPLE_LINES = 50
+
+
+def _delimiter(content: str) -> str:
+    """The separator that splits the header into the most columns and the most of the
+    first lines into as many. csv.Sniffer gave up on a file with Windows line ends and a
+    blank line, or a separator inside a quoted name ("Иванова; Анна"), and its fallback,
+    the comma, read a semicolon file as one column."""
+    lines: list[str] = []
+    for line in io.StringIO(content[: MAX_LINE * 4], newline=None):
+        if line.strip():
+            lines.append(line)
+            if len(lines) == _SAMPLE_LINES:
+                break
+    best, best_score = ",", (0, 0, 0)
+    for separator in _SEPARATORS:
+        try:
+            # Quote-aware: a quoted separator splits nothing; a quoted cell running past
+            # the sample ends it early, which the rows read so far still judge.
+            rows: list[list[str]] = []
+            for row in csv.reader(lines, delimiter=separator):
+                rows.append(row)
+        except csv.Error:
+            pass
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        alike = sum(1 for r in rows[1:] if len(r) == width)
+        score = (alike, width, -_SEPARATORS.index(separator))
+        if score > best_score:
+            best, best_score = separator, score
+    return best
 
 
 def _bounded_lines(name: str, content: str) -> Iterator[str]:

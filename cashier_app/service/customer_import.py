@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -22,44 +22,35 @@ from sqlalchemy import Column, Connection, select
 from cashier_app.engine.calendar import local_date
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.event_check import MAX_NAME
-from cashier_app.engine.money import MAX_PRICE, ZERO, is_on_step, parse_amount
+from cashier_app.engine.money import (
+    MAX_PRICE,
+    ZERO,
+    PointsRounding,
+    format_points,
+    is_on_step,
+    parse_amount,
+)
 from cashier_app.engine.plausibility import ADJUSTMENT_REVIEW_MONEY
 from cashier_app.engine.program import Group, Program
 from cashier_app.product_file import FALSE, TRUE, TableRow, read_table
 from cashier_app.service.cards import is_valid_ean13
+from cashier_app.service.customer_import_columns import FIELDS as FIELDS
+from cashier_app.service.customer_import_columns import ColumnMap as ColumnMap
+from cashier_app.service.customer_import_columns import guess_mapping as guess_mapping
+from cashier_app.service.customer_import_columns import left_out
 from cashier_app.service.ledger import Ledger, check_moment
+from cashier_app.service.output_files import check_output, spreadsheet_text, write_whole
 from cashier_app.service.phones import normalise_phone
 from cashier_app.service.users import Actor, Permission
 from cashier_app.storage import schema as t
 
-# What a column of the old system's file can become; phone is the one a row needs.
-FIELDS = ("phone", "name", "birthday", "group", "balance", "card", "consent")
 PREVIEW_ROWS = 20
-# Header words seen in shops' exports (English, Russian, Ukrainian), lower-cased; e-mail
-# has no place in the ledger, so it is left out (the mapping offers "not imported").
-HEADER_WORDS = {
-    "phone": ("phone", "phone number", "mobile", "tel", "telephone", "телефон", "мобильный",
-              "мобильный телефон", "номер телефона", "тел", "тел.", "мобільний", "номер"),
-    "name": ("name", "full name", "customer", "client", "имя", "фио", "ф.и.о.", "клиент",
-             "покупатель", "имя клиента", "ім'я", "піб", "клієнт"),
-    "birthday": ("birthday", "birth date", "date of birth", "dob", "дата рождения",
-                 "день рождения", "др", "дата народження", "день народження"),
-    "group": ("group", "customer group", "группа", "группа клиента", "група"),
-    "balance": ("balance", "points", "bonus", "bonuses", "bonus balance", "баланс", "бонусы",
-                "баллы", "бонусный баланс", "остаток бонусов", "бонуси", "бали"),
-    "card": ("card", "card number", "карта", "номер карты", "дисконтная карта", "картка",
-             "номер картки"),
-    "consent": ("consent", "sms consent", "marketing consent", "согласие", "согласие на рассылку",
-                "подписка", "згода"),
-}  # fmt: skip
-_WORD_OF = {w: f for f, words in HEADER_WORDS.items() for w in words}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial day 1 is 1900-01-01 after Excel's leap-year bug
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y", "%Y-%m-%d %H:%M:%S")
 _CHUNK = 500  # values in one IN (...) against the base: well below SQLite's limit
 
 Progress = Callable[[int, int], None]  # (rows done, rows in all)
-ColumnMap = dict[str, int]  # our field -> the file's column index
 
 
 @dataclass(frozen=True)
@@ -120,6 +111,12 @@ class ValidationReport:
     to_import: list[Row] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)  # rows whose phone is in the base
     problems: list[Problem] = field(default_factory=list)
+    # The points the rows in ``unchanged`` carried, which are not brought over: the saved
+    # report names them, so the shop sees what stayed behind (row -> points, when not 0).
+    unchanged_balances: dict[int, Decimal] = field(default_factory=dict)
+    left_out: list[str] = field(default_factory=list)  # the file's columns not imported
+    phone_column: str = ""  # the file's header of the phone column
+    points_rounding: PointsRounding = "unit"  # the program's, to show points as it counts
 
     @property
     def valid(self) -> list[ImportRow]:
@@ -156,19 +153,11 @@ def read_customer_file(path: Path) -> CustomerFile:
     if not table:
         raise LoyaltyError("empty_customer_file", f"{path.name} has no rows")
     headers = tuple(h.strip() for h in table[0])
+    if not any(any(cell.strip() for cell in row) for row in table[1:]):
+        raise LoyaltyError(
+            "empty_customer_file", f"{path.name} has no customers: only the row of column names"
+        )
     return CustomerFile(path, headers, table[1:])
-
-
-def guess_mapping(headers: Sequence[str]) -> ColumnMap:
-    """Our fields for the columns whose header names one (each field once, the first
-    column that names it)."""
-    mapping: ColumnMap = {}
-    for index, header in enumerate(headers):
-        key = " ".join(header.strip().lower().replace("ё", "е").replace("_", " ").split())
-        found = _WORD_OF.get(key) or _WORD_OF.get(key.rstrip(":*"))
-        if found and found not in mapping:
-            mapping[found] = index
-    return mapping
 
 
 def validate(
@@ -200,8 +189,15 @@ def check_rows(
         if name not in FIELDS or not 0 <= index < len(file.headers):
             raise LoyaltyError("phone_column_missing", f"{name!r} is not a column of the file")
     report = ValidationReport(file.name, program.version, dict(mapping))
+    report.points_rounding = program.points_rounding
+    report.left_out = left_out(file.headers, mapping, file.rows)
     checker = _RowChecker(program, file.headers, mapping, local_date(at, program.tz))
     candidates: list[Row] = []
+    # Every row's phone, valid row or not: a phone twice in the file is the manager's call
+    # even when one of its rows has another error (else the other row came in under the
+    # wrong name, and the fixed row later met it as "already in the base").
+    first_of: dict[str, int] = {}
+    twice: dict[str, list[int]] = {}
     total = len(file.rows)
     for n, cells in enumerate(file.rows):
         if progress and n % 2000 == 0:
@@ -209,11 +205,17 @@ def check_rows(
         if not any(c.strip() for c in cells):
             continue
         report.rows += 1
-        row, problems = checker.check(n + 2, cells)
+        row, problems, phone = checker.check(n + 2, cells)
+        if phone:
+            seen = first_of.setdefault(phone, n + 2)
+            if seen != n + 2:
+                twice.setdefault(phone, [seen]).append(n + 2)
         if problems:
             report.problems += problems
         elif row is not None:
             candidates.append(row)
+    if twice:
+        candidates = _phones_twice(twice, candidates, report, file.headers[mapping["phone"]])
     against_base(conn, file, report, candidates)
     if progress:
         progress(total, total)
@@ -226,12 +228,14 @@ def against_base(
     """The checks that depend on the base as it is now (phones and cards already held),
     and on the other rows (the same phone or card twice): the rows left are to import."""
     mapping = report.mapping
-    column = file.headers[mapping["phone"]]
+    column = report.phone_column = file.headers[mapping["phone"]]
     in_base = _existing(conn, t.customers.c.phone, [r[_PHONE] for r in candidates])
     fresh = []
     for r in candidates:
         if r[_PHONE] in in_base:
             report.unchanged.append(r[_ROW])
+            if r[_BALANCE]:
+                report.unchanged_balances[r[_ROW]] = r[_BALANCE]
         else:
             fresh.append(r)
     fresh = _without_duplicates(fresh, report, _PHONE, column)
@@ -255,7 +259,8 @@ class _RowChecker:
             self.groups[g.id.lower()] = g
             self.groups[g.name.strip().lower()] = g
 
-    def check(self, number: int, cells: TableRow) -> tuple[Row | None, list[Problem]]:
+    def check(self, number: int, cells: TableRow) -> tuple[Row | None, list[Problem], str]:
+        """The row to import or its problems, and its phone as we keep it ("" if none)."""
         value = {
             f: (cells[i].strip() if i < len(cells) else "") for f, (i, _) in self.columns.items()
         }
@@ -300,8 +305,9 @@ class _RowChecker:
         if consent not in TRUE | FALSE:
             bad("consent", "bad_consent", f"{consent!r} is not yes or no")
         if problems:
-            return None, problems
-        return (number, phone, name, birthday, group.id, balance, card, consent in TRUE), []
+            return None, problems, phone
+        row = (number, phone, name, birthday, group.id, balance, card, consent in TRUE)
+        return row, [], phone
 
     def _balance(self, text: str, group: Group, bad: Callable[[str, str, str], None]) -> Decimal:
         if not text:
@@ -337,6 +343,20 @@ def parse_date(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+def _phones_twice(
+    twice: dict[str, list[int]], candidates: list[Row], report: ValidationReport, column: str
+) -> list[Row]:
+    """Every row of a phone found more than once is a problem naming the others; the
+    valid ones among them are not imported."""
+    rows_of = {n: rows for rows in twice.values() for n in rows}
+    for number, rows in rows_of.items():
+        listed = ", ".join(str(n) for n in [n for n in rows if n != number][:10])
+        report.problems.append(
+            Problem(number, column, "duplicate_phone", f"the same phone as row(s) {listed}")
+        )
+    return [r for r in candidates if r[_ROW] not in rows_of]
 
 
 def _without_duplicates(
@@ -395,21 +415,41 @@ def _existing(conn: Connection, column: Column[str], values: list[str]) -> set[s
     return found
 
 
-def save_report(report: ValidationReport, path: Path) -> None:
-    """The problems as CSV (UTF-8 with its mark, so Excel reads the Cyrillic) or XLSX."""
+def save_report(
+    report: ValidationReport, path: Path | str, ledger_folder: Path | None = None
+) -> Path:
+    """The problems, and the rows left unchanged because their phone is in the base (with
+    the points they would have brought), as CSV (UTF-8 with its mark, so Excel reads the
+    Cyrillic) or XLSX; never over the ledger or another database, whole or not at all
+    (service/output_files.py). Returns the file written."""
+    target = check_output(path, ledger_folder)
     header = ("row", "column", "problem", "message")
-    rows = [(p.row, p.column, p.problem, p.message) for p in report.problems]
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
+    text = spreadsheet_text
+    rows = [(p.row, text(p.column), p.problem, text(p.message)) for p in report.problems]
+    for number in report.unchanged:
+        message = "already in the base: left unchanged"
+        points = report.unchanged_balances.get(number)
+        if points:
+            shown = format_points(points, report.points_rounding)
+            message += f"; its balance of {shown} points was not brought over"
+        rows.append((number, text(report.phone_column), "already_in_base", message))
+    rows.sort(key=lambda r: r[0])
 
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("problems")
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        book.save(path)
-        return
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f, delimiter=";")
-        writer.writerow(header)
-        writer.writerows(rows)
+    def write(temporary: Path) -> None:
+        if target.suffix.lower() == ".xlsx":
+            from openpyxl import Workbook
+
+            book = Workbook(write_only=True)
+            sheet = book.create_sheet("problems")
+            sheet.append(header)
+            for row in rows:
+                sheet.append(row)
+            book.save(temporary)
+            return
+        with temporary.open("w", encoding="utf-8-sig", newline="") as f:
+            writer = csv.writer(f, delimiter=";")
+            writer.writerow(header)
+            writer.writerows(rows)
+
+    write_whole(target, write, str(path))
+    return target

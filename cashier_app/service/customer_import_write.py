@@ -112,6 +112,9 @@ def import_customers(
             report = ValidationReport(file.name, program.version, dict(mapping), checked.rows)
             report.problems = list(checked.problems)
             report.unchanged = list(checked.unchanged)
+            report.unchanged_balances = dict(checked.unchanged_balances)
+            report.left_out = list(checked.left_out)
+            report.points_rounding = program.points_rounding
             against_base(conn, file, report, list(checked.to_import))
         else:
             report = check_rows(conn, program, file, mapping, at, checking)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from cashier_app.engine.errors import LoyaltyError
+from cashier_app.engine.money import format_points
 from cashier_app.service.customer_import import (
     PREVIEW_ROWS,
     CustomerFile,
@@ -30,6 +31,7 @@ from cashier_app.service.customer_import import (
     save_report,
     validate,
 )
+from cashier_app.service.customer_import_columns import not_kept
 from cashier_app.service.customer_import_write import ImportResult, import_customers
 from cashier_app.ui.customer_import.pages import MappingTable, ProblemsTable
 from cashier_app.ui.dialogs.common import error_label
@@ -281,15 +283,25 @@ class CustomerImportDialog(QDialog):
             valid=f"{report.importable:,}",
             unchanged=f"{len(report.unchanged):,}",
             bad=f"{report.bad_rows:,}",
-            points=f"{report.balances:,}",
+            points=format_points(report.balances, report.points_rounding),
         )
+        if report.left_out:
+            # Named, so that no column of the file is dropped without the manager knowing.
+            columns = ", ".join(
+                self.tr("{column} (the ledger keeps no e-mail)").format(column=c)
+                if not_kept(c)
+                else c
+                for c in report.left_out
+            )
+            text += " " + self.tr("Columns not imported: {columns}.").format(columns=columns)
         self.summary.setText(text)
         self.problems.show_problems(report.problems)
         self.import_button.setText(
             self.tr("Import {count} customers").format(count=f"{report.importable:,}")
         )
         self.import_button.setEnabled(bool(report.importable))
-        self.save_button.setEnabled(bool(report.problems))
+        # The report also lists the rows already in the base, with the points left behind.
+        self.save_button.setEnabled(bool(report.problems or report.unchanged))
         self._go(REPORT)
 
     def _choose_report_file(self) -> None:
@@ -304,6 +316,7 @@ class CustomerImportDialog(QDialog):
         if report is None:
             return
         self._busy(True, self.tr("Saving the report…"))
+        folder = self.ws.ledger.db.path.parent
 
         def saved(_: object) -> None:
             self._busy(False)
@@ -312,12 +325,16 @@ class CustomerImportDialog(QDialog):
 
         def failed(error: BaseException) -> None:
             self._busy(False)
-            if not isinstance(error, OSError):
+            if isinstance(error, LoyaltyError):  # the ledger's own file, a folder, a full disk
+                reason = error.message
+            elif isinstance(error, OSError):
+                reason = error.strerror or str(error)
+            else:
                 raise error
             self.error.setText(self.tr("The report could not be saved: {reason}").format(
-                reason=error.strerror or str(error)))  # fmt: skip
+                reason=reason))  # fmt: skip
 
-        self.tasks.read(lambda: save_report(report, path), saved, failed)
+        self.tasks.read(lambda: save_report(report, path, folder), saved, failed)
 
     # -- step 3: import ----------------------------------------------------------------
     def start_import(self) -> None:
@@ -359,7 +376,7 @@ class CustomerImportDialog(QDialog):
                 "problems were not imported."
             ).format(
                 imported=f"{result.imported:,}",
-                points=f"{result.balances:,}",
+                points=format_points(result.balances, result.report.points_rounding),
                 unchanged=f"{result.unchanged:,}",
                 bad=f"{result.report.bad_rows:,}",
             )
