@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -204,6 +205,8 @@ def main() -> int:
             f"≤ {TARGET_MS:.0f} ms {'ok' if ok else 'MISSED'}"
         )
     ledger.db.close()
+    if args.folder is None:  # a temporary ledger is not left behind
+        shutil.rmtree(folder.parent, ignore_errors=True)
     return 1 if missed else 0
 
 
