@@ -244,3 +244,49 @@ def test_opening_balances_are_shown_as_points(tmp_path, capsys, monkeypatch):
     code, out, _ = run(folder, capsys, "customers-import", str(path))
     assert code == 0
     assert "opening balances 100 points" in out and "(100 points of opening" in out
+
+
+def test_screenshot_of_the_columns_left_out(qtbot, qapp, tmp_path, monkeypatch):
+    """docs/screenshots/customer_import_left_out.png: CASHIER_SCREENSHOTS=docs/screenshots.
+    The summary names the columns not imported; the rows already in the base can be saved."""
+    import os
+    from pathlib import Path
+
+    from cashier_app.ui import theme
+    from cashier_app.ui.customer_import.dialog import REPORT, CustomerImportDialog
+    from cashier_app.ui.tasks import TaskManager
+    from cashier_app.ui.workstation import Workstation
+
+    theme.apply(qapp)
+    out = Path(os.environ.get("CASHIER_SCREENSHOTS") or tmp_path)
+    folder = _store(tmp_path, monkeypatch)
+    first = write_csv(tmp_path / "first.csv", ["Телефон;ФИО;Бонусы", "89001112233;Анна;50"])
+    assert main(["--data-dir", str(folder), "--as", "Maria", "customers-import", str(first)]) == 0
+    ledger = service.open_ledger(folder)
+    path = write_csv(tmp_path / "old_base.csv", [
+        "Телефон;Фамилия Имя;Остаток баллов;Дата рожд.;E-mail;Комментарий",
+        "8 (900) 111-22-33;Смирнова Анна;50;12.03.1985;anna@example.com;постоянная",
+        "8 (901) 000-00-01;Петров Иван;150,50;;ivan@example.com;",
+        "89010000002;Орлова Вера;1 200;01.02.1979;;VIP",
+        "+7 901 000-00-01;Дубль Внутри;;;;",
+    ])  # fmt: skip
+    tasks = TaskManager()
+    dialog = CustomerImportDialog(
+        Workstation(ledger, users.login(ledger, "Maria", "333333")), tasks, path
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.read_button.click()
+    qtbot.waitUntil(lambda: dialog.file is not None, timeout=10_000)
+    dialog.check_button.click()
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == REPORT, timeout=10_000)
+    qtbot.wait(50)
+    assert "Columns not imported: E-mail (the ledger keeps no e-mail), Комментарий." in (
+        dialog.summary.text()
+    )
+    assert "Opening balances: 1200 points." in dialog.summary.text()
+    assert dialog.save_button.isEnabled()
+    dialog.grab().save(str(out / "customer_import_left_out.png"))
+    tasks.shutdown()
+    ledger.db.close()
+    assert (out / "customer_import_left_out.png").stat().st_size > 10_000
