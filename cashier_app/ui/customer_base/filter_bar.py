@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -80,10 +81,26 @@ class FilterBar(QWidget):
         for edit in (self.search, self.birthday_from, self.birthday_to, self.min_balance,
                      self.max_balance, self.registered_from, self.registered_to):  # fmt: skip
             edit.textChanged.connect(self._settle.start)
-            edit.returnPressed.connect(self.changed)
         self.not_seen.valueChanged.connect(self._settle.start)
         for combo in (self.group, self.tier, self.consent):
             combo.currentIndexChanged.connect(self.changed)
+        for field in (self.search, self.not_seen, self.birthday_from, self.birthday_to,
+                      self.min_balance, self.max_balance, self.registered_from,
+                      self.registered_to):  # fmt: skip
+            field.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Return in a filter field applies the filter and goes no further: passed on, the
+        # dialog around pressed its first button (Card…), which said "Select one customer."
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self._settle.stop()
+            self.changed.emit()
+            return True
+        return super().eventFilter(watched, event)
 
     def set_choices(self, groups: list[tuple[str, str]], tiers: list[str]) -> None:
         for combo, items in ((self.group, groups), (self.tier, [(t, t) for t in tiers])):
