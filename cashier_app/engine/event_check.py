@@ -308,11 +308,14 @@ def _return(p: Mapping[str, Any], at: datetime) -> None:
 
 
 def _adjustment(p: Mapping[str, Any], at: datetime) -> None:
-    _fields(p, "payload", ("customer_id", "points", "reason"), ())
+    # "opening": a customer import's opening balance (reports show it apart from managers').
+    _fields(p, "payload", ("customer_id", "points", "reason"), ("opening",))
     _uuid(p["customer_id"], "payload.customer_id")
     if _amount(p["points"], "payload.points", negative=True) == 0:
         raise InvalidEvent("payload.points", "an adjustment is not zero")
     _text(p["reason"], "payload.reason", MAX_REASON, least=1)
+    if "opening" in p and p["opening"] is not True:
+        raise InvalidEvent("payload.opening", "an opening balance is marked true or not at all")
 
 
 def _shift(p: Mapping[str, Any], at: datetime) -> None:

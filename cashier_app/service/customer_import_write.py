@@ -265,7 +265,13 @@ class _Writer:
             standing = Standing(Account(), Profile(cid, at, r.birthday))
             if r.balance > ZERO:
                 adj_id, adj_seq = new_id(), next(seqs)
-                body = {"customer_id": cid, "points": str(r.balance), "reason": self.reason}
+                # "opening": the reports tell a balance brought over from a manager's adjustment.
+                body = {
+                    "customer_id": cid,
+                    "points": str(r.balance),
+                    "reason": self.reason,
+                    "opening": True,
+                }
                 events.append(self._event(adj_id, adj_seq, EventKind.ADJUSTMENT, cid, body))
                 outbox.append((adj_id, adj_seq))
                 posted = postings.adjustment(

@@ -86,9 +86,10 @@ def test_points_csv_to_a_file(shop, capsys, monkeypatch, tmp_path):
     )  # fmt: skip
     assert code == 0 and "2 rows written" in out
     assert target.read_text("utf-8").splitlines() == [
-        "period,accrued,redeemed,expired,given_back,adjusted,liability_points,liability_money",
-        "2026-W10,52.00,60.00,30.00,0.00,0.00,52.00,52.00",
-        "2026-W11,276.00,0.00,0.00,20.00,30.00,378.00,378.00",
+        "period,accrued,redeemed,expired,given_back,adjusted,opening,liability_points,"
+        "liability_money,debt",
+        "2026-W10,52.00,60.00,30.00,0.00,0.00,0.00,52.00,52.00,0.00",
+        "2026-W11,276.00,0.00,0.00,20.00,30.00,0.00,378.00,378.00,0.00",
     ]
 
 

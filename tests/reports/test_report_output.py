@@ -13,8 +13,12 @@ from sqlalchemy import select
 from cashier_app import service
 from cashier_app.service import users
 from cashier_app.storage import schema as t
+from tests.reports import test_report_cli as cli_tests
 from tests.reports.store import msk
-from tests.reports.test_report_cli import WEEKS, report, shop, shop_template  # noqa: F401
+from tests.reports.test_report_cli import WEEKS, report
+
+shop_template = cli_tests.shop_template  # the hand-worked shop with its staff, built once
+shop = cli_tests.shop  # a copy of it for each test
 
 
 def exports(folder):

@@ -167,7 +167,7 @@ def test_points_taken_back_before_they_were_spendable_never_were_owed(make_ledge
     service.record_return(ledger, "A-1", [ReturnRequest("sku0", D("1"))], at=msk(3, 4))
     service.run_automations(ledger, until=msk(3, 15))
     report = points_report(ledger, OPERATOR, Period(date(2026, 3, 2), date(2026, 3, 15), "week"))
-    assert [(r[0], r[1], r[6]) for r in report.rows] == [
+    assert [(r[0], r[1], r[7]) for r in report.rows] == [
         ("2026-W10", D("0.00"), D("0.00")),
         ("2026-W11", D("15.00"), D("15.00")),
     ]

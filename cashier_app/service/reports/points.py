@@ -3,14 +3,18 @@ period, and the outstanding liability at each part's end (the points customers c
 spend, and what they are worth in money): is the programme's cost growing?
 
 Every figure comes from the lot movements the ledger writes with each change of a balance,
-so the flows of a part add up to the change in the liability over that part:
-``liability(end) = liability(start) + accrued - redeemed - expired + given_back + adjusted``.
+so the flows of a part add up to the change in the balances over that part:
+``balances(end) = balances(start) + accrued - redeemed - expired + given_back + adjusted
++ opening``. A balance is spendable points less debt; the outstanding liability is what
+customers can spend, so the debts are added back (a debt is not a negative liability) and
+shown in their own column.
 
 - accrued: points that became spendable from purchases and the programme's bonuses
   (welcome, birthday, win-back), less accrued points a return took back (a return that
   takes back more than the balance leaves a debt, counted here too);
 - redeemed: points spent on purchases; expired: written off at their expiry;
-- given_back: redeemed points a return gave back; adjusted: managers' plus and minus.
+- given_back: redeemed points a return gave back; adjusted: managers' plus and minus;
+- opening: balances a customer import brought over from the shop's old system.
 
 The liability at the end is the customers' balances now (the stored projection) less
 every movement since; earlier ends are walked back part by part."""
@@ -23,8 +27,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Connection, and_, bindparam, case, select
+from sqlalchemy import CTE, ColumnElement, Connection, and_, bindparam, case, func, or_, select
 
+from cashier_app.engine.events import EventKind
 from cashier_app.engine.lots import MovementKind
 from cashier_app.engine.money import ZERO, round_money
 from cashier_app.service.ledger import Ledger
@@ -42,11 +47,16 @@ COLUMNS = (
     Column("expired", "Expired", "points"),
     Column("given_back", "Given back", "points"),
     Column("adjusted", "Adjusted", "points"),
+    Column("opening", "Opening balances", "points"),
     Column("liability_points", "Outstanding points", "points"),
     Column("liability_money", "Outstanding, money", "money"),
+    Column("debt", "Customers' debt", "points"),
 )
-_FLOWS = ("accrued", "redeemed", "expired", "given_back", "adjusted")
+_FLOWS = ("accrued", "redeemed", "expired", "given_back", "adjusted", "opening")
 _LATER = datetime(9999, 12, 31, tzinfo=UTC)
+# The reason a customer import gives its opening balances (customer_import_write), read
+# for the imports made before their adjustments were marked ``opening``.
+OPENING_REASON = "opening balance (import of "
 
 
 # What each movement counts towards: (kind, the lot's kind read from its id or None for
@@ -59,6 +69,7 @@ _SUMS = (
     ("spend", None),
     ("take_back", None),
     ("debt", None),
+    ("repay", None),
     ("expire", None),
 )
 
@@ -90,8 +101,33 @@ def _sale_redemptions() -> Any:
     return select(points_sum(r.redeemed)).where(r.at >= _START, r.at < _END)
 
 
+def _openings() -> Any:
+    """Points a part's customer imports brought over as opening balances: credits of the
+    import's adjustments, marked ``opening`` (or, written before the mark, by the reason
+    the import gives them). Only manual credits have their event looked up."""
+    m, e = t.lot_movements.c, t.events.c
+    reason = func.json_extract(e.payload, "$.reason")
+    return (
+        select(points_sum(m.points))
+        .select_from(t.lot_movements.join(t.events, e.id == m.event_id))
+        .where(
+            m.at >= _START,
+            m.at < _END,
+            m.kind == MovementKind.CREDIT.value,
+            m.lot_id >= "manual:",
+            m.lot_id < "manual;",
+            e.kind == EventKind.ADJUSTMENT.value,
+            or_(
+                func.json_extract(e.payload, "$.opening") == 1,
+                reason.like(f"{OPENING_REASON}%"),
+            ),
+        )
+    )
+
+
 _MOVEMENTS = _movements()
 _SALE_REDEMPTIONS = _sale_redemptions()
+_OPENINGS = _openings()
 
 
 def _pending_take_backs(b: CTE) -> Any:
@@ -115,12 +151,14 @@ def flows(conn: Connection, parts: Sequence[Bucket], delayed: bool) -> list[dict
     some bonus program makes accruals wait, so a return may take back pending points."""
     raw: dict[tuple[int, str, str | None], Decimal] = defaultdict(lambda: ZERO)
     sold: dict[int, Decimal] = {}
+    opened: dict[int, Decimal] = {}
     for idx, part in enumerate(parts):
         moment = {"start": part.start, "end": part.end}
         sums = conn.execute(_MOVEMENTS, moment).one()
         for key, points in zip(_SUMS, sums, strict=True):
             raw[(idx, *key)] = points
         sold[idx] = conn.execute(_SALE_REDEMPTIONS, moment).scalar_one()
+        opened[idx] = conn.execute(_OPENINGS, moment).scalar_one()
     pending = dict(conn.execute(_pending_take_backs(boundaries(parts))).all()) if delayed else {}
     out = []
     for i in range(len(parts)):
@@ -142,15 +180,24 @@ def flows(conn: Connection, parts: Sequence[Bucket], delayed: bool) -> list[dict
                 "redeemed": spent - manual_minus,
                 "expired": moved(MovementKind.EXPIRE),
                 "given_back": moved(MovementKind.CREDIT, "refund"),
-                "adjusted": moved(MovementKind.CREDIT, "manual") - manual_minus,
+                "adjusted": moved(MovementKind.CREDIT, "manual") - opened[i] - manual_minus,
+                "opening": opened[i],
+                # Not a flow of the liability: how much the customers' debts grew.
+                "debt_growth": debt - moved(MovementKind.REPAY),
             }
         )
     return out
 
 
 def net(flow: dict[str, Decimal]) -> Decimal:
+    """The change of the balances (spendable less debt) over a part."""
     return (
-        flow["accrued"] - flow["redeemed"] - flow["expired"] + flow["given_back"] + flow["adjusted"]
+        flow["accrued"]
+        - flow["redeemed"]
+        - flow["expired"]
+        + flow["given_back"]
+        + flow["adjusted"]
+        + flow["opening"]
     )
 
 
@@ -164,21 +211,27 @@ def points_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
         end = parts[-1].end
         later = Bucket("later", parts[-1].last, parts[-1].last, end, _LATER)
         since_end = flows(conn, [later], delayed)
-        now = conn.execute(select(points_sum(t.accounts.c.balance))).scalar_one()
-    liability = now - net(since_end[0])
-    ends: list[Decimal] = []
+        a = t.accounts.c
+        now, debt_now = conn.execute(select(points_sum(a.balance), points_sum(a.debt))).one()
+    # A balance is spendable points less debt; a debt is not a negative liability (the
+    # customer cannot spend it), so the outstanding figure adds the debts back.
+    balances = now - net(since_end[0])
+    debt = debt_now - since_end[0]["debt_growth"]
+    ends: list[tuple[Decimal, Decimal]] = []
     for flow in reversed(per_part):
-        ends.append(liability)
-        liability -= net(flow)
+        ends.append((balances + debt, debt))
+        balances -= net(flow)
+        debt -= flow["debt_growth"]
     ends.reverse()
     rows: list[tuple[Value, ...]] = []
-    for part, flow, owed in zip(parts, per_part, ends, strict=True):
+    for part, flow, (owed, owing) in zip(parts, per_part, ends, strict=True):
         rows.append(
             (
                 part.label,
                 *(cents(flow[name]) for name in _FLOWS),
                 cents(owed),
                 round_money(owed * program.bonus_value),
+                cents(owing),
             )
         )
     return Report(
@@ -192,5 +245,9 @@ def points_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
             "Outstanding: points customers can still spend at the end of each period, "
             f"a point worth {program.bonus_value} in money.",
             "Accrued: from purchases and bonuses, less points returns took back.",
+            "Opening balances: points brought over by a customer import; adjusted: "
+            "managers' plus and minus.",
+            "Customers' debt: points a return took back beyond a balance; not part of "
+            "what is outstanding, and paid back from the customer's next points.",
         ),
     )
