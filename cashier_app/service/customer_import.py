@@ -277,9 +277,13 @@ class _RowChecker:
                 phone = normalise_phone(value["phone"], self.program.default_region)
             except LoyaltyError as exc:
                 bad("phone", "bad_phone", exc.message)
-        name = " ".join(value.get("name", "").split())
+        # A file with the surname (and the patronymic) in columns of their own: the name
+        # as the shop writes it in one, surname first.
+        parts = (value.get(f, "") for f in ("surname", "name", "patronymic"))
+        name = " ".join(" ".join(parts).split())
         if len(name) > MAX_NAME or _CONTROL.search(name):
-            bad("name", "bad_name", f"a name has at most {MAX_NAME} characters")
+            named = next(f for f in ("name", "surname", "patronymic") if f in self.columns)
+            bad(named, "bad_name", f"a name has at most {MAX_NAME} characters")
         birthday = None
         if value.get("birthday"):
             birthday = parse_date(value["birthday"])

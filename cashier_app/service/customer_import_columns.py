@@ -8,20 +8,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 # What a column of the old system's file can become; phone is the one a row needs.
-FIELDS = ("phone", "name", "birthday", "group", "balance", "card", "consent")
+# A name may come whole ("ФИО") or as surname, first name and patronymic in columns of
+# their own, joined in that order.
+FIELDS = ("phone", "name", "birthday", "group", "balance", "card", "consent", "surname",
+          "patronymic")  # fmt: skip
 ColumnMap = dict[str, int]  # our field -> the file's column index
 
 # Header words seen in shops' exports (English, Russian, Ukrainian), lower-cased, "ё" as
-# "е". A surname-first name column is the usual Russian export ("Фамилия Имя", "ФИО"); a
-# lone "Фамилия" column is the best name a file may have.
+# "е". A surname-first name column is the usual Russian export ("Фамилия Имя", "ФИО").
 HEADER_WORDS = {
     "phone": ("phone", "phone number", "mobile", "tel", "telephone", "телефон", "мобильный",
               "мобильный телефон", "номер телефона", "тел", "тел.", "мобільний", "номер"),
     "name": ("name", "full name", "customer", "client", "имя", "фио", "ф.и.о.", "клиент",
              "покупатель", "имя клиента", "ім'я", "піб", "клієнт", "фамилия имя",
              "имя фамилия", "фамилия имя отчество", "фамилия, имя", "фамилия, имя, отчество",
-             "фамилия", "прізвище", "прізвище ім'я", "прізвище, ім'я", "ім'я прізвище",
-             "прізвище ім'я по батькові", "last name first name", "first name last name"),
+             "прізвище ім'я", "прізвище, ім'я", "ім'я прізвище", "прізвище ім'я по батькові",
+             "last name first name", "first name last name", "first name", "given name"),
+    "surname": ("фамилия", "прізвище", "surname", "last name", "family name"),
+    "patronymic": ("отчество", "по батькові", "patronymic", "middle name"),
     "birthday": ("birthday", "birth date", "date of birth", "dob", "дата рождения",
                  "день рождения", "др", "д.р.", "д.р", "дата рожд.", "дата рожд", "д/р",
                  "дата народження", "день народження", "д.н."),

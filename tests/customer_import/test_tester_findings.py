@@ -142,8 +142,29 @@ def test_more_header_words_and_columns_left_out_are_named(ledger, staff, tmp_pat
     assert report.left_out == ["E-mail", "Комментарий"]
     for words, field in (("ФИО", "name"), ("Имя Фамилия", "name"),
                          ("Фамилия Имя Отчество", "name"), ("Баланс баллов", "balance"),
-                         ("Д.р.", "birthday"), ("Фамилия", "name")):  # fmt: skip
+                         ("Д.р.", "birthday"), ("Фамилия", "surname")):  # fmt: skip
         assert guess_mapping(["Телефон", words]) == {"phone": 0, field: 1}, words
+
+
+def test_surname_name_and_patronymic_columns_make_one_name(ledger, staff, tmp_path):
+    f = read_customer_file(
+        write_csv(
+            tmp_path / "f.csv",
+            [
+                "Телефон;Имя;Фамилия;Отчество",
+                "89001112233;Анна;Смирнова;Петровна",
+                "89001112234;;Орлов;",
+            ],
+        )
+    )
+    mapping = guess_mapping(f.headers)
+    assert mapping == {"phone": 0, "name": 1, "surname": 2, "patronymic": 3}
+    assert import_customers(ledger, staff["manager"], f, mapping).imported == 2
+    names = [
+        service.get_customer(ledger, service.find_by_phone(ledger, phone)).name
+        for phone in ("89001112233", "89001112234")
+    ]
+    assert names == ["Смирнова Анна Петровна", "Орлов"]
 
 
 def test_the_summary_warns_of_columns_not_imported(tmp_path, capsys, monkeypatch):

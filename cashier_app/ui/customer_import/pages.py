@@ -38,6 +38,8 @@ class MappingTable(QTableWidget):
             "balance": self.tr("Points balance"),
             "card": self.tr("Card"),
             "consent": self.tr("Consent"),
+            "surname": self.tr("Surname"),
+            "patronymic": self.tr("Patronymic"),
         }
 
     def show_file(self, file: CustomerFile, mapping: ColumnMap) -> None:
