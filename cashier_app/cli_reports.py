@@ -8,7 +8,9 @@ figures as the window (both call service/reports), by a user who says who they a
     cashier-app --as Мария report winback --days 60
     cashier-app --as Мария report birthdays --days 7
 
-Dates are the store's days (its program's time zone), both included."""
+Dates are the store's days (its program's time zone), both included. The automatic events
+due by now (points expiring, birthday bonuses) are carried out before the report is read,
+as the window does when it starts, so both show the same figures."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from cashier_app import service
 from cashier_app.cli import AddCommand, UsageError, acting, moment_arg, store_ledger
 from cashier_app.service import report_export, report_files
 from cashier_app.service.ledger import Ledger
@@ -116,6 +119,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError("an XLSX report goes to a file: add --output FILE.xlsx")
     ledger = store_ledger(args)
     actor = acting(args, ledger)
+    # As the window does at its start: expiries and birthday bonuses due by now are carried
+    # out first, so the command and the window show the same figures.
+    service.run_automations(ledger)
     if args.output:
         # Refused before the report is read: never over the ledger or a database.
         check_output(args.output, ledger.db.path.parent)
@@ -136,7 +142,9 @@ def add_commands(add: AddCommand) -> None:
         "report",
         cmd_report,
         "a back-office report (sales, points, groups, tiers, shift, winback, birthdays) as a "
-        "table, CSV or XLSX; needs --as a user who may view reports",
+        "table, CSV or XLSX; needs --as a user who may view reports; first carries out the "
+        "automatic events due by now (expiries, birthday bonuses), as the window does at its "
+        "start, so both show the same figures",
     )
     p.add_argument("kind", choices=PERIOD_REPORTS + LISTS)
     p.add_argument("--from", dest="from_", metavar="YYYY-MM-DD", help="the first day, included")
