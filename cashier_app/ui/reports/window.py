@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -102,6 +103,20 @@ class ReportsDialog(QDialog):
         self.picker.changed.connect(lambda _: self.reload())
         self.list.currentRowChanged.connect(self._kind_changed)
         self.list.setCurrentRow(0)
+        # Return on the list or in a date presses no button: the first button after them is
+        # the period's ◀, so a report chosen with the arrows and Return showed the month
+        # before. The list shows a report as it is chosen, a date applies as it is typed.
+        for widget in (self.list, self.picker.start, self.picker.end):
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            return True
+        return super().eventFilter(watched, event)
 
     @property
     def kind(self) -> ReportKind:
