@@ -114,10 +114,19 @@ def _sparse(
     conn: Connection, ledger: Ledger, program: Program, f: CustomerFilter, at: datetime
 ) -> bool:
     """Whether the filter picks few customers: a search always does; a group, tier,
-    consent or balance may pick a handful or nearly everyone, which their count says."""
+    consent, balance or birthday range may pick a handful or nearly everyone, which their
+    count says. (Walking the base in order reads 200 / density rows for a window, the
+    filter's own index density × base: equal near 1.4 % of a million, some 14,000.)"""
     if f.search.strip():
         return True
-    if not (f.group_ids or f.tier or f.consent is not None or f.min_balance or f.max_balance):
+    if not (
+        f.group_ids
+        or f.tier
+        or f.consent is not None
+        or f.min_balance
+        or f.max_balance
+        or f.birthday_from
+    ):
         return False
     n = _SEEN.get((str(ledger.db.path), f))
     if n is None:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     case,
     false,
     func,
+    literal,
     null,
     or_,
     select,
@@ -118,10 +119,14 @@ def _search(text: str, region: str) -> ColumnElement[bool]:
 def _birthday(first: tuple[int, int], last: tuple[int, int]) -> ColumnElement[bool]:
     # The birthday is stored as YYYY-MM-DD: its MM-DD part compares as text. 12-20 to
     # 01-10 wraps over the new year.
-    md = func.substr(_c.birthday, 6, 5)
+    # The numbers written into the statement, not bound: then SQLite sees the expression
+    # of ix_customers_birthday_day (migration 0007) and reads the range from it.
+    md = func.substr(
+        _c.birthday, literal(6, literal_execute=True), literal(5, literal_execute=True)
+    )
     a, b = f"{first[0]:02d}-{first[1]:02d}", f"{last[0]:02d}-{last[1]:02d}"
     within = and_(md >= a, md <= b) if a <= b else or_(md >= a, md <= b)
-    return and_(_c.birthday.is_not(None), within)
+    return within  # no birthday: substr is NULL, which no comparison admits
 
 
 def not_seen_cutoff(program: Program, f: CustomerFilter, at: datetime) -> datetime | None:
