@@ -79,6 +79,9 @@ def test_the_shift_report_counts_each_cashiers_receipts_returns_and_adjustments(
          1, D("300.00"), 1),
         ("Иван", "2026-03-02 10:00 – 19:00", 1, D("200.00"), D("0.00"), D("0.00"),
          0, D("0.00"), 0),
+        # The 20:00 return is on the line of what no shift holds, not left out.
+        ("Ольга", "outside a shift", 0, D("0.00"), D("0.00"), D("0.00"),
+         1, D("1000.00"), 0),
     )  # fmt: skip
 
 

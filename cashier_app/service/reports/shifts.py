@@ -15,12 +15,12 @@ from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from cashier_app.engine.calendar import local_date
 from cashier_app.engine.errors import LoyaltyError
-from cashier_app.engine.events import EventKind
 from cashier_app.engine.lots import MovementKind
 from cashier_app.engine.money import ZERO
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.report_model import Chart, Column, Period, Report, Value
 from cashier_app.service.reports.periods import buckets, cents
+from cashier_app.service.reports.shift_outside import OUTSIDE, manual_adjustment, outside_shifts
 from cashier_app.service.reports.sums import money_sum, points_sum
 from cashier_app.service.users import Actor, Permission
 from cashier_app.storage import schema as t
@@ -107,7 +107,7 @@ def _figures(conn: Connection, shift_ids: list[str]) -> dict[str, dict[str, Any]
         .select_from(
             staff.join(t.lot_movements, and_(_during(m.at), manual)).join(
                 t.events,
-                and_(e.id == m.event_id, e.kind == EventKind.ADJUSTMENT.value, e.actor == u.name),
+                and_(e.id == m.event_id, manual_adjustment(), e.actor == u.name),
             )
         )
         .where(s.id.in_(shift_ids))
@@ -147,6 +147,11 @@ def shift_report(
                 query.where(s.opened_at >= part.start, s.opened_at < part.end)
             ).all()
         figures = _figures(conn, [row.id for row in shifts])
+        outside = (
+            {}
+            if shift_id is not None
+            else outside_shifts(conn, part.start, part.end, {row.id for row in shifts})
+        )
     rows: list[tuple[Value, ...]] = []
     for row in shifts:
         f = figures.get(row.id, {})
@@ -163,6 +168,12 @@ def shift_report(
                 f.get("adjustments", 0),
             )
         )
+    for name in sorted(outside):
+        line = outside[name]
+        rows.append(
+            (name, OUTSIDE, 0, cents(ZERO), cents(ZERO), cents(ZERO),
+             line.returns, cents(line.refunded), line.adjustments)
+        )  # fmt: skip
     return Report(
         name="shift",
         title="Shifts",
@@ -173,5 +184,7 @@ def shift_report(
         notes=(
             "Revenue: the shift's receipts after discounts, paid by money and points; "
             "returns and their refunds are counted in the shift that took them.",
+            "outside a shift: returns and adjustments of the period that none of these "
+            "shifts holds (made with no shift open, or in a shift opened earlier).",
         ),
     )
