@@ -258,6 +258,8 @@ def test_a_manager_exports_the_sales_report_the_cli_prints(
     today = datetime.now().astimezone().date()  # the window's default: the till's own day
     first, last = this_month(today)
     open_back_office(till, "reports_action", "Reports")
+    # Return on the report list (Sales, where the keyboard is) must leave the period alone.
+    till.key("Return", pause=0.5)
     target = short_dir / "sales.csv"
     save_through_file_dialog(
         till, EXPORT_KEY[("reports", "en")], target, "Save the report", "x11-manager-report-en.png"
@@ -279,9 +281,12 @@ def test_a_manager_exports_the_sales_report_the_cli_prints(
     window_rows = csv_rows(target.read_text("utf-8"))
     cli_rows = csv_rows(cli.stdout)
     assert len(window_rows) > 1, f"the month's sales report is empty: {window_rows}"
+    differ = [(a, b) for a, b in zip(window_rows, cli_rows, strict=False) if a != b]
     assert window_rows == cli_rows, (
-        f"the window's CSV of {first}..{last} differs from the command line's:\n"
-        f"window: {window_rows}\ncli: {cli_rows}"
+        f"the window's CSV differs from `cashier-app report sales` for {first}..{last}: the "
+        f"window's runs {window_rows[1][0]}..{window_rows[-1][0]} ({len(window_rows)} rows), "
+        f"the command line's {cli_rows[1][0]}..{cli_rows[-1][0]} ({len(cli_rows)} rows); "
+        f"first difference: {differ[:1]}"
     )
     manager = till.ledger.users()[MANAGER]
     details = json.loads(line.details)
@@ -307,8 +312,10 @@ def test_a_manager_exports_the_customers_a_phone_search_finds(
     }
     assert len(expected) > 1, f"the demo store has no phone with {part}"
     open_back_office(till, "customer_base_action", "Customer base")
-    till.type(part)  # the search field has the keyboard when the screen opens
-    time.sleep(1.0)  # the filter applies once typing settles (300 ms) and the base answers
+    windows = till.windows()
+    till.type(part, enter=True)  # the search field has the keyboard when the screen opens
+    time.sleep(1.0)  # the base answers the filter
+    assert till.windows() == windows, f"Return in the search opened {till.windows()}"
     picture(till, "x11-manager-customers-ru.png")
     target = short_dir / "base.csv"
     save_through_file_dialog(till, EXPORT_KEY[("customers", "ru")], target, "Export customers")
