@@ -51,17 +51,23 @@ class UsageError(Exception):
 # -- helpers -----------------------------------------------------------------------------
 # This process's marks in the ledgers' folders, removed when main() ends (service/runs.py).
 _RUNS: list[Run] = []
+# The store's time zone, once store_ledger has opened the ledger: a moment typed without
+# an offset (--at 2026-03-01T10:00) is the store's time, not the machine's.
+_STORE_ZONE: list[tzinfo] = []
 
 
 def store_ledger(args: argparse.Namespace) -> Ledger:
-    ledger = service.open_ledger(Path(args.data_dir))
+    # Only init and demo make a ledger: any other command on a folder without one is a
+    # mistyped --data-dir, refused before anything is made.
+    ledger = service.open_ledger(Path(args.data_dir), must_exist=True)
     run, stops = begin_run(ledger)
     if run is not None:
         _RUNS.append(run)
+    tz: tzinfo = UTC
+    with ledger.db.read() as conn, contextlib.suppress(LoyaltyError):
+        tz = ledger.program(conn, fresh=False).tz  # no program yet: UTC
+    _STORE_ZONE[:] = [tz]
     if stops:
-        tz: tzinfo = UTC
-        with ledger.db.read() as conn, contextlib.suppress(LoyaltyError):
-            tz = ledger.program(conn, fresh=False).tz  # no program yet: UTC
         for stop in stops:
             print(f"cashier-app: warning: {describe(stop, tz)}", file=sys.stderr)
     return ledger
@@ -117,8 +123,17 @@ def moment_arg(text: str | None) -> datetime | None:
     if not FIRST_YEAR <= moment.year <= LAST_YEAR:
         raise UsageError(f"{text!r}: a moment is between the years {FIRST_YEAR} and {LAST_YEAR}")
     if moment.tzinfo is None:
-        moment = moment.astimezone()  # the machine's local zone
+        # The store's zone (the program's); before a ledger is open, the machine's.
+        moment = moment.replace(tzinfo=_STORE_ZONE[0]) if _STORE_ZONE else moment.astimezone()
     return moment.astimezone(UTC)
+
+
+def dated_arg(args: argparse.Namespace, actor: Actor) -> datetime | None:
+    """``--at`` on a command that records: a manager's or administrator's right (a
+    cashier's sale dated 2020 would move tiers, expiry and reports); without it, now."""
+    from cashier_app.service import users
+
+    return users.dated(actor, moment_arg(args.at))
 
 
 def _kv(text: str, what: str) -> dict[str, str]:
@@ -310,6 +325,7 @@ def cmd_register(args: argparse.Namespace) -> int:
         except ValueError:
             raise UsageError(f"birthday {args.birthday!r} is not a date like 1990-01-20") from None
     ledger = store_ledger(args)
+    actor = acting(args, ledger)
     reg = service.register_customer(
         ledger,
         args.phone,
@@ -319,8 +335,8 @@ def cmd_register(args: argparse.Namespace) -> int:
         consent=args.consent,
         referrer=args.referrer,
         card=args.card,
-        at=moment_arg(args.at),
-        actor=acting(args, ledger),
+        at=dated_arg(args, actor),
+        actor=actor,
     )
     print(f"registered, card {reg.card}, welcome bonus {reg.welcome_points}")
     _show_customer(reg.customer)
@@ -367,8 +383,8 @@ def cmd_sale(args: argparse.Namespace) -> int:
         _print_quote(service.quote_sale(ledger, lines, customer_id=customer, redeem=redeem,
                                         at=moment_arg(args.at)))  # fmt: skip
         return 0
-    at = moment_arg(args.at)
     actor = acting(args, ledger)
+    at = dated_arg(args, actor)
     with _shift(ledger, actor, at):
         sale = service.record_sale(
             ledger, lines, customer_id=customer, redeem=redeem, number=args.number,
@@ -408,7 +424,8 @@ def cmd_return(args: argparse.Namespace) -> int:
             raise UsageError(f"line {text!r}: give sku=...[,qty=...] or line=N[,qty=...]") from None
         items.append(ReturnRequest(kv.get("sku"), qty, line))
     ledger = store_ledger(args)
-    at, actor = moment_arg(args.at), acting(args, ledger)
+    actor = acting(args, ledger)
+    at = dated_arg(args, actor)
     res = service.record_return(ledger, args.receipt, items, at=at, actor=actor)
     print(f"returned on {res.receipt_number}: refund {res.refunded}, points taken back "
           f"{res.points_taken}, points given back {res.points_returned}")  # fmt: skip
@@ -423,7 +440,8 @@ def cmd_adjust(args: argparse.Namespace) -> int:
         points = parse_amount(args.points, allow_negative=True)
     except ValueError:
         raise UsageError(f"points {args.points!r}: give a number like 100 or -50") from None
-    at, actor = moment_arg(args.at), acting(args, ledger)
+    actor = acting(args, ledger)
+    at = dated_arg(args, actor)
     customer = customer_arg(ledger, args.customer)
     res = service.adjust_balance(ledger, customer, points, args.reason, at=at, actor=actor)
     print(f"adjusted by {res.points}")

@@ -120,8 +120,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     ledger = store_ledger(args)
     actor = acting(args, ledger)
     # As the window does at its start: expiries and birthday bonuses due by now are carried
-    # out first, so the command and the window show the same figures.
-    service.run_automations(ledger)
+    # out first, so the command and the window show the same figures. A read-only ledger
+    # (a copy on a locked disk) can record nothing: its figures are reported as they stand.
+    if not ledger.db.read_only:
+        service.run_automations(ledger)
     if args.output:
         # Refused before the report is read: never over the ledger or a database.
         check_output(args.output, ledger.db.path.parent)

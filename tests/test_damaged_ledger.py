@@ -26,6 +26,7 @@ from cashier_app.cli import main
 from cashier_app.engine.receipt import LineInput
 from cashier_app.service.ledger_file import DB_NAME
 from cashier_app.storage import health
+from tests.conftest import add_cli_admin
 from tests.shop import samosale_program
 
 # The command line acts as a user: init makes them the first administrator.
@@ -45,6 +46,9 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("good") / "till"
     ledger = service.open_ledger(folder)
     service.install_program(ledger, samosale_program())
+    # The command line's administrator: a read-only ledger still checks who acts (without
+    # counting the PIN), so a write is refused as read-only, not for an unknown user.
+    add_cli_admin(ledger)
     anna = service.register_customer(ledger, PHONE, name="Анна")
     for _ in range(3):
         service.record_sale(ledger, LATTE, customer_id=anna.customer.id)
@@ -279,7 +283,10 @@ def test_a_brand_new_folder_still_makes_a_ledger(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "new" / "till"
+    # Only init makes one: a mistyped --data-dir is refused and nothing is made.
     code, said = run(capsys, folder, "status")
+    assert code == 2 and "[no_ledger]" in said and not (tmp_path / "new").exists()
+    code, said = run(capsys, folder, "init")
     assert code == 0, said
     assert health.marker_path(folder / DB_NAME).exists()
 

@@ -29,14 +29,23 @@ def open_ledger(
     new_till: bool = False,
     for_writing: bool = False,
     backup_first: bool = True,
+    must_exist: bool = False,
 ) -> Ledger:
     """The ledger in ``data_dir``, made there when the folder never held one. ``new_till``
     (``cashier-app init``): a missing or empty ledger where one was is started afresh, its
     remains kept aside, instead of refused. ``for_writing``: a ledger that can only be read
     is refused (``ledger_read_only``) instead of opened for reading. ``backup_first``: a
     ledger at an older schema is backed up before it is upgraded (off only for a restore's
-    own copy of a backup)."""
+    own copy of a backup). ``must_exist`` (every command but ``init`` and ``demo``): a
+    folder that never held a ledger is refused (``no_ledger``), nothing made in it, not
+    even the folder: a mistyped ``--data-dir`` must not start a new till."""
     path = data_dir / DB_NAME
+    if must_exist and not new_till and not _held_a_ledger(data_dir, path):
+        raise LoyaltyError(
+            "no_ledger",
+            f"no ledger in {data_dir}: create one with cashier-app init, or check --data-dir",
+            path=str(path),
+        )
     found = health.inspect(data_dir, path, new_till=new_till)
     if found.writable:
         health.keep_private(path)  # the folder first: the ledger is made inside it
@@ -58,6 +67,20 @@ def open_ledger(
     health.write_marker(path, device_id)
     health.keep_private(path)
     return ledger
+
+
+def _held_a_ledger(data_dir: Path, path: Path) -> bool:
+    """The ledger file is there, or signs that it was (its marker, the runs' folder): a
+    lost ledger is then refused by health.inspect with the way back, not as never made."""
+    if data_dir.exists() and not data_dir.is_dir():
+        return True  # a file named as the folder: health.inspect says so
+    if not data_dir.is_dir():
+        return False
+    return (
+        path.exists()
+        or health.marker_path(path).exists()
+        or (data_dir / health.RUNS_FOLDER).is_dir()
+    )
 
 
 def _prepare(db: Database, found: health.Found, backup_first: bool = True) -> None:

@@ -50,6 +50,9 @@ class Permission(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     MAKE_BACKUP = "make_backup"
     RESTORE_BACKUP = "restore_backup"
+    # A moment other than now on an operation (--at): a sale dated in 2020 moves tiers,
+    # expiry and reports, so it is a manager's call, never a cashier's.
+    BACKDATE_OPERATIONS = "backdate_operations"
 
 
 _CASHIER = {Permission.SELL, Permission.REGISTER_CUSTOMER}
@@ -69,6 +72,7 @@ _MANAGER = _SENIOR | {
     Permission.ANONYMISE_CUSTOMER,
     Permission.VIEW_AUDIT_LOG,
     Permission.MAKE_BACKUP,
+    Permission.BACKDATE_OPERATIONS,
 }
 # Each permission in the shop's words (the README's table and ``cashier-app permissions``).
 PERMISSION_WORDS: dict[Permission, str] = {
@@ -92,6 +96,7 @@ PERMISSION_WORDS: dict[Permission, str] = {
     Permission.VIEW_AUDIT_LOG: "read the audit log",
     Permission.MAKE_BACKUP: "make a backup, set the backups up",
     Permission.RESTORE_BACKUP: "restore a backup",
+    Permission.BACKDATE_OPERATIONS: "date an operation at another moment than now (--at)",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -201,6 +206,8 @@ def login(
     PIN then clears the count (and the lock its own attempt set). Each outcome is a line of
     the audit log (``login``, ``wrong_pin``, ``user_locked``), with ``via`` (the window or
     the command line)."""
+    if ledger.db.read_only:
+        return _login_read_only(ledger, name, pin, at)
     users = t.users.c
     with ledger.write(at) as (conn, at):
         row = conn.execute(select(t.users).where(users.name == name, users.active)).first()
@@ -234,7 +241,38 @@ def login(
     if attempt >= MAX_FAILED_PINS:
         raise LoyaltyError("user_locked", "too many wrong PINs: the user is locked for 5 minutes")
     left = MAX_FAILED_PINS - attempt
-    raise LoyaltyError("wrong_pin", f"wrong PIN ({left} tries left)", tries_left=left)
+    tries = "1 try" if left == 1 else f"{left} tries"
+    raise LoyaltyError("wrong_pin", f"wrong PIN ({tries} left)", tries_left=left)
+
+
+def dated(actor: Actor, at: datetime | None) -> datetime | None:
+    """``at`` for an operation the acting user dates by hand (the command line's --at):
+    only a manager or an administrator may; None (now) is everyone's."""
+    if at is not None:
+        actor.require(Permission.BACKDATE_OPERATIONS)
+    return at
+
+
+def _login_read_only(ledger: Ledger, name: str, pin: str, at: datetime | None) -> Actor:
+    """A ledger that can only be read (a read-only file, folder or disk): the PIN is
+    checked without counting or auditing it, since nothing can be written; a lock already
+    set still holds. Reading commands then run; every write is refused by the ledger."""
+    users = t.users.c
+    with ledger.db.read() as conn:
+        row = conn.execute(select(t.users).where(users.name == name, users.active)).first()
+    if row is None:
+        raise LoyaltyError("unknown_user", "no such user")
+    at = at or ledger.clock()
+    if row.locked_until is not None and at < row.locked_until:
+        raise LoyaltyError("user_locked", "too many wrong PINs: the user is locked for a while")
+    try:
+        ok: bool = _hasher.verify(row.pin_hash, pin or "")
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        left = MAX_FAILED_PINS - row.failed_pins
+        raise LoyaltyError("wrong_pin", "wrong PIN (the ledger can only be read)", tries_left=left)
+    return Actor(row.id, row.name, Role(row.role))
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,7 @@ MESSAGES = {
     "ledger_disk_full": "The disk is full: nothing was recorded.",
     "ledger_damaged": "The ledger file is damaged and was not used: restore the last good copy, or export what can still be read (cashier-app salvage).",
     "ledger_missing": "The ledger file is missing or empty, though this folder held one: no new till is made in its place. Restore the last good copy, or run cashier-app init to start a new till.",
+    "no_ledger": "There is no ledger in this folder: create one with cashier-app init, or check the data folder.",
     "ledger_too_new": "The ledger was written by a newer version of the program: run that version, or restore the last good copy.",
     "ledger_read_only": "The ledger can only be read (read-only file, folder or disk): nothing was recorded.",
     "ledger_unavailable": "The ledger cannot be opened: the data folder is a file, or this user may not use it.",
