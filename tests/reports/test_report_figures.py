@@ -76,15 +76,15 @@ def test_a_customer_is_new_in_the_day_of_the_first_purchase_in_store_time(shop):
     )
 
 
-def test_sales_by_month_label_months_and_cut_them_at_the_period(shop):
+def test_sales_by_month_cut_at_the_period_are_labelled_with_their_days(shop):
     report = sales_report(shop, OPERATOR, Period(date(2026, 2, 10), date(2026, 3, 4), "month"))
     assert [r[:4] for r in report.rows] == [
-        ("2026-02", "new", 1, D("2000.00")),  # Boris's first purchase, 10 February
-        ("2026-02", "loyal", 0, D("0.00")),
-        ("2026-02", "other", 0, D("0.00")),
-        ("2026-03", "new", 2, D("1900.00")),  # Anna 1000, Gleb 900
-        ("2026-03", "loyal", 1, D("300.00")),
-        ("2026-03", "other", 0, D("0.00")),
+        ("2026-02-10..2026-02-28", "new", 1, D("2000.00")),  # Boris's first purchase, 10 February
+        ("2026-02-10..2026-02-28", "loyal", 0, D("0.00")),
+        ("2026-02-10..2026-02-28", "other", 0, D("0.00")),
+        ("2026-03-01..2026-03-04", "new", 2, D("1900.00")),  # Anna 1000, Gleb 900
+        ("2026-03-01..2026-03-04", "loyal", 1, D("300.00")),
+        ("2026-03-01..2026-03-04", "other", 0, D("0.00")),
     ]
 
 

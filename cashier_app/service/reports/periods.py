@@ -86,8 +86,8 @@ def whole_label(period: Period) -> str:
 
 
 def buckets(period: Period, tz: ZoneInfo) -> list[Bucket]:
-    """The period's buckets in order; a week or month cut by the period's edges keeps its
-    label and covers only the period's days."""
+    """The period's buckets in order; a week or month cut by the period's edges covers
+    only the period's days and is labelled with them (``2026-11-01..2026-11-01``)."""
     check_period(period)
     if period.by is None:
         start, end = utc_midnight(period.start, tz), utc_midnight(_after(period.end), tz)
@@ -97,9 +97,12 @@ def buckets(period: Period, tz: ZoneInfo) -> list[Bucket]:
     while first <= period.end:
         following = _next_first(first, period.by)
         lo, hi = max(first, period.start), min(following - timedelta(days=1), period.end)
+        whole = lo == first and hi == following - timedelta(days=1)
         out.append(
             Bucket(
-                _label(first, period.by),
+                # A week or month the period cuts short is labelled with the days it holds:
+                # "2026-W44" over Sunday 1 November alone would read as a whole week.
+                _label(first, period.by) if whole else f"{lo.isoformat()}..{hi.isoformat()}",
                 lo,
                 hi,
                 utc_midnight(lo, tz),
