@@ -127,8 +127,9 @@ def build(
             (
                 "INSERT INTO receipts (id, number, customer_id, at, event_id, program_version, total, discount,"
                 " discount_percent, redeemed, redeemed_money, paid, accrual_base, accrued, accrual_lot_id, tier,"
-                " basis_amount, points_taken_back, points_given_back, refunded, payment)"
-                " VALUES (?,?,?,?,?,1,?,0,0,0,0,?,?,?,?,?,?,0,0,0,'cash')",
+                " basis_amount, points_taken_back, points_given_back, refunded, payment,"
+                " first_purchase_at)"
+                " VALUES (?,?,?,?,?,1,?,0,0,0,0,?,?,?,?,?,?,0,0,0,'cash',?)",
                 receipt_rows,
             ),
             (
@@ -209,9 +210,11 @@ def build(
                     f"accrual:{rid}" if accrued else None,
                     "Start",
                     amount,
+                    ts(times[0]),
                 )
             )
-            # total, paid, accrual_base, accrued, accrual_lot_id, tier, basis_amount
+            # total, paid, accrual_base, accrued, accrual_lot_id, tier, basis_amount,
+            # first_purchase_at
             line_rows.append((rid, "sku", "goods", amount, amount, amount))
             if accrued:
                 expires = at + timedelta(days=60)

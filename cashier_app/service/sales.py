@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cashier_app.engine import postings
@@ -40,7 +40,7 @@ _RECEIPT_KEYS = (
     "id", "number", "customer_id", "at", "event_id", "program_version", "total", "discount",
     "discount_percent", "redeemed", "redeemed_money", "paid", "accrual_base", "accrued",
     "accrual_lot_id", "tier", "basis_amount", "points_taken_back", "points_given_back",
-    "refunded", "payment", "shift_id", "cashier_id",
+    "refunded", "payment", "shift_id", "cashier_id", "first_purchase_at",
 )  # fmt: skip
 _INSERT_RECEIPT = Prepared(insert(t.receipts), _RECEIPT_KEYS)
 _INSERT_LINES = Prepared(
@@ -53,6 +53,9 @@ def _line_values(line: QuotedLine) -> dict[str, object]:
     return {name: getattr(line, name) for name in _LINE_FIELDS}
 
 
+_FIRST_PURCHASE = select(func.min(t.receipts.c.at)).where(
+    t.receipts.c.customer_id == bindparam("cid")
+)
 _OPEN_SHIFT = select(t.shifts.c.id).where(
     t.shifts.c.user_id == bindparam("uid"), t.shifts.c.closed_at.is_(None)
 )
@@ -94,6 +97,22 @@ def offline_redeem_left(
         )
     ).scalar_one()
     return max(Decimal(0), limit - Decimal(used))
+
+
+def _first_purchase(conn: Connection, customer_id: str, at: datetime) -> datetime:
+    """When the customer first bought at this till, this sale counted (the sales report's
+    new or loyal). A sale dated before their first one (a manager's --at) becomes the
+    first, on every receipt of theirs."""
+    first: datetime | None = conn.execute(_FIRST_PURCHASE, {"cid": customer_id}).scalar()
+    if first is not None and first <= at:
+        return first
+    if first is not None:
+        conn.execute(
+            update(t.receipts)
+            .where(t.receipts.c.customer_id == customer_id)
+            .values(first_purchase_at=at)
+        )
+    return at
 
 
 def quote_sale(
@@ -157,6 +176,7 @@ def record_sale(
             if shift_id is None:
                 raise LoyaltyError("no_open_shift", "open your shift before selling")
         receipt_id = new_id()
+        first_purchase_at = _first_purchase(conn, customer_id, at) if customer_id else None
         if number is None:
             number = ledger.next_receipt_number(conn)
         elif not number.strip() or len(number) > 40:
@@ -233,6 +253,7 @@ def record_sale(
                     "payment": payment,
                     "shift_id": shift_id,
                     "cashier_id": actor.id,
+                    "first_purchase_at": first_purchase_at,
                 },
             )
         except IntegrityError:

@@ -187,9 +187,13 @@ receipts = Table(
     Column("payment", String(10)),
     Column("shift_id", String(36)),
     Column("cashier_id", String(36)),
+    # When the customer first bought at this till (this receipt's moment for a first
+    # purchase): the sales report's new-or-loyal, read from the index (migration 0008).
+    Column("first_purchase_at", UtcDateTime()),
 )
 Index("ix_receipts_customer_at", receipts.c.customer_id, receipts.c.at)
-# Covers what the sales reports sum (migration 0007): a period is read from the index alone.
+# Covers what the sales reports sum (migrations 0007, 0008): a period is read from the
+# index alone.
 Index(
     "ix_receipts_at",
     receipts.c.at,
@@ -197,6 +201,7 @@ Index(
     receipts.c.total,
     receipts.c.discount,
     receipts.c.redeemed,
+    receipts.c.first_purchase_at,
 )
 Index(
     "ix_receipts_shift",
