@@ -25,8 +25,10 @@ class BulkLoad:
     """``begin`` before the first rows of ``tables``, ``insert`` as they come, ``finish``
     at the end; ``close`` always (it gives the connection its everyday cache back)."""
 
-    def __init__(self, conn: Connection, tables: tuple[str, ...]) -> None:
-        self.conn, self.tables = conn, tables
+    def __init__(
+        self, conn: Connection, tables: tuple[str, ...], cache_kib: int = -LOAD_CACHE_KIB
+    ) -> None:
+        self.conn, self.tables, self.cache_kib = conn, tables, cache_kib
         self.raw: Any = conn.connection.driver_connection
         self.trigger: str | None = None
         self.indexes: list[tuple[str, str]] = []
@@ -40,7 +42,7 @@ class BulkLoad:
         # A million customers' tables do not fit the everyday 32 MiB, and pages spilled to
         # the log mid-transaction are written twice.
         self.cache = int(self.raw.execute("PRAGMA cache_size").fetchone()[0])
-        self.raw.execute(f"PRAGMA cache_size={LOAD_CACHE_KIB}")
+        self.raw.execute(f"PRAGMA cache_size={-self.cache_kib}")
         # Constraints' own indexes stay: they have no SQL to drop and make again.
         self.indexes = self.raw.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
