@@ -113,11 +113,11 @@ def test_tiers_as_an_aligned_table(shop, capsys, monkeypatch):
     lines = out.splitlines()
     assert lines[0] == "Tiers, 2026-03-02 .. 2026-03-15"
     assert lines[2:7] == [
-        "Tier    Customers  Moved in  Moved out",
-        "------  ---------  --------  ---------",
-        "Start           2         0          1",
-        "Silver          1         1          0",
-        "Gold            0         0          0",
+        "Tier    Customers  New  Moved in  Moved out",
+        "------  ---------  ---  --------  ---------",
+        "Start           2    0         0          1",
+        "Silver          1    0         1          0",
+        "Gold            0    0         0          0",
     ]
 
 

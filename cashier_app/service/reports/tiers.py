@@ -5,8 +5,8 @@ their group's bonus program, or of its cumulative discount program when the grou
 points. The basis at a moment is derived from the receipts and returns before it, as the
 sale reads it (docs/program.md): all purchases after discounts less returns, or, for a
 bonus program with a tier window, the purchases of the window's days. A customer registered
-during the period starts it with nothing bought, at the first tier. A move compares each
-customer's tier at the period's start with the tier at its end."""
+during the period did not move: they are new in their tier at the period's end. A move
+compares each other customer's tier at the period's start with the tier at its end."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from cashier_app.storage import schema as t
 COLUMNS = (
     Column("tier", "Tier", "text"),
     Column("customers", "Customers", "int"),
+    Column("new", "New", "int"),
     Column("moved_in", "Moved in", "int"),
     Column("moved_out", "Moved out", "int"),
 )
@@ -84,7 +85,7 @@ def _members(ladder: Ladder, program: Program) -> ColumnElement[bool]:
 
 def _cumulative(
     conn: Connection, ladder: Ladder, program: Program, start: datetime, end: datetime
-) -> list[tuple[int, int, int]]:
+) -> list[tuple[int, int, int, bool]]:
     """(tier at the start, tier at the end, customers) for a ladder read on all purchases.
 
     Only customers who bought or returned something since the period's start can be at
@@ -148,11 +149,34 @@ def _cumulative(
             )
         ).where(c.registered_at < end, _members(ladder, program))
     active = conn.execute(counted.group_by(tier_now, before, after)).all()
-    out = []
+    moved: dict[tuple[int, int], int] = defaultdict(int)
     for tier_then, was, became, n in active:
         now[int(tier_then)] -= int(n)
-        out.append((int(was), int(became), int(n)))
-    return out + [(tier, tier, n) for tier, n in now.items() if n]
+        moved[int(was), int(became)] += int(n)
+    for tier, n in now.items():
+        moved[tier, tier] += n
+    # Customers registered during the period did not move: they are new in their tier at
+    # its end. The few of them are read through the registration moment's index, with the
+    # same figures as above, and taken out of the moves.
+    later = func.coalesce(since.c.after, 0)
+    fresh_end = a.tier_basis - later
+    was = _tier_of(fresh_end - func.coalesce(since.c.within, 0), ladder.tiers).label("was")
+    became = _tier_of(fresh_end, ladder.tiers).label("became")
+    fresh = conn.execute(
+        select(was, became, func.count())
+        .select_from(
+            t.customers.join(t.accounts, a.customer_id == c.id).outerjoin(
+                since, since.c.cid == c.id
+            )
+        )
+        .where(c.registered_at >= start, c.registered_at < end, _members(ladder, program))
+        .group_by(was, became)
+    ).all()
+    out: list[tuple[int, int, int, bool]] = []
+    for then, end_tier, n in fresh:
+        moved[int(then), int(end_tier)] -= int(n)
+        out.append((int(end_tier), int(end_tier), int(n), True))
+    return out + [(then, end_tier, n, False) for (then, end_tier), n in moved.items() if n]
 
 
 def _per_tier(
@@ -174,7 +198,7 @@ def _per_tier(
 
 def _windowed(
     conn: Connection, ladder: Ladder, program: Program, start: datetime, end: datetime
-) -> list[tuple[int, int, int]]:
+) -> list[tuple[int, int, int, bool]]:
     c, r = t.customers.c, t.receipts.c
     days = ladder.window_days or 0
     from_start, from_end = add_days(start, -days, program.tz), add_days(end, -days, program.tz)
@@ -194,18 +218,20 @@ def _windowed(
     )
     before = _tier_of(func.coalesce(window.c.at_start, 0), ladder.tiers).label("before")
     after = _tier_of(func.coalesce(window.c.at_end, 0), ladder.tiers).label("after")
+    fresh = (c.registered_at >= start).label("fresh")  # registered during the period
     rows = conn.execute(
-        select(before, after, func.count())
+        select(before, after, fresh, func.count())
         .select_from(t.customers.outerjoin(window, window.c.cid == c.id))
         .where(c.registered_at < end, _members(ladder, program))
-        .group_by(before, after)
+        .group_by(before, after, fresh)
     )
-    return [(int(a), int(b), int(n)) for a, b, n in rows]
+    return [(int(a), int(b), int(n), bool(new)) for a, b, new, n in rows]
 
 
 def _count(
     conn: Connection, ladder: Ladder, program: Program, start: datetime, end: datetime
-) -> list[tuple[int, int, int]]:
+) -> list[tuple[int, int, int, bool]]:
+    """(tier at the start, tier at the end, customers, registered during the period)."""
     count = _windowed if ladder.window_days else _cumulative
     return count(conn, ladder, program, start, end)
 
@@ -221,14 +247,17 @@ def tiers_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
         customers: dict[int, int] = defaultdict(int)
         moved_in: dict[int, int] = defaultdict(int)
         moved_out: dict[int, int] = defaultdict(int)
-        for before, after, n in counts:
+        new: dict[int, int] = defaultdict(int)
+        for before, after, n, fresh in counts:
             customers[after] += n
-            if before != after:
+            if fresh:
+                new[after] += n
+            elif before != after:
                 moved_in[after] += n
                 moved_out[before] += n
         for i, tier in enumerate(ladder.tiers):
             title = tier.title if len(found) == 1 else f"{tier.title} ({ladder.program_id})"
-            rows.append((title, customers[i], moved_in[i], moved_out[i]))
+            rows.append((title, customers[i], new[i], moved_in[i], moved_out[i]))
     return Report(
         name="tiers",
         title="Tiers",
@@ -239,5 +268,6 @@ def tiers_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
         notes=(
             f"{whole_label(period)}: customers at the end of the period; a move compares "
             "the tier at the period's start with the tier at its end.",
+            "New: registered during the period, counted in their tier at its end, not as a move.",
         ),
     )
