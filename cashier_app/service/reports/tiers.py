@@ -160,17 +160,17 @@ def _cumulative(
     # same figures as above, and taken out of the moves.
     later = func.coalesce(since.c.after, 0)
     fresh_end = a.tier_basis - later
-    was = _tier_of(fresh_end - func.coalesce(since.c.within, 0), ladder.tiers).label("was")
-    became = _tier_of(fresh_end, ladder.tiers).label("became")
+    fresh_was = _tier_of(fresh_end - func.coalesce(since.c.within, 0), ladder.tiers).label("was")
+    fresh_became = _tier_of(fresh_end, ladder.tiers).label("became")
     fresh = conn.execute(
-        select(was, became, func.count())
+        select(fresh_was, fresh_became, func.count())
         .select_from(
             t.customers.join(t.accounts, a.customer_id == c.id).outerjoin(
                 since, since.c.cid == c.id
             )
         )
         .where(c.registered_at >= start, c.registered_at < end, _members(ladder, program))
-        .group_by(was, became)
+        .group_by(fresh_was, fresh_became)
     ).all()
     out: list[tuple[int, int, int, bool]] = []
     for then, end_tier, n in fresh:
