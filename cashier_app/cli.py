@@ -541,15 +541,20 @@ def cmd_scanner(args: argparse.Namespace) -> int:
     }
     changes = {k: v for k, v in asked.items() if v is not None}
     if changes:
+        from cashier_app.service.settings import record_workstation_change
         from cashier_app.service.users import Permission
 
         # The scanner's settings are this workstation's, not the ledger's, but changing
-        # them is a manager's job (the window's Barcode scanner… screen is theirs too).
-        acting(args, store_ledger(args)).require(Permission.IMPORT_CATALOGUE)
+        # them is a manager's job (the window's Barcode scanner… screen is theirs too),
+        # and the audit log says who changed them.
+        ledger = store_ledger(args)
+        actor = acting(args, ledger)
+        actor.require(Permission.IMPORT_CATALOGUE)
         settings = replace(settings, **changes)
         if not (1 <= settings.min_length <= 64 and 5 <= settings.max_interval_ms <= 200):
             raise UsageError("--min-length is 1 to 64 and --max-interval-ms 5 to 200")
         settings.save()
+        record_workstation_change(ledger, actor, "scanner", changes)
     s = settings
     print(
         f"scanner: at least {s.min_length} characters, keys at most {s.max_interval_ms} ms apart,"

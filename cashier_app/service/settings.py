@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert
 
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service.ledger import Ledger
+from cashier_app.service.users import Actor, Permission
 from cashier_app.storage import schema as t
 
 
@@ -101,3 +102,15 @@ def backup_settings(ledger: Ledger) -> BackupSettings:
             last_at=read_moment(conn, LAST_BACKUP_AT),
             last_error=read(conn, LAST_BACKUP_ERROR) or "",
         )
+
+
+def record_workstation_change(
+    ledger: Ledger, actor: Actor, what: str, changes: dict[str, object]
+) -> None:
+    """A setting kept outside the ledger (the barcode scanner's, in the workstation's own
+    settings) still leaves its line in the audit log: who changed what, to what."""
+    actor.require(Permission.IMPORT_CATALOGUE)  # the manager's screen, as on the command line
+    if not changes:
+        return
+    with ledger.write(None) as (conn, _):
+        ledger.audit(conn, "settings_changed", what, actor.name, changes, user_id=actor.id)

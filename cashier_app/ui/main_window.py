@@ -4,6 +4,7 @@ the scanner that works from anywhere in the application."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QW
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service.results import CustomerView
 from cashier_app.service.runs import UncleanStop
+from cashier_app.service.settings import record_workstation_change
 from cashier_app.service.users import Permission, Shift
 from cashier_app.sync.worker import SyncStatus
 from cashier_app.ui.back_office import BackOfficeMenu
@@ -356,7 +358,19 @@ class MainWindow(QMainWindow):
     def scanner_settings(self) -> None:
         from cashier_app.ui.scanner_dialog import ScannerDialog
 
-        ScannerDialog(self.scanner, self).exec()
+        before = asdict(self.scanner.settings)
+        if not ScannerDialog(self.scanner, self).exec():
+            return
+        after = asdict(self.scanner.settings)
+        changes = {k: v for k, v in after.items() if before.get(k) != v}
+        if changes:  # kept in the workstation's settings; the audit log says who and what
+            CollectionOp(
+                self.tasks,
+                lambda: record_workstation_change(
+                    self.ws.ledger, self.ws.actor, "scanner", changes
+                ),
+                lambda _: OpChanges("scanner_settings"),
+            ).failure(self._refuse).run_in_background()
 
     def import_catalogue(self) -> None:
         if self.ws.can(Permission.IMPORT_CATALOGUE):
