@@ -21,6 +21,7 @@ from sqlalchemy import CTE, ColumnElement, Connection, and_, case, func, select
 from cashier_app.engine.money import ZERO
 from cashier_app.service.ledger import Ledger
 from cashier_app.service.report_model import Chart, Column, Period, Report, Value
+from cashier_app.service.reports.group_history import GroupHistory
 from cashier_app.service.reports.periods import (
     Bucket,
     average,
@@ -141,8 +142,9 @@ def _group_sums(conn: Connection, part: Bucket, group_id: str | None) -> tuple[i
 
 
 def groups_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
-    """Per customer group (as the customer is now): the customers registered by the
-    period's end, and the receipts, revenue and average check of the period. Receipts
+    """Per customer group: the customers registered by the period's end (in the group
+    they were in then), and the receipts, revenue and average check of the period, each
+    receipt in the group its customer was in at the sale. Receipts
     without a customer belong to no group and are left out (the sales report has them).
 
     The largest group's figures are all customers' less the other groups': the others are
@@ -171,6 +173,14 @@ def groups_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
                 everyone[0] - sum(n for n, _ in figures.values()),
                 everyone[1] - sum((a for _, a in figures.values()), ZERO),
             )
+        # Counted so far by the group each customer is in now: the customers moved since
+        # the period began take their receipts back to the group of each sale's moment.
+        shift, moved = GroupHistory(conn, part.start).corrections(conn, part.start, part.end)
+        for g, (n, amount) in shift.items():
+            was_n, was_amount = figures.get(g, (0, ZERO))
+            figures[g] = (was_n + n, was_amount + amount)
+        for g, n in moved.items():
+            members[g] = members.get(g, 0) + n
     # A group the program no longer names is read as the default group, as a sale does.
     known = {g.id for g in program.groups}
 
@@ -205,5 +215,7 @@ def groups_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
         notes=(
             f"{whole_label(period)}: customers registered by the period's end; receipts "
             "with a customer card; revenue less returns in the period.",
+            "Each receipt counts in the group its customer was in at the sale; a customer "
+            "in the group they were in at the period's end.",
         ),
     )
