@@ -73,6 +73,9 @@ class MainWindow(QMainWindow):
         self.checkout = CheckoutScreen(ws, tasks)
         self.setCentralWidget(self.checkout)
         self.enrolled = False  # until the sync loop says otherwise
+        # Logged out: the next cashier's window replaces this one and Qt deletes its
+        # widgets, while news for it may still arrive (a read on its way, the sync loop).
+        self._gone = False
         self._menu()
         self._status_bar()
         scanner.scanned.connect(self.take_scan)
@@ -158,6 +161,8 @@ class MainWindow(QMainWindow):
 
     def show_sync(self, st: SyncStatus) -> None:
         """The sync worker's news (delivered on the main thread)."""
+        if self._gone:
+            return
         self.enrolled = st.enrolled
         if st.pulled:  # a new program version comes this way: the forms follow it
             self.tasks.read(self.ws.read_program)
@@ -228,6 +233,8 @@ class MainWindow(QMainWindow):
             self.sync_requested.emit()
 
     def _show_queue(self, n: int) -> None:
+        if self._gone:
+            return
         if not self.enrolled:
             self.queue_label.setText("")
         elif n == 0:
@@ -236,6 +243,8 @@ class MainWindow(QMainWindow):
             self.queue_label.setText(self.tr("waiting to be sent: {n}").format(n=n))
 
     def _show_refused(self, n: int) -> None:
+        if self._gone:
+            return
         self.refused_label.setVisible(n > 0)
         self.refused_label.setText(
             '<a href="refused" style="color: {colour}">{text}</a>'.format(
@@ -249,6 +258,8 @@ class MainWindow(QMainWindow):
             self.refresh_status()
 
     def refresh_status(self) -> None:
+        if self._gone:
+            return
         self.tasks.read(self.ws.queued, self._show_queue)
         self.tasks.read(self.ws.refused_waiting, self._show_refused)
 
@@ -262,6 +273,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._status_timer.stop()
+        self._gone = True
         super().closeEvent(event)
 
     # -- actions ---------------------------------------------------------------------------
@@ -410,6 +422,8 @@ class MainWindow(QMainWindow):
 
     def _log_out(self) -> None:
         self._status_timer.stop()
+        self._gone = True
+        self.tasks.operation_done.disconnect(self._changed)
         self.scanner.scanned.disconnect(self.take_scan)
         self.hide()
         self.logged_out.emit()
