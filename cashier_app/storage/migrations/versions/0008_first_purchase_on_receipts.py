@@ -24,10 +24,18 @@ _AFTER = [*_BEFORE, "first_purchase_at"]
 def upgrade() -> None:
     with op.batch_alter_table("receipts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("first_purchase_at", sa.DateTime(), nullable=True))
+    # The moments are copied as stored (UTC text), never read back into values.
+    receipts = sa.table(
+        "receipts", sa.column("customer_id"), sa.column("at"), sa.column("first_purchase_at")
+    )
+    earlier = receipts.alias("earlier")
+    first = (
+        sa.select(sa.func.min(earlier.c.at))
+        .where(earlier.c.customer_id == receipts.c.customer_id)
+        .scalar_subquery()
+    )
     op.execute(
-        "UPDATE receipts SET first_purchase_at = (SELECT min(earlier.at) FROM receipts AS "
-        "earlier WHERE earlier.customer_id = receipts.customer_id) "
-        "WHERE customer_id IS NOT NULL"
+        receipts.update().where(receipts.c.customer_id.is_not(None)).values(first_purchase_at=first)
     )
     op.drop_index("ix_receipts_at", table_name="receipts")
     op.create_index("ix_receipts_at", "receipts", _AFTER)
