@@ -286,7 +286,45 @@ def test_a_cashier_prints_their_own_shift_and_nobody_elses(store, tmp_path):
     assert refused.value.code == "not_allowed"
     hers = reports.shift_report(ledger, staff["manager"], today, closed.id)
     with pytest.raises(LoyaltyError) as refused:
-        report_files.save_report(
-            ledger, hers, tmp_path / "x.pdf", "pdf", actor=anna, paint=paint
-        )
+        report_files.save_report(ledger, hers, tmp_path / "x.pdf", "pdf", actor=anna, paint=paint)
     assert refused.value.code == "not_allowed" and len(painted) == 1
+
+
+def test_a_negative_segment_is_stacked_down_from_zero_not_over_the_others(qtbot, tmp_path):
+    """A day of returns only: new customers +900.00, loyal -1,000.00. The blue bar of the
+    new customers stands from 0 to 900 and the loyal one hangs from 0 to -1,000, instead of
+    loyal drawn from 900 down to -100 over the blue one (a defect the tester found)."""
+    import pyqtgraph as pg
+
+    from cashier_app.service.report_model import Chart, Report
+    from cashier_app.service.reports.sales import SALES_COLUMNS
+    from cashier_app.ui.reports.chart import ReportChart
+
+    report = Report(
+        name="sales",
+        title="Sales",
+        period=Period(date(2026, 11, 2), date(2026, 11, 3), "day"),
+        columns=SALES_COLUMNS,
+        rows=(
+            ("2026-11-02", "new", 2, Decimal("900.00"), Decimal("450.00")),
+            ("2026-11-02", "loyal", 0, Decimal("-1000.00"), Decimal("0.00")),
+            ("2026-11-02", "other", 1, Decimal("200.00"), Decimal("200.00")),
+            ("2026-11-03", "new", 1, Decimal("100.00"), Decimal("100.00")),
+            ("2026-11-03", "loyal", 1, Decimal("300.00"), Decimal("300.00")),
+            ("2026-11-03", "other", 0, Decimal("0.00"), Decimal("0.00")),
+        ),
+        chart=Chart("stacked_bar", x="period", values=("revenue",), split="segment"),
+    )
+    chart = ReportChart()
+    qtbot.addWidget(chart)
+    chart.resize(600, 300)
+    chart.show_report(report, QLocale(QLocale.Language.Russian, QLocale.Country.Russia))
+    bars = [i for i in chart.plot.getPlotItem().items if isinstance(i, pg.BarGraphItem)]
+    drawn = {b.name(): list(zip(b.opts["y0"], b.opts["height"], strict=True)) for b in bars}
+    assert drawn["new"] == [(0.0, 900.0), (0.0, 100.0)]
+    assert drawn["loyal"] == [(0.0, -1000.0), (100.0, 300.0)]
+    assert drawn["other"] == [(900.0, 200.0), (400.0, 0.0)]
+    low, high = chart.plot.getViewBox().viewRange()[1]
+    assert low < -1000 and high >= 1100
+    chart.show()
+    chart.grab().save(str(tmp_path / "negative.png"))

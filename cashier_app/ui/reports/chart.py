@@ -127,7 +127,9 @@ class ReportChart(QWidget):
         lowest = min((min(h) for h in self.series.values()), default=0.0)
         highest = max((max(h) for h in self.series.values()), default=0.0)
         if chart.kind == "stacked_bar":
-            highest = max((sum(c) for c in zip(*self.series.values(), strict=True)), default=0.0)
+            columns = list(zip(*self.series.values(), strict=True))
+            highest = max((sum(h for h in c if h > 0) for c in columns), default=0.0)
+            lowest = min((sum(h for h in c if h < 0) for c in columns), default=0.0)
         headroom = 1.15 if len(self.series) > 1 else 1.05
         low, high = min(0.0, lowest), max(highest * headroom, 1.0)
         # A little below the lowest value, so the axis still writes its zero.
@@ -136,7 +138,7 @@ class ReportChart(QWidget):
 
     def _bars(self, stacked: bool) -> None:
         n = len(self.series)
-        base = [0.0] * len(self.x_labels)
+        bases = stack_bases(list(self.series.values()))
         width = 0.8 if stacked or n == 1 else 0.8 / n
         pen = None if len(self.x_labels) > 60 else pg.mkPen("#ffffff", width=1)
         for i, (name, heights) in enumerate(self.series.items()):
@@ -144,8 +146,7 @@ class ReportChart(QWidget):
             xs: list[float] = list(range(len(heights)))
             options: dict[str, Any] = {"height": heights, "brush": colour, "pen": pen}
             if stacked:
-                options["y0"] = list(base)
-                base = [b + h for b, h in zip(base, heights, strict=True)]
+                options["y0"] = bases[i]
             elif n > 1:
                 xs = [x - 0.4 + width * (i + 0.5) for x in xs]
             bars = pg.BarGraphItem(x=xs, width=width, name=name, **options)
@@ -177,3 +178,25 @@ class ReportChart(QWidget):
         for side in ("bottom", "left"):
             # The edge labels (the first day, the zero) are inside the view: keep them.
             self.plot.getAxis(side).setStyle(hideOverlappingLabels=False)
+
+
+def stack_bases(series: list[list[float]]) -> list[list[float]]:
+    """Where each series' bars start when stacked: positive amounts upward from zero on
+    top of the positives before them, negative ones (a day of returns only) downward from
+    zero below the negatives before them, so no bar is drawn over another."""
+    if not series:
+        return []
+    up = [0.0] * len(series[0])
+    down = [0.0] * len(series[0])
+    out = []
+    for heights in series:
+        starts = []
+        for j, h in enumerate(heights):
+            if h >= 0:
+                starts.append(up[j])
+                up[j] += h
+            else:
+                starts.append(down[j])
+                down[j] += h
+        out.append(starts)
+    return out
