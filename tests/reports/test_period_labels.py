@@ -36,3 +36,8 @@ def test_months_cut_short_show_their_days_and_whole_ones_their_name(ledger):
         ledger, OPERATOR, Period(date(2026, 10, 15), date(2026, 12, 31), "month")
     )
     assert [r[0] for r in report.rows] == ["2026-10-15..2026-10-31", "2026-11", "2026-12"]
+
+
+def test_the_sales_notes_explain_a_low_average_check_after_returns(ledger):
+    report = sales_report(ledger, OPERATOR, Period(date(2026, 11, 1), date(2026, 11, 30)))
+    assert any("low or negative average check" in note for note in report.notes)

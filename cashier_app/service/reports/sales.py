@@ -117,6 +117,9 @@ def sales_report(ledger: Ledger, actor: Actor, period: Period) -> Report:
             "less returns in the period of the return.",
             "new: the period holds the customer's first purchase; loyal: bought before; "
             "other: no customer card.",
+            "Average check: the revenue divided by the period's receipts; returns of earlier "
+            "receipts are taken off in their own period, so such a period can show a low or "
+            "negative average check.",
         ),
     )
 
