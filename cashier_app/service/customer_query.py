@@ -92,7 +92,8 @@ def shape_of(program: Program, at: datetime) -> _Shape:
 
 def _search(text: str, region: str) -> ColumnElement[bool]:
     """Words are a name's beginnings (the name index); digits are a card, a whole phone
-    in any format, its last four digits, or a part of it."""
+    in any format, or any run of four digits or more anywhere in a phone (its beginning,
+    its last digits, its middle: one rule, whatever the length typed)."""
     q = text.strip()
     found: list[ColumnElement[bool]] = []
     card = card_from_scan(q)
@@ -100,20 +101,34 @@ def _search(text: str, region: str) -> ColumnElement[bool]:
         found.append(_c.id.in_(select(t.cards.c.customer_id).where(t.cards.c.number == card)))
     digits = "".join(ch for ch in q if ch.isdigit())
     if all(ch.isdigit() or ch in " +-()." for ch in q):
-        phones = quick_candidates(q, region)
+        phones = quick_candidates(q, region) if len(digits) >= 10 else []
         if phones:
+            # A whole phone typed as people write it (8 905 ..., +7 905 ...): found on the
+            # phone's index; the same one a part of it would find, without reading them all.
             found.append(_c.phone.in_(phones))
-        elif len(digits) == 4:
-            found.append(_c.phone_last4 == digits)
-        elif len(digits) > 4 and card is None:
-            # A part of a phone: the one search that reads every phone (a shop's manager
-            # types what they remember of it).
+        elif len(digits) >= 4:
+            # A part of a phone, wherever it is: the one search that reads every phone
+            # (a manager types what they remember of it). A run that is also a card's
+            # number (eight digits make an EAN-8) still finds the phones that hold it.
             found.append(_c.phone.contains(digits, autoescape=True))
+            national = _national_prefix(digits, region)
+            if national is not None:  # 8 905 000...: the trunk prefix, not a digit of it
+                found.append(_c.phone.startswith(national, autoescape=True))
     elif card is None:
         hits = queries.name_hits(t.customers, q)
         if hits is not None:
             found.append(queries.rowid(t.customers).in_(select(hits.c.rowid)))
     return or_(*found) if found else false()
+
+
+def _national_prefix(digits: str, region: str) -> str | None:
+    """The E.164 beginning of a phone typed from its national trunk prefix (Russia's and
+    Kazakhstan's 8, Ukraine's 0), or None."""
+    if region in ("RU", "KZ") and digits.startswith("8") and len(digits) >= 5:
+        return "+7" + digits[1:]
+    if region == "UA" and digits.startswith("0") and len(digits) >= 5:
+        return "+38" + digits
+    return None
 
 
 def _birthday(first: tuple[int, int], last: tuple[int, int]) -> ColumnElement[bool]:
