@@ -86,6 +86,8 @@ customers = Table(
 )
 Index("ix_customers_registered_at", customers.c.registered_at)
 Index("ix_customers_group_id", customers.c.group_id)
+Index("ix_customers_name", customers.c.name)
+Index("ix_customers_consent_at", customers.c.consent_at)
 # The birthdays report asks for month and day (migration 0007): the ISO text's last five.
 Index("ix_customers_birthday_day", func.substr(customers.c.birthday, 6, 5))
 
@@ -116,6 +118,9 @@ accounts = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 Index("ix_accounts_last_purchase_at", accounts.c.last_purchase_at)
+# The customer base's filters and sorts at a million customers (migration 0009).
+Index("ix_accounts_balance", accounts.c.balance)
+Index("ix_accounts_tier_basis", accounts.c.tier_basis)
 
 lots = Table(
     "lots",
