@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -36,6 +37,14 @@ from cashier_app.ui.theme import DANGER
 
 if TYPE_CHECKING:
     from cashier_app.ui.main_window import MainWindow
+
+
+# What a column's cells usually hold at their widest (a whole phone, a 13-digit card, a
+# date, points in the hundred thousands): the columns are fitted to these.
+_CELL_SAMPLES = (
+    "Александра Константинова", "+7 900 123-45-67", "2000200000013", "Покупатели",
+    "Серебро", "123 456.78", "31.12.2026", "31.12.2026", "31.12.2026", "yes",
+)  # fmt: skip
 
 
 class CustomerBaseScreen(QDialog):
@@ -75,9 +84,9 @@ class CustomerBaseScreen(QDialog):
         self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((200, 130, 145, 120, 90, 80, 130, 110, 110, 80)):
-            header.resizeSection(column, width)
-        header.setStretchLastSection(True)
+        self._fit_columns()
+        # The name takes what the screen has left; the other columns keep their fit.
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setSortingEnabled(True)
         header.setSortIndicator(7, Qt.SortOrder.AscendingOrder)  # registered, the default
         self.table.doubleClicked.connect(lambda _: self.open_card())
@@ -117,6 +126,21 @@ class CustomerBaseScreen(QDialog):
         self.model.set_query(CustomerFilter(), Sort())
         self.filters.search.setFocus()  # the manager types a name or phone straight away
         self.count_label.setText(self.tr("Counting…"))
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its header (in the window's language, with room for the
+        sort arrow) or what its cells usually hold, whichever is wider, measured with the
+        table's own fonts: no header, card number or date is cut at 1366x768, and Qt never
+        measures a million rows to find out."""
+        header = self.table.horizontalHeader()
+        titles, cells = header.fontMetrics(), self.table.fontMetrics()
+        arrow = self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize) + 20
+        for column, sample in enumerate(_CELL_SAMPLES):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            wide = max(
+                titles.horizontalAdvance(title) + arrow, cells.horizontalAdvance(sample) + 16
+            )
+            header.resizeSection(column, wide)
 
     def _button(
         self, row: QHBoxLayout, name: str, text: str, slot: Callable[[], None]
