@@ -283,7 +283,10 @@ class _Writer:
                     standing, bonus, event_id=adj_id, points=r.balance, at=at, tz=program.tz
                 )
                 standing = posted.standing
-                for lot in posted.credited:
+                # The lot as the credit left it (settled): stored as made, unsettled, the
+                # next catch-up would credit it a second time.
+                for made in posted.credited:
+                    lot = standing.account.lot(made.id) or made
                     lots.append((lot.id, cid, lot.kind.value, _cents(lot.points),
                                  _cents(lot.remaining), lot.credited_at, lot.available_at,
                                  lot.expires_at, lot.settled, lot.warned, adj_id))  # fmt: skip

@@ -234,3 +234,20 @@ def test_a_check_made_with_another_mapping_is_not_reused(tmp_path, ledger, staff
     result = import_customers(ledger, staff["manager"], f, mapping, checked=checked)
     anna = service.get_customer(ledger, service.find_by_phone(ledger, "89001112233"))
     assert (result.imported, anna.name, anna.balance) == (3, "Анна Смирнова", Decimal("150"))
+
+
+def test_an_opening_balance_is_credited_once_whatever_happens_next(tmp_path, ledger, staff):
+    """Anna brings 150 points over; a manager then adds 10. Her opening lot was credited
+    by the import: the next operation on her account must not credit it again."""
+    f = _file(tmp_path, RUSSIAN_ROWS)
+    import_customers(ledger, staff["manager"], f, guess_mapping(f.headers))
+    anna = service.find_by_phone(ledger, "89001112233")
+    service.adjust_balance(ledger, anna, Decimal("10"), "a kind word", actor=staff["manager"])
+    with ledger.db.read() as conn:
+        credits = conn.execute(
+            select(t.lot_movements.c.points).where(
+                t.lot_movements.c.customer_id == anna, t.lot_movements.c.kind == "credit"
+            )
+        ).scalars()
+        assert sorted(credits) == [Decimal("10"), Decimal("150")]
+    assert service.get_customer(ledger, anna).balance == Decimal("160")
