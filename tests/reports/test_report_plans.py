@@ -11,11 +11,17 @@ import pytest
 from sqlalchemy import event
 
 from cashier_app.service.report_model import Period
-from cashier_app.service.reports import birthdays_report, points_report, sales_report
+from cashier_app.service.reports import (
+    birthdays_report,
+    groups_report,
+    points_report,
+    sales_report,
+)
 from cashier_app.service.users import OPERATOR
 from tests.reports.store import build_shop, msk
 
 MONTH = Period(date(2026, 3, 1), date(2026, 3, 31), "week")
+WHOLE_MONTH = Period(date(2026, 3, 1), date(2026, 3, 31))
 
 
 def plans(ledger, run) -> str:
@@ -63,3 +69,9 @@ def test_points_read_movements_from_the_moment_index_alone(shop):
 def test_birthdays_are_found_by_their_index(shop):
     found = plans(shop, lambda: birthdays_report(shop, OPERATOR, msk(3, 15)))
     assert "ix_customers_birthday_day" in found
+
+
+def test_group_moves_are_found_by_their_own_index(shop):
+    found = plans(shop, lambda: groups_report(shop, OPERATOR, WHOLE_MONTH))
+    assert "ix_events_group_moves" in found
+    assert "SCAN events" not in found
