@@ -16,7 +16,7 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import BindParameter, Connection, bindparam, select
 
 from cashier_app.engine.events import EventKind
 from cashier_app.engine.money import ZERO
@@ -28,7 +28,9 @@ Shift = dict[str, tuple[int, Decimal]]
 _CHUNK = 500
 # Written into the statement, not bound: SQLite uses the partial index of the moves
 # (migration 0010) only when it can see the statement asks for that kind.
-_GROUP_MOVE = bindparam("kind", EventKind.CUSTOMER_GROUP_CHANGED.value, literal_execute=True)
+_GROUP_MOVE: BindParameter[str] = bindparam(
+    "kind", EventKind.CUSTOMER_GROUP_CHANGED.value, literal_execute=True
+)
 
 
 class GroupHistory:
