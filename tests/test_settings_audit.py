@@ -28,7 +28,7 @@ def test_a_scanner_change_on_the_command_line_is_in_the_audit_log(
 ):
     assert run_cli(tmp_path, capsys, "init")[0] == 0
     wanted = 8 if scanner_settings_kept.min_length != 8 else 9
-    code, out, err = run_cli(tmp_path, capsys, "scanner", "--min-length", str(wanted))
+    code, _out, err = run_cli(tmp_path, capsys, "scanner", "--min-length", str(wanted))
     assert code == 0, err
     ledger = service.open_ledger(tmp_path)
     with ledger.db.read() as conn:

@@ -26,12 +26,42 @@ class BackOfficeMenu(QObject):
         self.actions: dict[str, QAction] = {}
         # (object name, label, permission, opener); each screen adds its line here.
         screens: list[tuple[str, str, Permission, str]] = [
-            ("reports_action", self.tr("Reports…"), Permission.VIEW_REPORTS, "cashier_app.ui.reports:open_reports"),
-            ("backups_action", self.tr("Backups…"), Permission.MAKE_BACKUP, "cashier_app.ui.backups:open_backups"),
-            ("customer_import_action", self.tr("Import customers…"), Permission.IMPORT_CUSTOMERS, "cashier_app.ui.customer_import:open_customer_import"),
-            ("customer_base_action", self.tr("Customers…"), Permission.VIEW_CUSTOMER_BASE, "cashier_app.ui.customer_base:open_customer_base"),
-            ("staff_action", self.tr("Staff…"), Permission.MANAGE_USERS, "cashier_app.ui.staff:open_staff"),
-            ("audit_log_action", self.tr("Audit log…"), Permission.VIEW_AUDIT_LOG, "cashier_app.ui.audit_log:open_audit_log"),
+            (
+                "reports_action",
+                self.tr("Reports…"),
+                Permission.VIEW_REPORTS,
+                "cashier_app.ui.reports:open_reports",
+            ),
+            (
+                "customer_base_action",
+                self.tr("Customers…"),
+                Permission.VIEW_CUSTOMER_BASE,
+                "cashier_app.ui.customer_base:open_customer_base",
+            ),
+            (
+                "customer_import_action",
+                self.tr("Import customers…"),
+                Permission.IMPORT_CUSTOMERS,
+                "cashier_app.ui.customer_import:open_customer_import",
+            ),
+            (
+                "staff_action",
+                self.tr("Staff…"),
+                Permission.MANAGE_USERS,
+                "cashier_app.ui.staff:open_staff",
+            ),
+            (
+                "audit_log_action",
+                self.tr("Audit log…"),
+                Permission.VIEW_AUDIT_LOG,
+                "cashier_app.ui.audit_log:open_audit_log",
+            ),
+            (
+                "backups_action",
+                self.tr("Backups…"),
+                Permission.MAKE_BACKUP,
+                "cashier_app.ui.backups:open_backups",
+            ),
         ]
         for name, label, permission, opener in screens:
             self._add(name, label, permission, opener)
