@@ -15,11 +15,20 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QEventLoop, QObject, Signal
 
 log = logging.getLogger(__name__)
 Closure = Callable[[], None]
 T = TypeVar("T")
+
+
+def _still_there(callback: Callable[..., None] | None) -> bool:
+    """False for a method of a widget Qt has deleted (a window replaced at the next login,
+    a dialog closed) while its read or write was on its way: calling it would fail on the
+    deleted object, in the event loop, long after anyone could see the answer."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
 
 
 class TaskManager(QObject):
@@ -51,6 +60,8 @@ class TaskManager(QObject):
 
         def finished(fut: Future[Any]) -> None:
             def on_main() -> None:
+                if not (_still_there(on_done) and _still_there(on_error)):
+                    return  # its screen was closed and deleted meanwhile: nobody to tell
                 error = fut.exception()
                 if error is not None:
                     if on_error is not None:

@@ -50,3 +50,29 @@ def test_a_window_still_shown_hears_the_queue(open_window, qtbot):
     window = open_window("manager")
     window.show_sync(_status(2))
     assert window.queue_label.text() == "waiting to be sent: 2"
+
+
+def test_an_answer_for_a_deleted_widget_is_dropped(qtbot):
+    """Any screen, not only the main window: the backup line of a replaced window got its
+    read's answer after Qt had deleted it (a full run's order found it)."""
+    import threading
+
+    from PySide6.QtWidgets import QLabel
+
+    class Line(QLabel):
+        def show_answer(self, text: str) -> None:
+            self.setText(text)
+
+    tasks = TaskManager()
+    line = Line()
+    release = threading.Event()
+    try:
+        with qtbot.captureExceptions() as raised:
+            tasks.read(lambda: release.wait(5) and "answer", line.show_answer)
+            line.deleteLater()
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            release.set()
+            qtbot.wait(300)
+        assert raised == []
+    finally:
+        tasks.shutdown()
