@@ -48,8 +48,9 @@ def write_file(path: Path, rows: int) -> int:
 
 
 def run(rows: int) -> dict[str, float]:
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
 
+    from bench.heartbeat import Heartbeat
     from cashier_app import service
     from cashier_app.service import users
     from cashier_app.ui.app import ensure_program, freeze_startup_heap, make_app
@@ -73,20 +74,9 @@ def run(rows: int) -> dict[str, float]:
     dialog.show()
     freeze_startup_heap()  # as the window does once it is up
 
-    late: list[float] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
-
-    def beat() -> None:
-        now = clock.elapsed()
-        late.append(max(0.0, now - last[0] - 10))
-        last[0] = now
-
-    heartbeat = QTimer()
-    heartbeat.setInterval(10)
-    heartbeat.timeout.connect(beat)
+    heartbeat = Heartbeat()
     heartbeat.start()
+    late = heartbeat.late
 
     def until(done: Callable[[], bool]) -> float:
         loop, poll = QEventLoop(), QTimer()

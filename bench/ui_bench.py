@@ -108,8 +108,9 @@ def heartbeat_during_import(rows: int = 100_000) -> tuple[float, float, float]:
     writer thread: how late did it ever fire? Returns (max lateness ms, median ms, import s)."""
     import tempfile
 
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
 
+    from bench.heartbeat import Heartbeat
     from cashier_app import service
     from cashier_app.ui.app import make_app
     from cashier_app.ui.dialogs import ImportDialog
@@ -136,20 +137,9 @@ def heartbeat_during_import(rows: int = 100_000) -> tuple[float, float, float]:
     from cashier_app.ui.app import freeze_startup_heap
 
     freeze_startup_heap()  # as the window does once it is up
-    late: list[float] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
-
-    def beat() -> None:
-        now = clock.elapsed()
-        late.append(max(0.0, now - last[0] - 10))
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(beat)
-    timer.start()
+    heartbeat = Heartbeat()
+    heartbeat.start()
+    late = heartbeat.late
     loop = QEventLoop()
     t0 = time.perf_counter()
     dialog.run()
@@ -158,7 +148,7 @@ def heartbeat_during_import(rows: int = 100_000) -> tuple[float, float, float]:
     check.start(20)
     loop.exec()
     took = time.perf_counter() - t0
-    timer.stop()
+    heartbeat.stop()
     check.stop()
     assert dialog.report is not None and dialog.report.imported == rows, dialog.report
     tasks.shutdown()
