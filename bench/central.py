@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from cashier_app.paths import resource
 from central_server.db import make_engine, migrate
-from central_server.store import ServerStore
+from central_server.ledger import CentralLedger
 from tests.sync.conftest import free_port
 
 ADMIN = "bench-admin-token-0123456789"
@@ -27,7 +27,7 @@ ADMIN = "bench-admin-token-0123456789"
 class BenchServer:
     url: str
     engine: Engine
-    store: ServerStore
+    store: CentralLedger
     program: dict[str, Any]
     cluster: Any = None
 
@@ -79,7 +79,7 @@ def bench_server(kind: str, folder: Path) -> BenchServer:
         url = str(folder / "central.sqlite3")
     engine = make_engine(url)
     migrate(engine)
-    store = ServerStore(engine)
+    store = CentralLedger(engine)
     program = json.loads(resource("programs", "samosale_default.json").read_text(encoding="utf-8"))
     store.publish_program(program)
     return BenchServer(url, engine, store, program, cluster)

@@ -21,7 +21,7 @@ from cashier_app import service
 from cashier_app.paths import resource
 from cashier_app.sync import worker
 from central_server.db import make_engine, migrate
-from central_server.store import ServerStore
+from central_server.ledger import CentralLedger
 
 
 def main() -> int:
@@ -36,7 +36,7 @@ def main() -> int:
     cluster = pgserver.get_server(str(tmp / "pg"), cleanup_mode="stop")
     engine = make_engine(cluster.get_uri())
     migrate(engine)
-    store = ServerStore(engine)
+    store = CentralLedger(engine)
     store.publish_program(
         json.loads(resource("programs", "samosale_default.json").read_text(encoding="utf-8"))
     )

@@ -13,7 +13,7 @@ from fastapi import Depends, Header, Request
 
 from central_server.background import GroupCommit
 from central_server.body_limits import Authorise
-from central_server.store import Device, ServerError, ServerStore
+from central_server.ledger import CentralLedger, Device, ServerError
 
 
 def bearer(authorization: str | None) -> str:
@@ -27,14 +27,14 @@ def check_admin(authorization: str | None, admin_token: str) -> None:
         raise ServerError(401, "not_admin", "an administrator token is required")
 
 
-def early_check(store: ServerStore, admin_token: str) -> Authorise:
+def early_check(ledger: CentralLedger, admin_token: str) -> Authorise:
     async def authorise(path: str, authorization: str | None) -> ServerError | None:
         # What the routes' dependencies check again, here before any body is read.
         try:
             if path.startswith("/v1/admin/"):
                 check_admin(authorization, admin_token)
             elif path == "/v1/events":
-                await anyio.to_thread.run_sync(store.device_for, bearer(authorization), True)
+                await anyio.to_thread.run_sync(ledger.device_for, bearer(authorization), True)
         except ServerError as exc:
             return exc
         return None
@@ -42,9 +42,9 @@ def early_check(store: ServerStore, admin_token: str) -> Authorise:
     return authorise
 
 
-async def server_store(request: Request) -> ServerStore:
-    store: ServerStore = request.app.state.store
-    return store
+async def central_ledger(request: Request) -> CentralLedger:
+    ledger: CentralLedger = request.app.state.ledger
+    return ledger
 
 
 async def push_writer(request: Request) -> GroupCommit:
@@ -53,24 +53,24 @@ async def push_writer(request: Request) -> GroupCommit:
 
 
 def device(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
-    store: ServerStore = request.app.state.store
-    return store.device_for(bearer(authorization))
+    ledger: CentralLedger = request.app.state.ledger
+    return ledger.device_for(bearer(authorization))
 
 
 def pushing_device(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> Device:
     # A push checks revocation again under the device's row lock, so the token's device
-    # may come from the store's cache.
-    store: ServerStore = request.app.state.store
-    return store.device_for(bearer(authorization), cached=True)
+    # may come from the ledger's cache.
+    ledger: CentralLedger = request.app.state.ledger
+    return ledger.device_for(bearer(authorization), cached=True)
 
 
 def admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
     check_admin(authorization, request.app.state.admin_token)
 
 
-Store = Annotated[ServerStore, Depends(server_store)]
+Ledger = Annotated[CentralLedger, Depends(central_ledger)]
 Writer = Annotated[GroupCommit, Depends(push_writer)]
 ThisDevice = Annotated[Device, Depends(device)]
 PushingDevice = Annotated[Device, Depends(pushing_device)]

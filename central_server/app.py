@@ -10,13 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from central_server.access import early_check
 from central_server.background import GroupCommit, replayer
 from central_server.body_limits import BodyLimit
+from central_server.ledger import CentralLedger, ServerError
 from central_server.problems import Failures, invalid, refused
 from central_server.routes import ROUTERS
 from central_server.settings import Settings, check_admin_token
-from central_server.store import ServerError, ServerStore
 
 
-def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> FastAPI:
+def create_app(ledger: CentralLedger, admin_token: str, replay: bool = True) -> FastAPI:
     """``replay``: run the background replayer in this process. ``central-server serve
     --workers N`` runs it in its own process instead, so the replay's CPU does not hold
     the web workers' interpreter lock while they answer pushes."""
@@ -25,15 +25,15 @@ def create_app(store: ServerStore, admin_token: str, replay: bool = True) -> Fas
         title="Loyalty central server",
         version="1",
         description="Sync for the loyalty cashier workstations.",
-        lifespan=replayer(store, replay),
+        lifespan=replayer(ledger, replay),
     )
     # What the routes' dependencies (central_server/access.py) take.
-    app.state.store = store
+    app.state.ledger = ledger
     app.state.admin_token = admin_token
-    app.state.writer = GroupCommit(store)
+    app.state.writer = GroupCommit(ledger)
     app.add_exception_handler(ServerError, refused)
     app.add_exception_handler(RequestValidationError, invalid)
-    app.add_middleware(BodyLimit, authorise=early_check(store, admin_token))
+    app.add_middleware(BodyLimit, authorise=early_check(ledger, admin_token))
     app.add_middleware(Failures)  # outermost of the two: it sees BodyLimit's failures too
     for router in ROUTERS:
         # The routes themselves, not the router: FastAPI 0.165's include_router keeps a
@@ -51,5 +51,5 @@ def app_from_env() -> FastAPI:
 
     settings = Settings.from_env()
     return create_app(
-        ServerStore(make_engine(settings.db)), settings.admin_token, replay=settings.replay
+        CentralLedger(make_engine(settings.db)), settings.admin_token, replay=settings.replay
     )

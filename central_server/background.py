@@ -14,8 +14,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from cashier_app.engine.protocol import PushResult
+from central_server.ledger import CentralLedger, Device
 from central_server.problems import log_failure
-from central_server.store import Device, ServerStore
 
 REPLAY_EVERY = 0.25  # seconds between looks for settled customers
 
@@ -28,8 +28,8 @@ class GroupCommit:
 
     MOST = 100  # pushes in one transaction
 
-    def __init__(self, store: ServerStore) -> None:
-        self.store = store
+    def __init__(self, ledger: CentralLedger) -> None:
+        self.ledger = ledger
         self._queue: queue.Queue[_Waiting] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="push-writer", daemon=True)
         self._thread.start()
@@ -59,14 +59,14 @@ class GroupCommit:
             for item in later:
                 self._queue.put(item)
             try:
-                outcomes = self.store.push_many([(w.device, w.events) for w in group])
+                outcomes = self.ledger.push_many([(w.device, w.events) for w in group])
             except Exception:
                 # One push's fault (say an event id reused across tills) must not fail the
                 # others: each goes alone, and only the faulty one gets the error.
                 outcomes = []
                 for w in group:
                     try:
-                        outcomes += self.store.push_many([(w.device, w.events)])
+                        outcomes += self.ledger.push_many([(w.device, w.events)])
                     except Exception as exc:  # answered 500; the till retries
                         outcomes.append(exc)  # type: ignore[arg-type]
             for w, outcome in zip(group, outcomes, strict=True):
@@ -81,12 +81,12 @@ class _Waiting:
         self.outcome: tuple[list[PushResult], int] | BaseException | None = None
 
 
-def replay_until(store: ServerStore, stop: threading.Event, nice: int = 0) -> None:
+def replay_until(ledger: CentralLedger, stop: threading.Event, nice: int = 0) -> None:
     """The background replayer's loop: a customer once their events settle (see
-    ``ServerStore.catch_up``), so balances are current within a few seconds when pushes
+    ``CentralLedger.catch_up``), so balances are current within a few seconds when pushes
     are calm and within ``MOST_LAG`` during a rush; a pull replays what is left first.
-    Every round also carries out one batch of automatic events fallen due by the store's
-    clock (``ServerStore.run_automations``), for customers nobody serves.
+    Every round also carries out one batch of automatic events fallen due by the server's
+    clock (``CentralLedger.run_automations``), for customers nobody serves.
 
     ``nice``: run this thread at a lower scheduling priority (Linux), so that when the
     cores are busy, answering pushes comes first and the replay takes the rest."""
@@ -95,24 +95,24 @@ def replay_until(store: ServerStore, stop: threading.Event, nice: int = 0) -> No
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
     while not stop.wait(REPLAY_EVERY):
         try:
-            store.catch_up(settled=True)
+            ledger.catch_up(settled=True)
         except Exception as exc:  # logged and retried: the events are safe in their table
             log_failure(logging.getLogger(__name__), "replay failed; will retry", exc)
         try:  # birthdays, expiry... of customers with no new events (docs/automations.md)
-            store.run_automations()
+            ledger.run_automations()
         except Exception as exc:
             log_failure(logging.getLogger(__name__), "automatic events failed; will retry", exc)
 
 
 def replayer(
-    store: ServerStore, replay: bool
+    ledger: CentralLedger, replay: bool
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     """The app's lifespan: with ``replay``, the replayer runs while the app serves."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
-        worker = threading.Thread(target=replay_until, args=(store, stop), name="replayer")
+        worker = threading.Thread(target=replay_until, args=(ledger, stop), name="replayer")
         if replay:
             worker.start()
         yield

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from central_server.ledger import ServerError
 from central_server.problems import send_problem
-from central_server.store import ServerError
 
 # A push carries at most MAX_BATCH events (engine/protocol.py; a till sends 2,000 at a
 # time, a few KiB each), the catalogue up to MAX_PRODUCTS; a program document is a few

@@ -13,14 +13,14 @@ from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.program import load_program_text
 from cashier_app.engine.protocol import ROLES
 from central_server.db import make_engine, migrate
+from central_server.ledger import CentralLedger, ServerError
 from central_server.settings import Settings, admin_token_from_env, check_admin_token, db_from_env
-from central_server.store import ServerError, ServerStore
 
 
-def _store(args: argparse.Namespace) -> ServerStore:
+def _ledger(args: argparse.Namespace) -> CentralLedger:
     engine = make_engine(args.db)
     migrate(engine)
-    return ServerStore(engine)
+    return CentralLedger(engine)
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as exc:
                 print(f"central-server: {exc}", file=sys.stderr)
                 return 2
-            store = _store(args)  # migrates once, before any worker starts
+            ledger = _ledger(args)  # migrates once, before any worker starts
             if args.workers > 1:
                 import threading
 
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                 os.environ.update(settings.environment())  # the workers' Settings.from_env
                 threading.Thread(
                     target=replay_until,
-                    args=(store, threading.Event(), 10),
+                    args=(ledger, threading.Event(), 10),
                     name="replayer",
                     daemon=True,
                 ).start()
@@ -144,21 +144,21 @@ def main(argv: list[str] | None = None) -> int:
                 )
             else:
                 uvicorn.run(
-                    create_app(store, settings.admin_token, replay=settings.replay),
+                    create_app(ledger, settings.admin_token, replay=settings.replay),
                     host=args.host,
                     port=args.port,
                     log_level="warning",
                 )
         elif args.command == "migrate":
-            _store(args)
+            _ledger(args)
             print("database is up to date")
         elif args.command == "enrol-code":
-            print(_store(args).issue_code(args.store))
+            print(_ledger(args).issue_code(args.store))
         elif args.command == "revoke-device":
-            _store(args).revoke(args.device_id)
+            _ledger(args).revoke(args.device_id)
             print("revoked")
         elif args.command == "release-prefix":
-            print(f"card prefix {_store(args).release_prefix(args.device_id)} freed")
+            print(f"card prefix {_ledger(args).release_prefix(args.device_id)} freed")
         elif args.command == "program":
             # The engine's loader: a document nested 100,000 deep or holding a number of
             # thousands of digits is an invalid program, as on a till, not a traceback.
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 print(f"central-server: {args.file} is not JSON in UTF-8: {exc}", file=sys.stderr)
                 return 2
-            version = _store(args).publish_program(document).version
+            version = _ledger(args).publish_program(document).version
             print(f"published program version {version}")
         elif args.command == "catalogue":
             from cashier_app.product_file import parse_rows, read_table
@@ -179,23 +179,23 @@ def main(argv: list[str] | None = None) -> int:
                 print("nothing was imported", file=sys.stderr)
                 return 2
             rows = [{**p._asdict(), "price": str(p.price)} for p in products]
-            print(f"{_store(args).put_products(rows)} products published")
+            print(f"{_ledger(args).put_products(rows)} products published")
         elif args.command == "user":
-            _store(args).put_user(
+            _ledger(args).put_user(
                 args.name, args.role, args.pin, active=not args.inactive, store=args.store
             )
             print(f"user {args.name} published")
         elif args.command == "quarantine":
-            store = _store(args)
+            ledger = _ledger(args)
             if args.action == "list":
-                for line in store.quarantined(None if args.state == "all" else args.state):
+                for line in ledger.quarantined(None if args.state == "all" else args.state):
                     print(json.dumps(line, ensure_ascii=False))
             else:
-                store.decide(args.event_id, release=args.action == "release")
+                ledger.decide(args.event_id, release=args.action == "release")
                 done = "released" if args.action == "release" else "rejected"
                 print(f"event {args.event_id} {done}")
         elif args.command == "reconciliation-report":
-            for line in _store(args).reconciliation():
+            for line in _ledger(args).reconciliation():
                 print(json.dumps(line, ensure_ascii=False))
     except ServerError as exc:
         print(f"central-server: {exc.message} [{exc.code}]", file=sys.stderr)

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from central_server.store import ServerError
+from central_server.ledger import ServerError
 
 
 async def refused(_request: Request, exc: Exception) -> JSONResponse:

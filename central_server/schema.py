@@ -36,7 +36,7 @@ devices = Table(
     Column("name", String(80), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of a 256-bit token
     # The till's card numbers are 2 + this prefix + a 7-digit sequence (EAN-13). None once
-    # the prefix of a revoked till was freed for another (ServerStore.release_prefix), which
+    # the prefix of a revoked till was freed for another (CentralLedger.release_prefix), which
     # keeps it in ``released_prefix`` (migration s0011).
     Column("card_prefix", String(4), unique=True),
     Column("enrolled_at", DateTime(timezone=True), nullable=False),
@@ -96,7 +96,7 @@ customers = Table(
 
 # The phones of anonymised customers as one-way hashes (migration s0012): a registration
 # of one of them made before the erasure at a till that was offline is erased on arrival
-# (store/customer_changes.py), so the person does not come back with it.
+# (ledger/customer_changes.py), so the person does not come back with it.
 anonymised_phones = Table(
     "anonymised_phones",
     metadata,
@@ -192,7 +192,7 @@ changes = Table(
     Column("store", String(40)),
     Column("not_store", String(40)),
 )
-# An erasure rewrites the customer's earlier changes (store/customer_changes.py, s0012).
+# An erasure rewrites the customer's earlier changes (ledger/customer_changes.py, s0012).
 Index("ix_changes_key", changes.c.key)
 
 cursor_counter = Table(
@@ -256,7 +256,7 @@ users = Table(
 # Customers whose events arrived but are not replayed yet (migration s0005): a push only
 # stores events and adds a mark here per customer; the replayer catches up in the
 # background and before every pull, deleting exactly the marks it read (see
-# ServerStore.catch_up), so marks are never updated and a push never waits for a replay.
+# CentralLedger.catch_up), so marks are never updated and a push never waits for a replay.
 # ``since`` is the order key of the earliest new event ("" means replay the whole history:
 # a new customer, a merge).
 dirty_marks = Table(

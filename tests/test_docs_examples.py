@@ -94,11 +94,11 @@ def test_every_key_and_value_of_the_program_is_documented() -> None:
 def api_routes(tmp_path: Path) -> list[str]:
     from central_server.app import create_app
     from central_server.db import make_engine
-    from central_server.store import ServerStore
+    from central_server.ledger import CentralLedger
 
     engine = make_engine(str(tmp_path / "central.sqlite3"))
     try:
-        app = create_app(ServerStore(engine), "docs-test-admin-token", replay=False)
+        app = create_app(CentralLedger(engine), "docs-test-admin-token", replay=False)
         return [r.path for r in app.routes if isinstance(r, APIRoute)]
     finally:
         engine.dispose()

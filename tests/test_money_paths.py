@@ -166,11 +166,11 @@ def server(tmp_path: Path) -> Iterator[RunningServer]:
     """A real central server on loopback (as in tests/sync) whose catalogue sells a latte
     at 250.00 and a bun at 99.90."""
     from central_server.db import make_engine, migrate
-    from central_server.store import ServerStore
+    from central_server.ledger import CentralLedger
 
     engine = make_engine(str(tmp_path / "central.sqlite3"))
     migrate(engine)
-    store = ServerStore(engine)
+    store = CentralLedger(engine)
     store.publish_program(samosale_program())
     running = RunningServer(store).start()
     answer = requests.put(

@@ -44,11 +44,11 @@ def test_the_service_refuses_zz_and_keeps_the_installed_program(ledger):
 
 def test_the_central_server_does_not_publish_zz(tmp_path):
     from central_server.db import make_engine, migrate
-    from central_server.store import ServerError, ServerStore
+    from central_server.ledger import CentralLedger, ServerError
 
     engine = make_engine(str(tmp_path / "central.sqlite3"))
     migrate(engine)
-    store = ServerStore(engine)
+    store = CentralLedger(engine)
     store.publish_program(samosale_program())
     with pytest.raises(ServerError) as err:
         store.publish_program(zz_program())

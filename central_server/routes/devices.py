@@ -8,15 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from cashier_app.engine.protocol import ClockAnswer, Enrolment, EnrolRequest
-from central_server.access import Store, ThisDevice
+from central_server.access import Ledger, ThisDevice
 from central_server.routes.refusals import REFUSALS
 
 router = APIRouter()
 
 
 @router.post("/v1/enrol", response_model=Enrolment, responses=REFUSALS)
-def enrol(body: EnrolRequest, store: Store) -> Enrolment:
-    dev, token = store.enrol(body.code, body.device_name)
+def enrol(body: EnrolRequest, ledger: Ledger) -> Enrolment:
+    dev, token = ledger.enrol(body.code, body.device_name)
     return Enrolment(device_id=dev.id, token=token, card_prefix=dev.card_prefix)
 
 
@@ -24,8 +24,8 @@ def enrol(body: EnrolRequest, store: Store) -> Enrolment:
 def clock(
     dev: ThisDevice,
     client_time: Annotated[datetime, Query()],
-    store: Store,
+    ledger: Ledger,
 ) -> ClockAnswer:
-    now = store.clock()
+    now = ledger.clock()
     client = client_time if client_time.tzinfo else client_time.replace(tzinfo=UTC)
     return ClockAnswer(server_time=now, skew_seconds=round((client - now).total_seconds(), 3))

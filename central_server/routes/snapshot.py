@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from central_server.access import Store, ThisDevice
+from central_server.access import Ledger, ThisDevice
 from central_server.routes.refusals import REFUSALS
 
 router = APIRouter()
@@ -22,5 +22,5 @@ router = APIRouter()
         },
     },
 )
-def snapshot(dev: ThisDevice, store: Store) -> StreamingResponse:
-    return StreamingResponse(store.snapshot(dev.store), media_type="application/gzip")
+def snapshot(dev: ThisDevice, ledger: Ledger) -> StreamingResponse:
+    return StreamingResponse(ledger.snapshot(dev.store), media_type="application/gzip")

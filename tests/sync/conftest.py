@@ -19,7 +19,7 @@ from cashier_app.service.ledger import Ledger
 from cashier_app.sync import worker
 from central_server.app import create_app
 from central_server.db import make_engine, migrate
-from central_server.store import ServerStore
+from central_server.ledger import CentralLedger
 from tests.shop import samosale_program
 
 ADMIN = "admin-token-for-tests"
@@ -32,7 +32,7 @@ def free_port() -> int:
 
 
 class RunningServer:
-    def __init__(self, store: ServerStore) -> None:
+    def __init__(self, store: CentralLedger) -> None:
         self.store = store
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -84,7 +84,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningSe
     )
     engine = make_engine(url)
     migrate(engine)
-    store = ServerStore(engine)
+    store = CentralLedger(engine)
     store.publish_program(samosale_program(welcome={"points": "100", "expiry_days": 60}))
     running = RunningServer(store).start()
     yield running
@@ -96,7 +96,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningSe
 def sqlite_server(tmp_path: Path) -> Iterator[RunningServer]:
     engine = make_engine(str(tmp_path / "central.sqlite3"))
     migrate(engine)
-    store = ServerStore(engine)
+    store = CentralLedger(engine)
     store.publish_program(samosale_program(welcome={"points": "100", "expiry_days": 60}))
     running = RunningServer(store).start()
     yield running

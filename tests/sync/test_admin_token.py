@@ -15,15 +15,15 @@ from central_server import app as server_app
 from central_server import cli
 from central_server.app import create_app
 from central_server.db import make_engine, migrate
+from central_server.ledger import CentralLedger
 from central_server.settings import MIN_ADMIN_TOKEN
-from central_server.store import ServerStore
 
 
 @pytest.fixture
 def store(tmp_path):
     engine = make_engine(str(tmp_path / "central.sqlite3"))
     migrate(engine)
-    yield ServerStore(engine)
+    yield CentralLedger(engine)
     engine.dispose()
 
 

@@ -12,12 +12,12 @@ from schemathesis.checks import not_a_server_error
 
 from central_server.app import create_app
 from central_server.db import make_engine, migrate
-from central_server.store import ServerStore
+from central_server.ledger import CentralLedger
 from tests.shop import samosale_program
 
 _engine = make_engine(str(Path(tempfile.mkdtemp(prefix="fuzz-")) / "central.sqlite3"))
 migrate(_engine)
-_store = ServerStore(_engine)
+_store = CentralLedger(_engine)
 _store.publish_program(samosale_program())
 _device, _token = _store.enrol(_store.issue_code(), "fuzz till")
 app = create_app(_store, "fuzz-admin-token-0123456789")

@@ -19,7 +19,7 @@ from central_server.body_limits import (
     BodyLimit,
     body_limit,
 )
-from central_server.store import ServerError
+from central_server.ledger import ServerError
 from tests.sync.conftest import ADMIN
 
 

@@ -14,13 +14,13 @@ from sqlalchemy import insert, select
 from central_server import schema as s
 from central_server.cli import main
 from central_server.db import migrate
-from central_server.store import CARD_PREFIXES, ServerError, ServerStore, store_name
+from central_server.ledger import CARD_PREFIXES, CentralLedger, ServerError, store_name
 from tests.sync.conftest import ADMIN, server_database_at
 
 AUTH = {"Authorization": f"Bearer {ADMIN}"}
 
 
-def fill_prefixes(store: ServerStore, leave: int) -> None:
+def fill_prefixes(store: CentralLedger, leave: int) -> None:
     """Devices holding every prefix but the last ``leave`` (rows written directly: 9,999
     enrolments would only be slower)."""
     now = datetime.now(UTC)
@@ -105,7 +105,7 @@ def test_the_migration_puts_what_was_there_into_the_store_main(tmp_path, request
             assert conn.execute(select(s.users.c.store)).scalar_one() == "main"
             stores = dict(conn.execute(select(s.changes.c.kind, s.changes.c.store)).all())
             assert stores == {"user": "main", "product": None}
-        store = ServerStore(engine)
+        store = CentralLedger(engine)
         assert store.enrol(store.issue_code(), "after")[0].card_prefix == "0002"
         engine.dispose()
 

@@ -43,7 +43,7 @@ from cashier_app.sync import outbox, worker
 from cashier_app.sync.client import SyncClient, SyncError
 from central_server import schema as s
 from central_server.db import make_engine, migrate
-from central_server.store import ServerStore
+from central_server.ledger import CentralLedger
 from tests.shop import samosale_program
 from tests.sync.conftest import ADMIN, _pg_database, free_port
 
@@ -172,7 +172,7 @@ class FaultyLink:
     then does to it what its dice say. The clock request always passes: a fault there
     would only end the round before the push and the pull this harness is about."""
 
-    def __init__(self, server: ServerProcess, store: ServerStore, rng: random.Random) -> None:
+    def __init__(self, server: ServerProcess, store: CentralLedger, rng: random.Random) -> None:
         self.server, self.store, self.rng = server, store, rng
         self.faulty = True
         self.kill_next_push = False
@@ -396,7 +396,7 @@ def server_database(db: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
     )
     engine = make_engine(url)
     migrate(engine)
-    ServerStore(engine).publish_program(PROGRAM)
+    CentralLedger(engine).publish_program(PROGRAM)
     engine.dispose()
     return url
 
@@ -410,7 +410,7 @@ def test_random_faults_on_push_and_pull_lose_and_double_nothing(db, tmp_path, re
     url = server_database(db, tmp_path, request)
     server = ServerProcess(url, tmp_path / "server.log")
     server.start()
-    store = ServerStore(make_engine(url))
+    store = CentralLedger(make_engine(url))
     tills: list[Till] = []
     try:
         for n, name in enumerate(["A", "B"], 1):

@@ -29,7 +29,7 @@ from cashier_app.storage import schema as t
 from cashier_app.sync import outbox, worker
 from central_server import schema as s
 from central_server.db import make_engine, migrate
-from central_server.store import ServerStore
+from central_server.ledger import CentralLedger
 from tests.shop import samosale_program
 from tests.sync.conftest import RunningServer, _pg_database
 
@@ -93,7 +93,7 @@ def network(
     )
     engine = make_engine(url)
     migrate(engine)
-    store = ServerStore(engine)
+    store = CentralLedger(engine)
     store.publish_program(PROGRAM)
     server = RunningServer(store).start()
     net = Network(server, None, None, "", {}, "", root)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from central_server import schema as s
 from central_server.background import GroupCommit
-from central_server.store import ServerError
+from central_server.ledger import ServerError
 
 MORNING = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 

@@ -18,8 +18,8 @@ from cashier_app.engine import protocol
 from cashier_app.sync import client
 from central_server.app import create_app
 from central_server.db import make_engine
-from central_server.store import ServerStore
-from central_server.store.snapshot_lines import customer_line
+from central_server.ledger import CentralLedger
+from central_server.ledger.snapshot_lines import customer_line
 
 ROOT = Path(__file__).resolve().parents[2]
 SIDES = [ROOT / "central_server", ROOT / "cashier_app" / "sync"]
@@ -63,7 +63,7 @@ def test_the_client_reads_answers_with_the_protocol() -> None:
 def test_every_route_reads_and_writes_the_protocol(tmp_path: Path) -> None:
     engine = make_engine(str(tmp_path / "central.sqlite3"))
     try:
-        app = create_app(ServerStore(engine), "protocol-test-admin-token", replay=False)
+        app = create_app(CentralLedger(engine), "protocol-test-admin-token", replay=False)
     finally:
         engine.dispose()
     routes = [r for r in app.routes if isinstance(r, APIRoute)]

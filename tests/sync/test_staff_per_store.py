@@ -18,7 +18,7 @@ from cashier_app.service import users
 from cashier_app.storage import schema as t
 from cashier_app.sync import snapshot, worker
 from central_server.cli import main
-from central_server.store import ALL_STORES, ServerError
+from central_server.ledger import ALL_STORES, ServerError
 from tests.shop import samosale_program
 from tests.sync.conftest import ADMIN
 
@@ -183,8 +183,8 @@ def test_the_cli_names_the_store(tmp_path, capsys):
 def test_a_store_that_looks_like_another_is_that_store_or_refused():
     import pytest as _pytest
 
-    from central_server.store import ServerError
-    from central_server.store.common import store_name
+    from central_server.ledger import ServerError
+    from central_server.ledger.common import store_name
 
     assert store_name(" Lenina  5 ") == store_name("Lenina\u00a05") == "Lenina 5"
     for hidden in ("Lenina\u200b5", "Lenina\u202e5", "Lenina\u20285", "Lenina\u00ad5", "a\u0085b"):

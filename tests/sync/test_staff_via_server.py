@@ -18,7 +18,7 @@ from cashier_app.storage import schema as t
 from cashier_app.sync import staff as staff_changes
 from cashier_app.sync import worker
 from central_server import schema as s
-from central_server.store import ALL_STORES
+from central_server.ledger import ALL_STORES
 from tests.shop import samosale_program
 from tests.sync.conftest import ADMIN
 

@@ -30,8 +30,8 @@ from cashier_app.engine.replay import (
     state_to_dict,
 )
 from central_server import schema as s
-from central_server.store.common import among, aware, dumps, iso
-from central_server.store.snapshot_lines import customer_line
+from central_server.ledger.common import among, aware, dumps, iso
+from central_server.ledger.snapshot_lines import customer_line
 
 # The stored state to resume from, the snapshot for the tills, the next due moment and
 # the new overdrafts.

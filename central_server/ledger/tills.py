@@ -10,8 +10,8 @@ from sqlalchemy import Connection, insert, select, update
 
 from cashier_app.engine.protocol import DEFAULT_STORE
 from central_server import schema as s
-from central_server.store.base import StoreBase
-from central_server.store.common import (
+from central_server.ledger.base import StoreBase
+from central_server.ledger.common import (
     Device,
     ServerError,
     aware,

@@ -1,4 +1,4 @@
-"""What every job of the store stands on: the database, the clock, the published
+"""What every job of the central ledger stands on: the database, the clock, the published
 programs, and the change feed and replay marks each job appends to."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 
 from cashier_app.engine.program import Program, parse_program
 from central_server import schema as s
-from central_server.store.common import Clock, Device, bulk_insert, dumps, utc_now
+from central_server.ledger.common import Clock, Device, bulk_insert, dumps, utc_now
 
 
 class StoreBase:

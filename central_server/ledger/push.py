@@ -17,7 +17,7 @@ from cashier_app.engine.plausibility import implausible
 from cashier_app.engine.program import Program
 from cashier_app.engine.protocol import PushResult, Refusal, refusal
 from central_server import schema as s
-from central_server.store.common import (
+from central_server.ledger.common import (
     Device,
     Feed,
     ServerError,
@@ -27,8 +27,8 @@ from central_server.store.common import (
     order_key,
     parse_moment,
 )
-from central_server.store.customer_changes import CustomerChanges
-from central_server.store.registrations import Registrations
+from central_server.ledger.customer_changes import CustomerChanges
+from central_server.ledger.registrations import Registrations
 
 # The kinds whose plausibility can be judged without the customer's state.
 HELD_KINDS = (

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from central_server import schema as s
-from central_server.store.base import StoreBase
-from central_server.store.common import Feed, among, aware, iso, parse_moment
+from central_server.ledger.base import StoreBase
+from central_server.ledger.common import Feed, among, aware, iso, parse_moment
 
 
 class Registrations(StoreBase):

@@ -19,8 +19,8 @@ from sqlalchemy import Connection, func, or_, select
 
 from cashier_app.engine.protocol import Role, StaffAnswer, StaffChange
 from central_server import schema as s
-from central_server.store.catalogue import CatalogueAndStaff
-from central_server.store.common import Device, ServerError
+from central_server.ledger.catalogue import CatalogueAndStaff
+from central_server.ledger.common import Device, ServerError
 
 _MANAGE_USERS = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
 _PRIVILEGED = frozenset({Role.MANAGER, Role.ADMINISTRATOR})

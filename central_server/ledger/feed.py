@@ -13,9 +13,9 @@ from sqlalchemy import and_, func, or_, select
 
 from cashier_app.engine.protocol import DEFAULT_STORE, SNAPSHOT_FORMAT
 from central_server import schema as s
-from central_server.store.common import dumps
-from central_server.store.replay import Replays
-from central_server.store.snapshot_lines import customer_line
+from central_server.ledger.common import dumps
+from central_server.ledger.replay import Replays
+from central_server.ledger.snapshot_lines import customer_line
 
 
 class Feeds(Replays):

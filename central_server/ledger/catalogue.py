@@ -14,8 +14,8 @@ from cashier_app.engine.pins import check_pin
 from cashier_app.engine.program import Program, parse_program
 from cashier_app.engine.protocol import ALL_STORES, DEFAULT_STORE, MAX_USER_NAME
 from central_server import schema as s
-from central_server.store.base import StoreBase
-from central_server.store.common import CONTROL_CHARACTERS, ServerError, among, store_name
+from central_server.ledger.base import StoreBase
+from central_server.ledger.common import CONTROL_CHARACTERS, ServerError, among, store_name
 
 
 class CatalogueAndStaff(StoreBase):

@@ -19,9 +19,9 @@ from cashier_app.engine.anonymise import (
 )
 from cashier_app.engine.events import EventKind
 from central_server import schema as s
-from central_server.store.base import StoreBase
-from central_server.store.common import Feed, among, aware, dumps, iso, order_key, parse_moment
-from central_server.store.customer_replay import not_quarantined
+from central_server.ledger.base import StoreBase
+from central_server.ledger.common import Feed, among, aware, dumps, iso, order_key, parse_moment
+from central_server.ledger.customer_replay import not_quarantined
 
 Accepted = list[tuple[str, Mapping[str, Any]]]  # (device id, event) as a push stores them
 

@@ -9,8 +9,8 @@ import orjson
 from sqlalchemy import select, update
 
 from central_server import schema as s
-from central_server.store.base import StoreBase
-from central_server.store.common import ServerError, aware, iso
+from central_server.ledger.base import StoreBase
+from central_server.ledger.common import ServerError, aware, iso
 
 
 class Quarantine(StoreBase):

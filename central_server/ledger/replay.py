@@ -13,9 +13,9 @@ from sqlalchemy import Connection, delete, exists, func, insert, or_, select
 from cashier_app.engine.program import Program
 from cashier_app.engine.replay import CustomerReplay, RecordedEvent, state_from_dict
 from central_server import schema as s
-from central_server.store.base import StoreBase
-from central_server.store.common import TIME_ONLY, Feed, among, bulk_insert, order_key
-from central_server.store.customer_replay import (
+from central_server.ledger.base import StoreBase
+from central_server.ledger.common import TIME_ONLY, Feed, among, bulk_insert, order_key
+from central_server.ledger.customer_replay import (
     isolate,
     not_quarantined,
     recorded_event,
