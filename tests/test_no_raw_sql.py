@@ -53,9 +53,10 @@ ALLOWED = {
         "is zero in any unit"
     ),
     "storage/prepared.py": (
-        "the sale's hot writes: Core statements of storage.schema compiled once, their "
-        "values converted by each column's own bind conversion, run on the driver's "
-        "connection; it writes only, and RETURNING reads back plain integers and text"
+        "the sale's hot statements: Core statements of storage.schema compiled once, their "
+        "values converted by each column's own bind conversion and every value read by its "
+        "column's own result conversion (tests/test_prepared.py: the same values and types "
+        "as SQLAlchemy's), run on the driver's connection"
     ),
     "storage/bulk.py": (
         "a first pull's bulk load writes with the driver's executemany: amounts arrive "

@@ -1,6 +1,6 @@
 """The window never waits on SQLite: every statement the screens and dialogs cause runs on
-a TaskManager thread. Judged by the thread each statement ran on, recorded by SQLAlchemy
-as it went to the database, while a manager works through the main screens."""
+a TaskManager thread. Judged by the thread each statement ran on, recorded by SQLite
+as it ran, while a manager works through the main screens."""
 
 from __future__ import annotations
 
@@ -33,16 +33,23 @@ LATTE = "4600000000015"
 
 @pytest.fixture
 def statements(store) -> Iterator[list[tuple[threading.Thread, str]]]:
-    """(thread, statement) of everything sent to the ledger while the fixture is on."""
+    """(thread, statement) of everything sent to the ledger while the fixture is on: by
+    SQLite's own trace of every connection, so the hot path's prepared statements, which
+    go to the driver directly (storage/prepared.py), are seen as well."""
     ledger, _ = store
     seen: list[tuple[threading.Thread, str]] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+    def record(statement: str) -> None:
         seen.append((threading.current_thread(), statement))
 
-    event.listen(ledger.db.engine, "before_cursor_execute", record)
+    def trace(dbapi_connection, connection_record) -> None:
+        dbapi_connection.set_trace_callback(record)
+
+    event.listen(ledger.db.engine, "connect", trace)
+    ledger.db.engine.dispose()  # every connection from now on is a traced one
     yield seen
-    event.remove(ledger.db.engine, "before_cursor_execute", record)
+    event.remove(ledger.db.engine, "connect", trace)
+    ledger.db.engine.dispose()
 
 
 def sell_a_latte(qtbot, window: MainWindow) -> str:
