@@ -428,7 +428,7 @@ def cmd_return(args: argparse.Namespace) -> int:
     at = dated_arg(args, actor)
     res = service.record_return(ledger, args.receipt, items, at=at, actor=actor)
     print(f"returned on {res.receipt_number}: refund {res.refunded}, points taken back "
-          f"{res.points_taken}, points given back {res.points_returned}")  # fmt: skip
+          f"{res.points_taken_back}, points given back {res.points_given_back}")  # fmt: skip
     if res.customer:
         _show_customer(res.customer)
     return 0

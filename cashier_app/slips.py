@@ -41,6 +41,7 @@ def render(line: dict[str, Any]) -> str:
         out.append("-" * WIDTH)
         return "\n".join(out)
     if op == "return":
+        # The scenario output's names (simulate.py): points taken back, given back.
         return (
             f"{at}  Return on {line['receipt']}: refunded {line['refunded']}, "
             f"points taken back {line['points_taken']}, points given back "

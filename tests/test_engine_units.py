@@ -111,13 +111,13 @@ def test_return_shares_are_cumulative():
         redeemed=D("0"),
     )
     first = quote_return(sold, [ReturnRequest("cup", D("1"))], "unit")
-    assert (first.points_taken, first.refunded) == (D("10"), D("333.33"))
+    assert (first.points_taken_back, first.refunded) == (D("10"), D("333.33"))
     sold2 = SoldReceipt(
         (SoldLine("cup", D("3"), D("999.99"), D("0"), D("0"), D("999.99"), returned_qty=D("1")),),
         accrued=D("29"), redeemed=D("0"), points_taken_back=D("10"),
     )  # fmt: skip
     second = quote_return(sold2, [ReturnRequest("cup", D("2"))], "unit")
-    assert (second.points_taken, second.refunded) == (D("19"), D("666.66"))
+    assert (second.points_taken_back, second.refunded) == (D("19"), D("666.66"))
 
 
 def test_refund_lots_mirror_the_spends_latest_expiring_first():

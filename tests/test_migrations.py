@@ -3,6 +3,7 @@ and the migrations agree with the declared schema."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from alembic.autogenerate import compare_metadata
@@ -11,6 +12,7 @@ from sqlalchemy import inspect, select
 
 from cashier_app import service
 from cashier_app.engine.receipt import LineInput
+from cashier_app.engine.returns import ReturnRequest
 from cashier_app.storage import migrate
 from cashier_app.storage import schema as t
 from cashier_app.storage.db import Database
@@ -73,3 +75,41 @@ def test_every_connection_is_durable_wal_with_foreign_keys(tmp_path):
         }
     assert pragma == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1}
     db.close()
+
+
+def test_a_ledger_at_0010_keeps_its_returns_under_the_new_names(tmp_path):
+    """Migration 0011: the returns table's points_taken and points_returned become
+    points_taken_back and points_given_back, with every return's values; the return
+    event keeps its recorded names (they are the exchange format)."""
+    ledger = service.open_ledger(tmp_path)
+    service.install_program(ledger, samosale_program())
+    cid = service.register_customer(ledger, "+79001234568").customer.id
+    line = [LineInput("a", Decimal("1000.00"), Decimal("2"))]
+    sale = service.record_sale(ledger, line, customer_id=cid, redeem=Decimal("0"))
+    back = service.record_return(ledger, sale.number, [ReturnRequest("a", Decimal("1"))])
+    assert back.points_taken_back > 0
+    ledger.db.close()
+    db = Database(tmp_path / "ledger.sqlite3")
+    migrate.downgrade(db, "0010")
+    with db.engine.connect() as conn:
+        old = conn.exec_driver_sql(
+            "SELECT id, points_taken, points_returned, refunded FROM returns"
+        ).all()
+    assert [r[0] for r in old] == [back.return_id]
+    migrate.upgrade(db)
+    with db.engine.connect() as conn:
+        new = conn.exec_driver_sql(
+            "SELECT id, points_taken_back, points_given_back, refunded FROM returns"
+        ).all()
+        payload = conn.exec_driver_sql("SELECT payload FROM events WHERE kind = 'return'").scalar()
+    assert new == old
+    assert {"points_taken", "points_returned"} <= set(json.loads(payload))
+    db.close()
+    again = service.open_ledger(tmp_path)
+    with again.db.read() as conn:
+        row = conn.execute(select(t.returns)).one()
+    assert (row.points_taken_back, row.points_given_back) == (
+        back.points_taken_back,
+        back.points_given_back,
+    )
+    again.db.close()

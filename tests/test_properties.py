@@ -106,8 +106,8 @@ def test_a_sale_then_its_full_return_restores_balance_and_tier_basis(lines, rede
         assert after.balance == before.balance
         assert after.tier_basis == before.tier_basis
         assert back.refunded == sale.quote.paid
-        assert back.points_taken == sale.quote.accrued
-        assert back.points_returned == sale.quote.redeemed
+        assert back.points_taken_back == sale.quote.accrued
+        assert back.points_given_back == sale.quote.redeemed
     finally:
         shop.close()
 
@@ -183,7 +183,7 @@ def test_partial_returns_in_any_split_add_up_to_the_whole(qty, price, cuts):
                            accrued=accrued, redeemed=Decimal(0), points_taken_back=taken)  # fmt: skip
         q = quote_return(sold, [ReturnRequest("a", Decimal(n))], "unit")
         returned += n
-        taken += q.points_taken
+        taken += q.points_taken_back
         refunded += q.refunded
     assert taken == accrued
     assert refunded == amount

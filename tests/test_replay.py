@@ -109,10 +109,11 @@ def test_replaying_the_events_rebuilds_the_ledgers_state(ops, birthday):
                 if r.remaining > 0
             }
             acc = conn.execute(select(t.accounts).where(t.accounts.c.customer_id == cid)).one()
-        assert {lot.id: lot.remaining for lot in state.account.lots if lot.remaining > 0} == lots
-        assert state.account.debt == acc.debt
-        assert state.tier_basis == acc.tier_basis
-        p = state.profile
+        s = state.standing
+        assert {lot.id: lot.remaining for lot in s.account.lots if lot.remaining > 0} == lots
+        assert s.account.debt == acc.debt
+        assert s.tier_basis == acc.tier_basis
+        p = s.profile
         assert (p.sales_count, p.sales_net_total, p.winback_stage, p.birthday_year_done) == (
             acc.sales_count,
             acc.sales_net_total,
@@ -131,11 +132,12 @@ def test_replaying_the_events_rebuilds_the_ledgers_state(ops, birthday):
         back, _ = state_from_dict(stored)
         resumed = resume(events[half:], back, lambda version: PROGRAM)
         advance(resumed, PROGRAM, end)
-        assert {x.id: x.remaining for x in resumed.account.lots if x.remaining > 0} == lots
-        assert (resumed.account.debt, resumed.tier_basis, resumed.profile) == (
-            state.account.debt,
-            state.tier_basis,
-            state.profile,
+        r = resumed.standing
+        assert {x.id: x.remaining for x in r.account.lots if x.remaining > 0} == lots
+        assert (r.account.debt, r.tier_basis, r.profile) == (
+            s.account.debt,
+            s.tier_basis,
+            s.profile,
         )
         ledger.db.close()
     finally:

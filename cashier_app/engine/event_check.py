@@ -19,6 +19,7 @@ from typing import Any
 from cashier_app.engine.anonymise import ANONYMISED_PHONE, anonymised_phone
 from cashier_app.engine.events import EventKind
 from cashier_app.engine.money import parse_amount, parse_quantity
+from cashier_app.engine.returns import EVENT_GIVEN_BACK, EVENT_TAKEN_BACK
 
 # The till's own limits (service and ledger schema), repeated here because the engine may
 # not import them; a test compares the two.
@@ -286,7 +287,7 @@ def _sale(p: Mapping[str, Any], at: datetime) -> None:
 
 
 def _return(p: Mapping[str, Any], at: datetime) -> None:
-    amounts = ("refunded", "points_taken", "points_returned", "basis_decrease")
+    amounts = ("refunded", EVENT_TAKEN_BACK, EVENT_GIVEN_BACK, "basis_decrease")
     _fields(p, "payload", ("receipt_id", "lines", *amounts), ("return_id", "number"))
     _uuid(p["receipt_id"], "payload.receipt_id")
     _opt_uuid(p.get("return_id"), "payload.return_id")

@@ -21,6 +21,7 @@ from typing import Any
 from cashier_app.engine.events import EventKind
 from cashier_app.engine.money import CENT, HUNDRED, ZERO, round_money
 from cashier_app.engine.program import PercentAccrual, Program
+from cashier_app.engine.returns import points_of_return_event
 
 
 def _d(value: Any) -> Decimal:
@@ -133,9 +134,10 @@ def _accrual_lot(p: Mapping[str, Any], program: Program, at: datetime) -> str | 
 
 
 def _return(p: Mapping[str, Any], sale: Mapping[str, Any]) -> str | None:
-    if _d(p.get("points_taken")) > _d(sale.get("accrued")):
+    taken_back, given_back = points_of_return_event(p)
+    if taken_back > _d(sale.get("accrued")):
         return "more points taken back than the receipt accrued"
-    if _d(p.get("points_returned")) > _d(sale.get("redeemed")):
+    if given_back > _d(sale.get("redeemed")):
         return "more points given back than the receipt redeemed"
     if _d(p.get("refunded")) > _d(sale.get("paid")):
         return "more money refunded than the receipt was paid"

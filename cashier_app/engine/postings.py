@@ -13,10 +13,11 @@ Pure: moments and the program come in as arguments.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from cashier_app.engine.automation import Profile
@@ -29,6 +30,8 @@ from cashier_app.engine.lots import (
     bonus_lot,
     credit,
     debit,
+    lot_from_json,
+    lot_to_json,
 )
 from cashier_app.engine.money import ZERO
 from cashier_app.engine.program import BonusProgram
@@ -37,7 +40,9 @@ from cashier_app.engine.returns import Spend, refund_lots
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """The part of a customer's state that events change."""
+    """The part of a customer's state that events change: the one shape of it, held by
+    the replay (``replay.CustomerReplay``), by a till's service (``CustomerState``) and,
+    as JSON, by the server (``standing_to_json``)."""
 
     account: Account
     profile: Profile
@@ -115,8 +120,8 @@ def return_of(
     *,
     receipt_id: str,
     accrual_lot_id: str | None,
-    points_taken: Decimal,
-    points_returned: Decimal,
+    points_taken_back: Decimal,
+    points_given_back: Decimal,
     spends: Sequence[Spend],
     basis_decrease: Decimal,
     refund_id: str,
@@ -127,10 +132,10 @@ def return_of(
     their original expiry, and the purchase taken off the tier basis and average check."""
     account = standing.account
     moves: list[Movement] = []
-    if points_taken > ZERO:
+    if points_taken_back > ZERO:
         account, taken = debit(
             account,
-            points_taken,
+            points_taken_back,
             at,
             kind=MovementKind.TAKE_BACK,
             first_from=accrual_lot_id,
@@ -138,8 +143,8 @@ def return_of(
         )
         moves += taken
     refunds: list[Lot] = []
-    if points_returned > ZERO:
-        for lot in refund_lots(spends, points_returned, at, f"refund:{refund_id}"):
+    if points_given_back > ZERO:
+        for lot in refund_lots(spends, points_given_back, at, f"refund:{refund_id}"):
             lot = replace(lot, receipt_id=receipt_id)
             account, credited = credit(account, lot, at)
             moves += credited
@@ -169,6 +174,91 @@ def adjustment(
         return Posted(replace(standing, account=account), tuple(moves), (lot,))
     account, moves = debit(standing.account, -points, at, allow_debt=allow_debt)
     return Posted(replace(standing, account=account), tuple(moves))
+
+
+def standing_to_json(standing: Standing, *, identity: bool = True) -> dict[str, Any]:
+    """A standing as plain JSON values (amounts as decimal text, moments as ISO 8601): the
+    one writer of that form, for the server's stored replay state and the account
+    snapshot it sends to tills. ``identity``: with the registration moment and birthday
+    (the stored replay); a till's snapshot takes those from the customer instead. Only
+    lots with points left are written."""
+    p = standing.profile
+    profile: dict[str, Any] = {}
+    if identity:
+        profile["registered_at"] = p.registered_at.isoformat()
+        profile["birthday"] = p.birthday.isoformat() if p.birthday else None
+    profile |= {
+        "last_purchase_at": _when(p.last_purchase_at),
+        "winback_stage": p.winback_stage,
+        "birthday_year_done": p.birthday_year_done,
+        "sales_count": p.sales_count,
+        "sales_net_total": str(p.sales_net_total),
+    }
+    return {
+        "debt": str(standing.account.debt),
+        "tier_basis": str(standing.tier_basis),
+        "profile": profile,
+        "lots": [lot_to_json(lot) for lot in standing.account.lots if lot.remaining > ZERO],
+    }
+
+
+def standing_from_json(
+    d: Mapping[str, Any],
+    customer: str,
+    *,
+    registered_at: datetime | None = None,
+    birthday: date | None = None,
+) -> Standing:
+    """``standing_to_json`` read back, the one reader of that form. Without the identity
+    part, ``registered_at`` and ``birthday`` (the customer's, as the till holds them) stand
+    in; ``registered_at`` is also the moment a lot without one was credited."""
+    profile = profile_from_json(
+        d.get("profile") or {}, customer, registered_at=registered_at, birthday=birthday
+    )
+    lots = tuple(lot_from_json(x, registered_at) for x in d.get("lots") or ())
+    return Standing(Account(lots, _amount(d["debt"])), profile, _amount(d["tier_basis"]))
+
+
+def profile_from_json(
+    p: Mapping[str, Any],
+    customer: str,
+    *,
+    registered_at: datetime | None = None,
+    birthday: date | None = None,
+) -> Profile:
+    """The profile part of ``standing_to_json`` read back (alone: a till applying an
+    account snapshot stores its lots by itself)."""
+    registered = _moment(p.get("registered_at")) or registered_at
+    if registered is None:
+        raise ValueError(f"customer {customer!r}: a standing without a registration moment")
+    if "birthday" in p:
+        birthday = date.fromisoformat(p["birthday"]) if p["birthday"] else None
+    return Profile(
+        customer=customer,
+        registered_at=registered,
+        birthday=birthday,
+        last_purchase_at=_moment(p.get("last_purchase_at")),
+        winback_stage=int(p.get("winback_stage") or 0),
+        birthday_year_done=p.get("birthday_year_done"),
+        sales_count=int(p.get("sales_count") or 0),
+        sales_net_total=_amount(p.get("sales_net_total") or "0"),
+    )
+
+
+def _amount(value: Any) -> Decimal:
+    # Decimal text only: a number could be hundredths (how ledgers hold amounts), a
+    # hundred times too much read as points (as ``lots.lot_from_json``).
+    if not isinstance(value, str):
+        raise TypeError(f"an amount of a standing is not decimal text: {value!r}")
+    return Decimal(value)
+
+
+def _when(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _moment(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def _expiry(account: Account, lot_id: str | None) -> datetime | None:

@@ -20,11 +20,11 @@ from typing import Any
 from cashier_app.engine import postings
 from cashier_app.engine.automation import AutoEvent, Profile, run_until
 from cashier_app.engine.events import EventKind
-from cashier_app.engine.lots import Account, Lot, LotKind, lot_from_json, lot_to_json
+from cashier_app.engine.lots import Account, Lot, LotKind
 from cashier_app.engine.money import ZERO
-from cashier_app.engine.postings import Posted, Standing
+from cashier_app.engine.postings import Posted, Standing, standing_from_json, standing_to_json
 from cashier_app.engine.program import Program
-from cashier_app.engine.returns import Spend
+from cashier_app.engine.returns import Spend, points_of_return_event
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +61,7 @@ class CustomerReplay:
 
     customer: str
     group: str
-    account: Account
-    profile: Profile
-    tier_basis: Decimal = ZERO
+    standing: Standing
     overdrafts: list[Overdraft] = field(default_factory=list)
     automatic: list[AutoEvent] = field(default_factory=list)
     # receipt id -> (accrual lot id, the lots its redemption spent, points given back per lot)
@@ -86,36 +84,28 @@ def start(event: RecordedEvent, program: Program) -> CustomerReplay:
     p = event.payload
     group = program.group(p.get("group") or "") or program.default_group
     birthday = date.fromisoformat(p["birthday"]) if p.get("birthday") else None
+    profile = Profile(customer=p["customer_id"], registered_at=event.at, birthday=birthday)
     state = CustomerReplay(
-        customer=p["customer_id"],
-        group=group.id,
-        account=Account(),
-        profile=Profile(customer=p["customer_id"], registered_at=event.at, birthday=birthday),
+        customer=p["customer_id"], group=group.id, standing=Standing(Account(), profile)
     )
     # A customer brought over from the shop's old system is not new to the shop: no
     # welcome bonus (service/customer_import_write.py); their balance came as an adjustment.
     bonus = None if p.get("imported") is True else program.bonus_program_of(group)
-    _take(state, postings.registration(_standing(state), bonus, event.id, event.at, program.tz))
+    state.standing = postings.registration(
+        state.standing, bonus, event.id, event.at, program.tz
+    ).standing
     return state
 
 
 def advance(state: CustomerReplay, program: Program, until: datetime) -> None:
     """The time rules up to ``until``."""
     group = program.group(state.group) or program.default_group
+    s = state.standing
     account, profile, happened = run_until(
-        program, program.bonus_program_of(group), state.account, state.profile, until
+        program, program.bonus_program_of(group), s.account, s.profile, until
     )
-    state.account, state.profile = account, profile
+    state.standing = replace(s, account=account, profile=profile)
     state.automatic += [event for event, _ in happened]
-
-
-def _standing(state: CustomerReplay) -> Standing:
-    return Standing(state.account, state.profile, state.tier_basis)
-
-
-def _take(state: CustomerReplay, posted: Posted) -> None:
-    after = posted.standing
-    state.account, state.profile, state.tier_basis = after.account, after.profile, after.tier_basis
 
 
 def _overdrafts(event: RecordedEvent, posted: Posted, receipt: str | None) -> list[Overdraft]:
@@ -142,31 +132,32 @@ def apply(state: CustomerReplay, event: RecordedEvent, program: Program) -> None
                 lot_info["id"], LotKind.ACCRUAL, accrued, accrued, at, available, expires, receipt
             )
         posted = postings.sale(
-            _standing(state),
+            state.standing,
             redeemed=_d(p.get("redeemed")),
             accrual_lot=accrual,
             after_discount=_d(p.get("total")) - _d(p.get("discount")),
             at=at,
             allow_debt=True,
         )
-        _take(state, posted)
+        state.standing = posted.standing
         state.overdrafts += _overdrafts(event, posted, p.get("number"))
         state.receipts[receipt] = (accrual.id if accrual else None, posted.spent)
     elif event.kind == EventKind.RETURN:
         receipt = p["receipt_id"]
         lot_id, spends = state.receipts.get(receipt, (None, []))
+        taken_back, given_back = points_of_return_event(p)
         posted = postings.return_of(
-            _standing(state),
+            state.standing,
             receipt_id=receipt,
             accrual_lot_id=lot_id,
-            points_taken=_d(p.get("points_taken")),
-            points_returned=_d(p.get("points_returned")),
+            points_taken_back=taken_back,
+            points_given_back=given_back,
             spends=spends,
             basis_decrease=_d(p.get("basis_decrease")),
             refund_id=event.id,
             at=at,
         )
-        _take(state, posted)
+        state.standing = posted.standing
         given: dict[str, Decimal] = {}
         for lot in posted.credited:
             if lot.origin_lot:
@@ -179,7 +170,7 @@ def apply(state: CustomerReplay, event: RecordedEvent, program: Program) -> None
     elif event.kind == EventKind.ADJUSTMENT:
         group = program.group(state.group) or program.default_group
         posted = postings.adjustment(
-            _standing(state),
+            state.standing,
             program.bonus_program_of(group),
             event_id=event.id,
             points=_d(p.get("points")),
@@ -187,7 +178,7 @@ def apply(state: CustomerReplay, event: RecordedEvent, program: Program) -> None
             tz=program.tz,
             allow_debt=True,
         )
-        _take(state, posted)
+        state.standing = posted.standing
         state.overdrafts += _overdrafts(event, posted, None)
     elif event.kind == EventKind.CUSTOMER_GROUP_CHANGED:
         # From this moment the new group's rules; the time rules up to it ran above with
@@ -196,7 +187,8 @@ def apply(state: CustomerReplay, event: RecordedEvent, program: Program) -> None
     elif event.kind == EventKind.CUSTOMER_ANONYMISED:
         # No sum changes; without a birthday on file no later birthday bonus falls due
         # (the till erased it: engine/anonymise.py).
-        state.profile = replace(state.profile, birthday=None)
+        s = state.standing
+        state.standing = replace(s, profile=replace(s.profile, birthday=None))
     # Other kinds (shifts) do not move points.
     advance(state, program, at)  # e.g. points given back already expired: at once
 
@@ -233,28 +225,17 @@ def last_order(events: Iterable[RecordedEvent]) -> tuple[datetime, str, int] | N
 
 
 def state_to_dict(state: CustomerReplay, last: tuple[datetime, str, int] | None) -> dict[str, Any]:
-    """The replay's state as plain JSON values, to resume from later."""
+    """The replay's state as plain JSON values, to resume from later: its standing in the
+    engine's one form (``postings.standing_to_json``) and what only a replay keeps."""
 
     def when(moment: datetime | None) -> str | None:
         return moment.isoformat() if moment else None
 
-    p = state.profile
     return {
         "customer": state.customer,
         "group": state.group,
-        "debt": str(state.account.debt),
-        "tier_basis": str(state.tier_basis),
+        **standing_to_json(state.standing),
         "last": [last[0].isoformat(), last[1], last[2]] if last else None,
-        "profile": {
-            "registered_at": when(p.registered_at),
-            "birthday": p.birthday.isoformat() if p.birthday else None,
-            "last_purchase_at": when(p.last_purchase_at),
-            "winback_stage": p.winback_stage,
-            "birthday_year_done": p.birthday_year_done,
-            "sales_count": p.sales_count,
-            "sales_net_total": str(p.sales_net_total),
-        },
-        "lots": [lot_to_json(lot) for lot in state.account.lots if lot.remaining > ZERO],
         "receipts": {
             rid: [
                 lot_id,
@@ -271,18 +252,6 @@ def state_to_dict(state: CustomerReplay, last: tuple[datetime, str, int] | None)
 def state_from_dict(
     d: Mapping[str, Any],
 ) -> tuple[CustomerReplay, tuple[datetime, str, int] | None]:
-    p = d["profile"]
-    profile = Profile(
-        customer=d["customer"],
-        registered_at=datetime.fromisoformat(p["registered_at"]),
-        birthday=date.fromisoformat(p["birthday"]) if p["birthday"] else None,
-        last_purchase_at=_t(p["last_purchase_at"]),
-        winback_stage=p["winback_stage"],
-        birthday_year_done=p["birthday_year_done"],
-        sales_count=p["sales_count"],
-        sales_net_total=Decimal(p["sales_net_total"]),
-    )
-    lots = tuple(lot_from_json(x) for x in d["lots"])
     receipts = {
         rid: (lot_id, [Spend(a, Decimal(b), _t(c), Decimal(g)) for a, b, c, g in spends])
         for rid, (lot_id, spends) in d["receipts"].items()
@@ -290,9 +259,7 @@ def state_from_dict(
     state = CustomerReplay(
         customer=d["customer"],
         group=d["group"],
-        account=Account(lots, Decimal(d["debt"])),
-        profile=profile,
-        tier_basis=Decimal(d["tier_basis"]),
+        standing=standing_from_json(d, d["customer"]),
         receipts=receipts,
     )
     last = d.get("last")

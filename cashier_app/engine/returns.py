@@ -8,11 +8,12 @@ money refunded, never a cent more.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.lots import Lot, LotKind
@@ -61,8 +62,8 @@ class ReturnedLine:
 class ReturnQuote:
     lines: tuple[ReturnedLine, ...]
     refunded: Decimal
-    points_taken: Decimal
-    points_returned: Decimal
+    points_taken_back: Decimal
+    points_given_back: Decimal
     basis_decrease: Decimal
 
 
@@ -152,10 +153,32 @@ def quote_return(
     return ReturnQuote(
         lines=tuple(lines),
         refunded=sum((ln.refund for ln in lines), ZERO),
-        points_taken=taken_pts,
-        points_returned=given_pts,
+        points_taken_back=taken_pts,
+        points_given_back=given_pts,
         basis_decrease=sum((ln.after_discount for ln in lines), ZERO),
     )
+
+
+# A return event's wire names of the points it took back and gave back (docs/sync.md,
+# "return"). Tills' and the server's ledgers hold return events under these names, so they
+# stay, whatever the code calls the amounts: written by ``return_event_points`` and read
+# by ``points_of_return_event`` alone (event_check checks them by these names).
+EVENT_TAKEN_BACK = "points_taken"
+EVENT_GIVEN_BACK = "points_returned"
+
+
+def return_event_points(quote: ReturnQuote) -> dict[str, Decimal]:
+    """The points of a return as its event records them."""
+    return {EVENT_TAKEN_BACK: quote.points_taken_back, EVENT_GIVEN_BACK: quote.points_given_back}
+
+
+def points_of_return_event(payload: Mapping[str, Any]) -> tuple[Decimal, Decimal]:
+    """(points taken back, points given back) of a recorded return event; absent: none."""
+
+    def amount(value: Any) -> Decimal:
+        return Decimal(str(value)) if value is not None else ZERO
+
+    return amount(payload.get(EVENT_TAKEN_BACK)), amount(payload.get(EVENT_GIVEN_BACK))
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,7 @@ def adjust_balance(
             )
         bonus = state.bonus
         state, autos = ledger.catch_up(conn, program, state, at)
-        balance = state.account.balance(at)
+        balance = state.standing.account.balance(at)
         if points < ZERO and -points > balance:
             rounding = program.points_rounding
             raise LoyaltyError(

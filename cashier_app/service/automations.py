@@ -52,7 +52,9 @@ def run_automation_batch(
             # Nothing was due after all: the moment stored was only "look again" (an account
             # pulled from the server, a new program). Store the real one, or this customer
             # would be picked again and again.
-            nxt = automation.next_due(program, state.bonus, state.account, state.profile)
+            nxt = automation.next_due(
+                program, state.bonus, state.standing.account, state.standing.profile
+            )
             conn.execute(
                 update(t.accounts)
                 .where(a.customer_id == customer_id)

@@ -236,18 +236,15 @@ def _replay(ledger: Ledger, conn: Connection, carried: Carried, copied: set[str]
             state = None
         before = ledger.load_state(conn, program, customer)
         if state is None:
-            state = CustomerReplay(
-                customer, before.group.id, before.account, before.profile, before.tier_basis
-            )
+            state = CustomerReplay(customer, before.group.id, before.standing)
         else:
-            before = replace(before, account=replace(before.account, lots=()))
+            kept = before.standing
+            before = replace(before, standing=replace(kept, account=replace(kept.account, lots=())))
         for event in events:
             if event.kind == EventKind.RETURN:
                 _known_receipt(conn, state, event.payload["receipt_id"])
             apply(state, event, program_at(event.program_version))
-        after: CustomerState = replace(
-            before, account=state.account, profile=state.profile, tier_basis=state.tier_basis
-        )
+        after: CustomerState = replace(before, standing=state.standing)
         last = events[-1].at if events else first.at
         ledger.save_state(conn, program, before, after, last)
 

@@ -124,12 +124,12 @@ def _differences(
     conn: Connection, customer: str, stored: Row[Any], replayed: CustomerReplay
 ) -> Iterator[str]:
     at = stored.updated_at
-    p = replayed.profile
+    p = replayed.standing.profile
     fields: list[tuple[str, Any, Any]] = [
-        ("balance", stored.balance, replayed.account.balance(at)),
-        ("pending", stored.pending, replayed.account.pending(at)),
-        ("debt", stored.debt, replayed.account.debt),
-        ("tier basis", stored.tier_basis, replayed.tier_basis),
+        ("balance", stored.balance, replayed.standing.account.balance(at)),
+        ("pending", stored.pending, replayed.standing.account.pending(at)),
+        ("debt", stored.debt, replayed.standing.account.debt),
+        ("tier basis", stored.tier_basis, replayed.standing.tier_basis),
         ("sales count", stored.sales_count, p.sales_count),
         ("sales net total", stored.sales_net_total, p.sales_net_total),
         ("last purchase", stored.last_purchase_at, p.last_purchase_at),
@@ -146,7 +146,7 @@ def _differences(
             )
         ).all()
     )
-    again = {lot.id: lot.remaining for lot in replayed.account.lots if lot.remaining > 0}
+    again = {lot.id: lot.remaining for lot in replayed.standing.account.lots if lot.remaining > 0}
     for lot_id in sorted(lots.keys() | again.keys()):
         mine, theirs = lots.get(lot_id, Decimal(0)), again.get(lot_id, Decimal(0))
         if mine != theirs:

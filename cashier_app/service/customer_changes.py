@@ -131,7 +131,10 @@ def anonymise_customer(
             program_version=program.version,
         )
         erase_customer(conn, customer_id, at)
-        after = replace(state, profile=replace(state.profile, birthday=None), name="")
+        kept = state.standing
+        after = replace(
+            state, standing=replace(kept, profile=replace(kept.profile, birthday=None)), name=""
+        )
         ledger.save_state(conn, program, state, after, at, event_id=event_id)
         # Only the id: the log is append-only, so personal data in it could never go.
         ledger.audit(conn, "anonymise_customer", customer_id, actor.name, {}, user_id=actor.id)

@@ -293,9 +293,7 @@ class _Writer:
                 for m in posted.moves:
                     moves.append((cid, m.lot, adj_id, m.kind.value, _cents(m.points), m.at))
             due = automation.next_due(program, bonus, standing.account, standing.profile)
-            v = projection_values(
-                standing.account, standing.profile, standing.tier_basis, due.at if due else None, at
-            )
+            v = projection_values(standing, due.at if due else None, at)
             accounts.append(tuple(_cents(v[c]) if c in _AMOUNTS else v[c] for c in _ACCOUNT[1:]))
             accounts[-1] = (cid, *accounts[-1])
         insert = bulk.insert

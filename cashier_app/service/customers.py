@@ -254,7 +254,8 @@ def view_of_state(
 ) -> CustomerView:
     """The customer as the cashier sees them at ``at``, automations due by then included
     (computed in memory: a read never writes)."""
-    account, _, _ = run_until(program, state.bonus, state.account, state.profile, at)
+    standing = state.standing
+    account, _, _ = run_until(program, state.bonus, standing.account, standing.profile, at)
     basis = ledger.bonus_basis(conn, program, state, at)
     tiers = state.bonus.tiers if state.bonus else ()
     discount = program.discount_program_of(state.group)
@@ -264,11 +265,11 @@ def view_of_state(
         next_tier = progress.next.title if progress.next else None
         missing = progress.missing
     elif discount is not None and discount.tiers:
-        progress = tier_progress(discount.tiers, state.tier_basis)
+        progress = tier_progress(discount.tiers, standing.tier_basis)
         tier = progress.current.title if progress.current else None
         next_tier = progress.next.title if progress.next else None
         missing = progress.missing
-        basis = state.tier_basis
+        basis = standing.tier_basis
     else:
         tier, next_tier, missing = None, None, Decimal("0")
     if state.bonus is not None and tier is None:
@@ -278,7 +279,7 @@ def view_of_state(
         # An anonymised customer's placeholder is no phone: nothing to show or mask.
         phone="" if is_anonymised_phone(state.phone) else state.phone,
         name=state.name,
-        birthday=state.profile.birthday,
+        birthday=standing.profile.birthday,
         group_id=state.group.id,
         group_name=state.group.name,
         loyalty=state.group.loyalty,
@@ -289,6 +290,6 @@ def view_of_state(
         tier_basis=basis,
         next_tier=next_tier,
         to_next_tier=missing,
-        discount_percent=discount_percent_for(discount, state.tier_basis),
-        registered_at=state.profile.registered_at,
+        discount_percent=discount_percent_for(discount, standing.tier_basis),
+        registered_at=standing.profile.registered_at,
     )

@@ -80,21 +80,14 @@ class CustomerState:
     id: str
     group: Group
     bonus: BonusProgram | None
-    account: Account
-    profile: Profile
-    tier_basis: Decimal
+    standing: Standing  # what events change (engine/postings.py)
     phone: str = ""
     name: str = ""
     cards: tuple[str, ...] = ()
 
-    @property
-    def standing(self) -> Standing:
-        return Standing(self.account, self.profile, self.tier_basis)
-
     def after(self, posted: Posted) -> CustomerState:
         """This state with what an event posted (engine/postings.py)."""
-        s = posted.standing
-        return replace(self, account=s.account, profile=s.profile, tier_basis=s.tier_basis)
+        return replace(self, standing=posted.standing)
 
 
 # Hot statements are built once: SQLAlchemy then reuses their compiled form and cache key
@@ -330,9 +323,7 @@ class Ledger:
             row.id,
             group,
             program.bonus_program_of(group),
-            account,
-            profile,
-            row.tier_basis,
+            Standing(account, profile, row.tier_basis),
             row.phone,
             row.name,
             cards,
@@ -344,7 +335,7 @@ class Ledger:
         """The tier basis the bonus tiers read: all purchases, or the last N days."""
         window = state.bonus.tier_window_days if state.bonus else None
         if window is None:
-            return state.tier_basis
+            return state.standing.tier_basis
         since = add_days(at, -window, program.tz)
         total = conn.execute(
             select(func.coalesce(func.sum(t.receipts.c.basis_amount), 0)).where(
@@ -357,12 +348,13 @@ class Ledger:
         self, conn: Connection, program: Program, state: CustomerState, until: datetime
     ) -> tuple[CustomerState, list[AutoEvent]]:
         """Carry out the customer's automatic events due by ``until`` and store them."""
+        s = state.standing
         account, profile, happened = automation.run_until(
-            program, state.bonus, state.account, state.profile, until
+            program, state.bonus, s.account, s.profile, until
         )
         if not happened:
             return state, []
-        new = replace(state, account=account, profile=profile)
+        new = replace(state, standing=replace(s, account=account, profile=profile))
         for event, moves in happened:
             self._write_movements(conn, state.id, None, moves)
             if (
@@ -399,11 +391,12 @@ class Ledger:
         moves: Iterable[Movement] = (),
     ) -> None:
         """Write what changed in the account and refresh the customer's projection row."""
+        s = after.standing
         self._write_movements(conn, after.id, event_id, moves)
-        old = {lot.id: lot for lot in before.account.lots}
+        old = {lot.id: lot for lot in before.standing.account.lots}
         new_lots = []
         changed_lots = []
-        for lot in after.account.lots:
+        for lot in after.standing.account.lots:
             prev = old.get(lot.id)
             if prev is None:
                 new_lots.append(lot_row(after.id, lot, event_id))
@@ -420,10 +413,8 @@ class Ledger:
             _INSERT_LOT.run_many(conn, new_lots)
         if changed_lots:
             _UPDATE_LOT.run_many(conn, changed_lots)
-        due = automation.next_due(program, after.bonus, after.account, after.profile)
-        values = projection_values(
-            after.account, after.profile, after.tier_basis, due.at if due else None, at
-        )
+        due = automation.next_due(program, after.bonus, s.account, s.profile)
+        values = projection_values(after.standing, due.at if due else None, at)
         _UPDATE_ACCOUNT.run(conn, {"cid": after.id, **values})
 
     def _write_movements(

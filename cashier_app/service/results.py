@@ -56,8 +56,8 @@ class ReturnResult:
     receipt_number: str
     event_id: str
     refunded: Decimal
-    points_taken: Decimal
-    points_returned: Decimal
+    points_taken_back: Decimal
+    points_given_back: Decimal
     customer: CustomerView | None
     automatic: tuple[AutoEvent, ...] = ()
 

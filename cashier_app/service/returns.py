@@ -20,6 +20,7 @@ from cashier_app.engine.returns import (
     SoldReceipt,
     Spend,
     quote_return,
+    return_event_points,
 )
 from cashier_app.service.customers import view_of_state
 from cashier_app.service.ledger import Ledger, check_moment, new_id
@@ -111,8 +112,7 @@ def record_return(
                     {"line": ln.index, "qty": ln.qty, "refund": ln.refund} for ln in quote.lines
                 ],
                 "refunded": quote.refunded,
-                "points_taken": quote.points_taken,
-                "points_returned": quote.points_returned,
+                **return_event_points(quote),  # the event's own names (docs/sync.md)
                 "basis_decrease": quote.basis_decrease,
             },
             customer_id=receipt.customer_id,
@@ -126,8 +126,8 @@ def record_return(
                 at=at,
                 event_id=event_id,
                 refunded=quote.refunded,
-                points_taken=quote.points_taken,
-                points_returned=quote.points_returned,
+                points_taken_back=quote.points_taken_back,
+                points_given_back=quote.points_given_back,
                 basis_decrease=quote.basis_decrease,
             )
         )
@@ -139,8 +139,8 @@ def record_return(
             ],
         )
         # A return gives money back: the audit log says who gave it (the event says what).
-        details = {"refunded": quote.refunded, "points_taken": quote.points_taken,
-                   "points_returned": quote.points_returned}  # fmt: skip
+        details = {"refunded": quote.refunded, "points_taken_back": quote.points_taken_back,
+                   "points_given_back": quote.points_given_back}  # fmt: skip
         ledger.audit(conn, "return", receipt.number, actor.name, details, user_id=actor.id)
         for ln in quote.lines:
             conn.execute(
@@ -155,8 +155,8 @@ def record_return(
             update(t.receipts)
             .where(t.receipts.c.id == receipt.id)
             .values(
-                points_taken_back=receipt.points_taken_back + quote.points_taken,
-                points_given_back=receipt.points_given_back + quote.points_returned,
+                points_taken_back=receipt.points_taken_back + quote.points_taken_back,
+                points_given_back=receipt.points_given_back + quote.points_given_back,
                 refunded=receipt.refunded + quote.refunded,
                 basis_amount=receipt.basis_amount
                 - (quote.basis_decrease if receipt.customer_id else ZERO),
@@ -172,10 +172,10 @@ def record_return(
                 state.standing,
                 receipt_id=receipt.id,
                 accrual_lot_id=receipt.accrual_lot_id,
-                points_taken=quote.points_taken,
-                points_returned=quote.points_returned,
+                points_taken_back=quote.points_taken_back,
+                points_given_back=quote.points_given_back,
                 spends=_spends(conn, receipt.id, receipt.event_id)
-                if quote.points_returned > ZERO
+                if quote.points_given_back > ZERO
                 else [],
                 basis_decrease=quote.basis_decrease,
                 refund_id=event_id,
@@ -191,8 +191,8 @@ def record_return(
         receipt_number=receipt.number,
         event_id=event_id,
         refunded=quote.refunded,
-        points_taken=quote.points_taken,
-        points_returned=quote.points_returned,
+        points_taken_back=quote.points_taken_back,
+        points_given_back=quote.points_given_back,
         customer=view,
         automatic=tuple(autos),
     )

@@ -67,8 +67,8 @@ def _shopper(
     return Shopper(
         group=state.group,
         bonus_basis=ledger.bonus_basis(conn, program, state, at),
-        discount_basis=state.tier_basis,
-        available_points=state.account.balance(at),
+        discount_basis=state.standing.tier_basis,
+        available_points=state.standing.account.balance(at),
         redeem_limit=offline_redeem_left(conn, program, state, at),
     )
 
@@ -132,8 +132,9 @@ def quote_sale(
         shopper = None
         if customer_id is not None:
             state = ledger.load_state(conn, program, customer_id)
-            account, profile, _ = run_until(program, state.bonus, state.account, state.profile, at)
-            state = replace(state, account=account, profile=profile)
+            s = state.standing
+            account, profile, _ = run_until(program, state.bonus, s.account, s.profile, at)
+            state = replace(state, standing=replace(s, account=account, profile=profile))
             shopper = _shopper(ledger, conn, program, state, at)
         return quote_receipt(program, lines, shopper, redeem)
 

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Row
 
 from cashier_app.engine.automation import Profile
-from cashier_app.engine.lots import Account, Lot, LotKind
+from cashier_app.engine.lots import Lot, LotKind
+from cashier_app.engine.postings import Standing
 
 LOT_ROW_KEYS = (
     "id", "customer_id", "kind", "points", "remaining", "credited_at", "available_at",
@@ -88,19 +89,16 @@ def account_values(
 
 
 def projection_values(
-    account: Account,
-    profile: Profile,
-    tier_basis: Decimal,
-    next_due_at: datetime | None,
-    at: datetime,
+    standing: Standing, next_due_at: datetime | None, at: datetime
 ) -> dict[str, Any]:
-    """The projection row of an account the till computed itself, as of ``at``."""
+    """The projection row of a standing the till computed itself, as of ``at``."""
+    account = standing.account
     return account_values(
         balance=account.balance(at),
         pending=account.pending(at),
         debt=account.debt,
-        tier_basis=tier_basis,
-        profile=profile,
+        tier_basis=standing.tier_basis,
+        profile=standing.profile,
         next_due_at=next_due_at,
         updated_at=at,
     )

@@ -247,8 +247,8 @@ returns = Table(
     Column("at", UtcDateTime(), nullable=False),
     Column("event_id", String(36), nullable=False, unique=True),
     Column("refunded", Money(), nullable=False),
-    Column("points_taken", Points(), nullable=False),
-    Column("points_returned", Points(), nullable=False),
+    Column("points_taken_back", Points(), nullable=False),
+    Column("points_given_back", Points(), nullable=False),
     Column("basis_decrease", Money(), nullable=False),
 )
 Index("ix_returns_at", returns.c.at)

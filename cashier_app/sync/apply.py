@@ -20,10 +20,11 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from cashier_app.engine.anonymise import is_anonymised_phone
-from cashier_app.engine.automation import Profile
+from cashier_app.engine.automation import next_due
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.events import EventKind
 from cashier_app.engine.lots import lot_from_json
+from cashier_app.engine.postings import profile_from_json, standing_from_json
 from cashier_app.engine.program import parse_program
 from cashier_app.service.customer_changes import compact_names, erase_customer
 from cashier_app.service.ledger import Ledger, zero_account_values
@@ -254,32 +255,14 @@ def _rebase(ledger: Ledger, conn: Connection, key: str, snap: dict[str, Any]) ->
     """The server's state of a customer who also has events this till has not sent yet
     (recorded while the sync was under way): take the server's state and apply this till's
     own unsent events on top, with the engine's replay, so they count exactly once."""
-    from cashier_app.engine.automation import next_due
-    from cashier_app.engine.lots import Account
     from cashier_app.engine.replay import CustomerReplay, RecordedEvent, advance, apply
     from cashier_app.engine.returns import Spend
 
     program = ledger.program(conn)
     row = conn.execute(select(t.customers).where(t.customers.c.id == key)).one()
     group = program.group(row.group_id) or program.default_group
-    prof = snap.get("profile", {})
-    lots = tuple(lot_from_json(x, row.registered_at) for x in snap.get("lots", []))
-    state = CustomerReplay(
-        customer=key,
-        group=group.id,
-        account=Account(lots, _amount(snap["debt"])),
-        profile=Profile(
-            customer=key,
-            registered_at=row.registered_at,
-            birthday=row.birthday,
-            last_purchase_at=_t(prof.get("last_purchase_at")),
-            winback_stage=int(prof.get("winback_stage") or 0),
-            birthday_year_done=prof.get("birthday_year_done"),
-            sales_count=int(prof.get("sales_count") or 0),
-            sales_net_total=_amount(prof.get("sales_net_total") or "0"),
-        ),
-        tier_basis=_amount(snap["tier_basis"]),
-    )
+    standing = standing_from_json(snap, key, registered_at=row.registered_at, birthday=row.birthday)
+    state = CustomerReplay(customer=key, group=group.id, standing=standing)
     events = conn.execute(
         select(t.events)
         .join(t.outbox, t.outbox.c.event_id == t.events.c.id)
@@ -312,13 +295,12 @@ def _rebase(ledger: Ledger, conn: Connection, key: str, snap: dict[str, Any]) ->
     now = ledger.clock()
     advance(state, program, now)
     conn.execute(delete(t.lots).where(t.lots.c.customer_id == key))
-    kept = [lot_row(key, lot) for lot in state.account.lots if lot.remaining > 0]
+    after = state.standing
+    kept = [lot_row(key, lot) for lot in after.account.lots if lot.remaining > 0]
     if kept:
         conn.execute(insert(t.lots), kept)
-    due = next_due(program, program.bonus_program_of(group), state.account, state.profile)
-    values = projection_values(
-        state.account, state.profile, state.tier_basis, due.at if due else None, now
-    )
+    due = next_due(program, program.bonus_program_of(group), after.account, after.profile)
+    values = projection_values(after, due.at if due else None, now)
     conn.execute(update(t.accounts).where(t.accounts.c.customer_id == key).values(**values))
 
 
@@ -337,18 +319,9 @@ def _lot_row(customer_id: str, lot: dict[str, Any]) -> dict[str, Any]:
 
 
 def _account_values(ledger: Ledger, customer_id: str, snap: dict[str, Any]) -> dict[str, Any]:
-    prof = snap.get("profile", {})
     now = ledger.clock()
-    profile = Profile(
-        customer=customer_id,
-        registered_at=now,  # not in the projection row: the customers row holds it
-        birthday=None,
-        last_purchase_at=_t(prof.get("last_purchase_at")),
-        winback_stage=int(prof.get("winback_stage") or 0),
-        birthday_year_done=prof.get("birthday_year_done"),
-        sales_count=int(prof.get("sales_count") or 0),
-        sales_net_total=_amount(prof.get("sales_net_total") or "0"),
-    )
+    # registered_at is not in the projection row: the customers row holds it.
+    profile = profile_from_json(snap.get("profile", {}), customer_id, registered_at=now)
     values = account_values(
         balance=_amount(snap["balance"]),
         pending=_amount(snap["pending"]),

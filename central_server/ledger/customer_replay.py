@@ -15,7 +15,7 @@ from sqlalchemy import Connection, delete, exists, insert, select
 
 from cashier_app.engine.automation import next_due
 from cashier_app.engine.event_check import FUTURE_TOLERANCE
-from cashier_app.engine.lots import lot_to_json
+from cashier_app.engine.postings import standing_to_json
 from cashier_app.engine.program import Program
 from cashier_app.engine.replay import (
     CustomerReplay,
@@ -169,24 +169,20 @@ def _next_due(program: Program, state: CustomerReplay) -> datetime | None:
     """In UTC, as the server's clock: SQLite keeps a moment's wall time without its zone,
     and the engine's moments are in the shop's (a birthday at its local midnight)."""
     group = program.group(state.group) or program.default_group
-    due = next_due(program, program.bonus_program_of(group), state.account, state.profile)
+    s = state.standing
+    due = next_due(program, program.bonus_program_of(group), s.account, s.profile)
     return due.at.astimezone(UTC) if due is not None else None
 
 
-def _snapshot(customer_id: str, state: Any, now: datetime) -> dict[str, Any]:
+def _snapshot(customer_id: str, state: CustomerReplay, now: datetime) -> dict[str, Any]:
+    """The account as tills are told it: the standing in the engine's one JSON form (the
+    registration moment and birthday they hold with the customer), with the balance and
+    pending points as of now."""
+    account = state.standing.account
     return {
         "customer_id": customer_id,
         "as_of": iso(now),
-        "debt": str(state.account.debt),
-        "balance": str(state.account.balance(now)),
-        "pending": str(state.account.pending(now)),
-        "tier_basis": str(state.tier_basis),
-        "profile": {
-            "last_purchase_at": iso(state.profile.last_purchase_at),
-            "winback_stage": state.profile.winback_stage,
-            "birthday_year_done": state.profile.birthday_year_done,
-            "sales_count": state.profile.sales_count,
-            "sales_net_total": str(state.profile.sales_net_total),
-        },
-        "lots": [lot_to_json(lot) for lot in state.account.lots if lot.remaining > 0],
+        "balance": str(account.balance(now)),
+        "pending": str(account.pending(now)),
+        **standing_to_json(state.standing, identity=False),
     }

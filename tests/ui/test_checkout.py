@@ -178,7 +178,7 @@ def test_partial_return_by_a_senior_cashier(qtbot, open_window, store, anna):
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.result_return is not None)
     assert dialog.result_return.refunded == Decimal("250.00")
-    assert dialog.result_return.points_taken == Decimal("8")
+    assert dialog.result_return.points_taken_back == Decimal("8")
 
 
 def test_a_cashier_cannot_reach_manager_actions(qtbot, open_window):
