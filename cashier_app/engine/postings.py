@@ -176,6 +176,42 @@ def adjustment(
     return Posted(replace(standing, account=account), tuple(moves))
 
 
+def merge(kept: Standing, merged: Standing) -> Posted:
+    """The same person registered at two tills, merged into the registration the server
+    keeps (central_server/ledger/registrations.py): both customers' lots (each with its
+    own expiry and pending time), their debts, purchases and tier bases added up. Of the
+    profile: the kept registration's customer and birthday, the earliest registration,
+    the latest purchase and the win-back stage of the quiet period it began (an earlier
+    purchase's quiet period ended with it), the later birthday year handled (a year's
+    bonus is given once). Nothing is spent or credited, so there are no movements.
+
+    What a till shows until the server's replay of both histories under one customer
+    arrives. That replay is the truth, and it differs from this sum in what a customer
+    gets once: the merged registration's welcome bonus (the server counts one
+    registration, so the replay's balance is this one less the merged welcome's points)
+    and an automatic bonus (birthday, win-back) both customers were given apart. It also
+    spends each redemption from the lots of both, so which lots are left, and so what
+    expires later, can differ; the balance, pending points, tier basis and profile
+    otherwise agree (tests/test_merge_posting.py)."""
+    a, b = kept.profile, merged.profile
+    purchases = [p for p in (a, b) if p.last_purchase_at is not None]
+    latest = max(purchases, key=lambda p: p.last_purchase_at or p.registered_at, default=a)
+    years = [y for y in (a.birthday_year_done, b.birthday_year_done) if y is not None]
+    profile = replace(
+        a,
+        registered_at=min(a.registered_at, b.registered_at),
+        last_purchase_at=latest.last_purchase_at,
+        winback_stage=latest.winback_stage,
+        birthday_year_done=max(years, default=None),
+        sales_count=a.sales_count + b.sales_count,
+        sales_net_total=a.sales_net_total + b.sales_net_total,
+    )
+    account = Account(
+        (*kept.account.lots, *merged.account.lots), kept.account.debt + merged.account.debt
+    )
+    return Posted(Standing(account, profile, kept.tier_basis + merged.tier_basis))
+
+
 def standing_to_json(standing: Standing, *, identity: bool = True) -> dict[str, Any]:
     """A standing as plain JSON values (amounts as decimal text, moments as ISO 8601): the
     one writer of that form, for the server's stored replay state and the account

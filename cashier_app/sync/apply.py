@@ -24,7 +24,7 @@ from cashier_app.engine.automation import next_due
 from cashier_app.engine.errors import LoyaltyError
 from cashier_app.engine.events import EventKind
 from cashier_app.engine.lots import lot_from_json
-from cashier_app.engine.postings import profile_from_json, standing_from_json
+from cashier_app.engine.postings import Standing, merge, profile_from_json, standing_from_json
 from cashier_app.engine.program import parse_program
 from cashier_app.service.customer_changes import compact_names, erase_customer
 from cashier_app.service.ledger import Ledger, zero_account_values
@@ -336,10 +336,14 @@ def _account_values(ledger: Ledger, customer_id: str, snap: dict[str, Any]) -> d
 
 
 def _merge(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> None:
-    """The server merged ``alias`` into ``into``: this till follows."""
+    """The server merged ``alias`` into ``into``: this till follows, moving the alias's
+    rows to the kept customer and showing the kept customer's account as the engine's
+    merge posting gives it (both balances added up) until the server's replay of both
+    histories arrives as an account change."""
     alias, into = p["alias"], p["into"]
     if conn.execute(select(t.customers.c.id).where(t.customers.c.id == alias)).scalar() is None:
         return
+    merged = _standing_here(ledger, conn, alias)
     row = conn.execute(select(t.customers).where(t.customers.c.id == alias)).one()
     if conn.execute(select(t.customers.c.id).where(t.customers.c.id == into)).scalar() is None:
         # The kept customer has not arrived here yet: it takes over the local row's data.
@@ -354,16 +358,39 @@ def _merge(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> Non
             insert(t.customers).values(id=into, phone=row.phone, event_id="server", **values)
         )
         conn.execute(insert(t.accounts).values(zero_account_values(into, ledger.clock())))
+    kept = _standing_here(ledger, conn, into)
     for table in (t.cards, t.receipts, t.lots, t.lot_movements, t.customer_messages):
         conn.execute(update(table).where(table.c.customer_id == alias).values(customer_id=into))
     conn.execute(delete(t.accounts).where(t.accounts.c.customer_id == alias))
     conn.execute(delete(t.customers).where(t.customers.c.id == alias))
+    if kept is not None and merged is not None:
+        # The lots moved above are the posting's lots: only the projection row changes.
+        _write_projection(ledger, conn, into, merge(kept, merged).standing)
     ledger.audit(conn, "merge_customer", into, "central server", {"merged": alias})
     erased_at = conn.execute(
         select(t.customers.c.anonymised_at).where(t.customers.c.id == into)
     ).scalar()
     if erased_at is not None:  # the merged registration here holds the same person
         erase_customer(conn, into, erased_at)
+
+
+def _standing_here(ledger: Ledger, conn: Connection, customer_id: str) -> Standing | None:
+    """A customer's standing as this till holds it; None before any program is installed
+    (then there is no projection to recompute: the server's account change brings it)."""
+    try:
+        return ledger.load_state(conn, ledger.program(conn), customer_id).standing
+    except LoyaltyError:
+        return None
+
+
+def _write_projection(ledger: Ledger, conn: Connection, customer_id: str, after: Standing) -> None:
+    """The customer's projection row from a standing the till computed, as of now."""
+    program = ledger.program(conn)
+    row = conn.execute(select(t.customers.c.group_id).where(t.customers.c.id == customer_id)).one()
+    group = program.group(row.group_id) or program.default_group
+    due = next_due(program, program.bonus_program_of(group), after.account, after.profile)
+    values = projection_values(after, due.at if due else None, ledger.clock())
+    conn.execute(update(t.accounts).where(t.accounts.c.customer_id == customer_id).values(**values))
 
 
 def _product(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> None:
