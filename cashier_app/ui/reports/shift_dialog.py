@@ -6,17 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service.report_model import Period, Report
 from cashier_app.service.reports import shift_report
-from cashier_app.ui.messages import explain
 from cashier_app.ui.reports.files import ReportFiles
 from cashier_app.ui.reports.formatting import store_locale, store_region
+from cashier_app.ui.reports.note import ReportNote
 from cashier_app.ui.reports.view import ReportView
 from cashier_app.ui.tasks import TaskManager
-from cashier_app.ui.theme import DANGER
 from cashier_app.ui.workstation import Workstation
 
 
@@ -36,11 +34,9 @@ class ShiftReportDialog(QDialog):
         layout = QVBoxLayout(self)
         self.view = ReportView()
         layout.addWidget(self.view, 1)
-        self.message = QLabel(self.tr("Reading…"))
-        self.message.setObjectName("report_message")
-        self.message.setWordWrap(True)
+        self.message = ReportNote(self.tr("Reading…"))
         layout.addWidget(self.message)
-        self.files = ReportFiles(ws, tasks, self.view, self._say, self)
+        self.files = ReportFiles(ws, tasks, self.view, self.message.say, self)
         buttons = QHBoxLayout()
         self.pdf_button = QPushButton(self.tr("Print to PDF…"))
         self.pdf_button.setObjectName("print_pdf")
@@ -57,7 +53,7 @@ class ShiftReportDialog(QDialog):
         done.setFocus()  # the table would take Enter otherwise
         layout.addLayout(buttons)
         self.report: Report | None = None
-        tasks.read(lambda: (fetch(), store_region(ws)), self._show, self._failed)
+        tasks.read(lambda: (fetch(), store_region(ws)), self._show, self.message.failed)
 
     def _show(self, answer: tuple[Report, str | None]) -> None:
         self.report, region = answer
@@ -67,16 +63,6 @@ class ShiftReportDialog(QDialog):
         self.view.chart.setVisible(not one)
         self.message.setText("")
         self.pdf_button.setEnabled(True)
-
-    def _say(self, text: str, error: bool) -> None:
-        self.message.setStyleSheet(f"color: {DANGER}; font-weight: 600;" if error else "")
-        self.message.setText(text)
-
-    def _failed(self, error: BaseException) -> None:
-        if not isinstance(error, LoyaltyError):
-            self._say(self.tr("The report could not be read; the log has the details."), True)
-            raise error  # a bug: the application's hook logs it
-        self._say(explain(error), True)
 
 
 def show_shift_report(ws: Workstation, tasks: TaskManager, shift_id: str, parent: QWidget) -> None:

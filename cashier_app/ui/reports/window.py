@@ -13,7 +13,6 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -21,16 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cashier_app.engine.errors import LoyaltyError
 from cashier_app.service.report_model import Report
-from cashier_app.ui.messages import explain
 from cashier_app.ui.reports.files import ReportFiles
 from cashier_app.ui.reports.formatting import store_locale, store_region
 from cashier_app.ui.reports.kinds import KINDS, ReportKind
+from cashier_app.ui.reports.note import ReportNote
 from cashier_app.ui.reports.period_picker import PeriodPicker
 from cashier_app.ui.reports.view import ReportView
 from cashier_app.ui.tasks import TaskManager
-from cashier_app.ui.theme import DANGER
 from cashier_app.ui.workstation import Workstation
 
 
@@ -76,11 +73,9 @@ class ReportsDialog(QDialog):
         right.addWidget(self.picker)
         self.view = ReportView()
         right.addWidget(self.view, 1)
-        self.message = QLabel("")
-        self.message.setObjectName("report_message")
-        self.message.setWordWrap(True)
+        self.message = ReportNote()
         right.addWidget(self.message)
-        self.files = ReportFiles(ws, tasks, self.view, self._say, self)
+        self.files = ReportFiles(ws, tasks, self.view, self.message.say, self)
         buttons = QHBoxLayout()
         # Alt+E: a manager at the till's keyboard has no mouse to reach the button with.
         self.csv_button = QPushButton(self.tr("&Export CSV…"))
@@ -138,7 +133,7 @@ class ReportsDialog(QDialog):
         asked, kind, period = self._asked, self.kind, self.picker.period()
         ledger, actor = self.ws.ledger, self.ws.actor
         self._enable(False)
-        self._say(self.tr("Reading…"), False)
+        self.message.say(self.tr("Reading…"), False)
 
         def task() -> tuple[Report, Report | None, str | None]:
             report = kind.fetch(ledger, actor, period)
@@ -155,26 +150,16 @@ class ReportsDialog(QDialog):
 
         def failed(error: BaseException) -> None:
             if asked == self._asked:
-                self._failed(error)
+                self.message.failed(error)
 
         self.tasks.read(task, done, failed)
 
     def _show(self, report: Report, chart: Report | None = None) -> None:
         self.view.show_report(report, self.shop_locale, chart)
         self.loads += 1
-        self._say("", False)
+        self.message.say("", False)
         self._enable(True)
 
     def _enable(self, on: bool) -> None:
         for button in (self.csv_button, self.xlsx_button, self.pdf_button):
             button.setEnabled(on)
-
-    def _say(self, text: str, error: bool) -> None:
-        self.message.setStyleSheet(f"color: {DANGER}; font-weight: 600;" if error else "")
-        self.message.setText(text)
-
-    def _failed(self, error: BaseException) -> None:
-        if not isinstance(error, LoyaltyError):
-            self._say(self.tr("The report could not be read; the log has the details."), True)
-            raise error  # a bug: the application's hook logs it
-        self._say(explain(error), True)
