@@ -125,8 +125,8 @@ def add_report_data(path: Path, seed: int = 2) -> dict[str, int]:
         events,
     )
     db.executemany(
-        "INSERT INTO returns (id, receipt_id, at, event_id, refunded, points_taken, "
-        "points_returned, basis_decrease) VALUES (?,?,?,?,?,?,?,?)",
+        "INSERT INTO returns (id, receipt_id, at, event_id, refunded, points_taken_back, "
+        "points_given_back, basis_decrease) VALUES (?,?,?,?,?,?,?,?)",
         returns,
     )
     db.execute("UPDATE device SET next_seq = ?", (next_seq,))

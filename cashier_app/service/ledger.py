@@ -27,7 +27,7 @@ from cashier_app.engine.program import BonusProgram, Group, Program, parse_progr
 from cashier_app.storage import health
 from cashier_app.storage import schema as t
 from cashier_app.storage.db import Database
-from cashier_app.storage.prepared import Prepared
+from cashier_app.storage.prepared import Prepared, PreparedRead
 from cashier_app.storage.queries import open_lots
 from cashier_app.storage.rows import (
     ACCOUNT_VALUE_KEYS,
@@ -92,7 +92,7 @@ class CustomerState:
 
 # Hot statements are built once: SQLAlchemy then reuses their compiled form and cache key
 # instead of rebuilding both for every sale (docs/benchmarks.md: a durable sale in 3 ms).
-_MAX_VERSION = select(func.max(t.program_versions.c.version))
+_MAX_VERSION = PreparedRead(select(func.max(t.program_versions.c.version)))
 _NEXT_SEQ = Prepared(
     update(t.device)
     .where(t.device.c.id == 1)
@@ -117,11 +117,15 @@ _INSERT_LOT = Prepared(insert(t.lots), LOT_ROW_KEYS)
 _INSERT_MOVEMENT = Prepared(
     insert(t.lot_movements), ("customer_id", "lot_id", "event_id", "kind", "points", "at")
 )
-_INSERT_MESSAGE = insert(t.customer_messages)
-_MESSAGE_RECORDED = select(t.customer_messages.c.id).where(
-    t.customer_messages.c.customer_id == bindparam("customer_id"),
-    t.customer_messages.c.kind == bindparam("kind"),
-    t.customer_messages.c.at == bindparam("at"),
+_INSERT_MESSAGE = Prepared(
+    insert(t.customer_messages), ("customer_id", "kind", "at", "lot_id", "points")
+)
+_MESSAGE_RECORDED = PreparedRead(
+    select(t.customer_messages.c.id).where(
+        t.customer_messages.c.customer_id == bindparam("customer_id"),
+        t.customer_messages.c.kind == bindparam("kind"),
+        t.customer_messages.c.at == bindparam("at"),
+    )
 )
 _UPDATE_LOT = Prepared(
     update(t.lots)
@@ -140,7 +144,7 @@ _CARD_LIST = (
     .where(t.cards.c.customer_id == t.customers.c.id, t.cards.c.active)
     .scalar_subquery()
 )
-_LOAD_CUSTOMER = (
+_LOAD_CUSTOMER = PreparedRead(
     select(
         _CARD_LIST.label("card_list"),
         t.customers.c.id,
@@ -155,7 +159,9 @@ _LOAD_CUSTOMER = (
     .where(t.customers.c.id == bindparam("cid"))
 )
 # open_lots() lets SQLite use the partial index of open lots.
-_OPEN_LOTS = select(t.lots).where(t.lots.c.customer_id == bindparam("cid"), open_lots())
+_OPEN_LOTS = PreparedRead(
+    select(t.lots).where(t.lots.c.customer_id == bindparam("cid"), open_lots())
+)
 
 
 class Ledger:
@@ -219,7 +225,7 @@ class Ledger:
         have arrived from sync); quick reads may use the last one seen (``fresh=False``)."""
         if not fresh and self._current is not None:
             return self._current
-        version = conn.execute(_MAX_VERSION).scalar()
+        version = _MAX_VERSION.scalar(conn)
         if version is None:
             raise LoyaltyError("no_program", "no loyalty program is installed yet")
         program = self._programs.get(version)
@@ -302,11 +308,11 @@ class Ledger:
 
     # -- customer state ------------------------------------------------------------------
     def load_state(self, conn: Connection, program: Program, customer_id: str) -> CustomerState:
-        row = conn.execute(_LOAD_CUSTOMER, {"cid": customer_id}).first()
+        row = _LOAD_CUSTOMER.first(conn, {"cid": customer_id})
         if row is None:
             raise LoyaltyError("unknown_customer", "no such customer")
         group = program.group(row.group_id) or program.default_group
-        lot_rows = conn.execute(_OPEN_LOTS, {"cid": customer_id}).all()
+        lot_rows = _OPEN_LOTS.all(conn, {"cid": customer_id})
         cards = tuple(row.card_list.split()) if row.card_list else ()
         account = Account(tuple(lot_from_row(r) for r in lot_rows), row.debt)
         profile = Profile(
@@ -359,15 +365,15 @@ class Ledger:
             self._write_movements(conn, state.id, None, moves)
             if (
                 event.message is not None
-                and not conn.execute(
-                    _MESSAGE_RECORDED,
-                    {"customer_id": state.id, "kind": event.message, "at": event.at},
-                ).first()
+                and _MESSAGE_RECORDED.first(
+                    conn, {"customer_id": state.id, "kind": event.message, "at": event.at}
+                )
+                is None
             ):
                 # A till that pulls an account older than a bonus it credited credits it
                 # again (the same lot): the customer is told once.
-                conn.execute(
-                    _INSERT_MESSAGE,
+                _INSERT_MESSAGE.run(
+                    conn,
                     {
                         "customer_id": state.id,
                         "kind": event.message,

@@ -32,7 +32,7 @@ from cashier_app.service.ledger import CustomerState, Ledger, check_moment, new_
 from cashier_app.service.results import SaleResult
 from cashier_app.service.users import OPERATOR, Actor, Permission
 from cashier_app.storage import schema as t
-from cashier_app.storage.prepared import Prepared
+from cashier_app.storage.prepared import Prepared, PreparedRead
 
 PAYMENTS = ("cash", "card", "other")
 _LINE_FIELDS = tuple(f.name for f in dataclasses.fields(QuotedLine))
@@ -53,11 +53,19 @@ def _line_values(line: QuotedLine) -> dict[str, object]:
     return {name: getattr(line, name) for name in _LINE_FIELDS}
 
 
-_FIRST_PURCHASE = select(func.min(t.receipts.c.at)).where(
-    t.receipts.c.customer_id == bindparam("cid")
+_FIRST_PURCHASE = PreparedRead(
+    select(func.min(t.receipts.c.at)).where(t.receipts.c.customer_id == bindparam("cid"))
 )
-_OPEN_SHIFT = select(t.shifts.c.id).where(
-    t.shifts.c.user_id == bindparam("uid"), t.shifts.c.closed_at.is_(None)
+_OPEN_SHIFT = PreparedRead(
+    select(t.shifts.c.id).where(
+        t.shifts.c.user_id == bindparam("uid"), t.shifts.c.closed_at.is_(None)
+    )
+)
+_LAST_SYNC = PreparedRead(select(t.sync_state.c.last_success))
+_REDEEMED_SINCE = PreparedRead(
+    select(func.coalesce(func.sum(t.receipts.c.redeemed), 0)).where(
+        t.receipts.c.customer_id == bindparam("cid"), t.receipts.c.at >= bindparam("since")
+    )
 )
 
 
@@ -85,17 +93,13 @@ def offline_redeem_left(
     limit = state.bonus.offline_redeem_limit if state.bonus else None
     if limit is None:
         return None
-    sync = conn.execute(select(t.sync_state.c.last_success)).first()
+    sync = _LAST_SYNC.first(conn)
     if sync is None:
         return None  # a till without a central server: its ledger is the whole truth
     if sync.last_success is not None and at - sync.last_success <= OFFLINE_AFTER:
         return None
     day_start = local_midnight(local_date(at, program.tz), program.tz)
-    used = conn.execute(
-        select(func.coalesce(func.sum(t.receipts.c.redeemed), 0)).where(
-            t.receipts.c.customer_id == state.id, t.receipts.c.at >= day_start
-        )
-    ).scalar_one()
+    used = _REDEEMED_SINCE.scalar(conn, {"cid": state.id, "since": day_start})
     return max(Decimal(0), limit - Decimal(used))
 
 
@@ -103,7 +107,7 @@ def _first_purchase(conn: Connection, customer_id: str, at: datetime) -> datetim
     """When the customer first bought at this till, this sale counted (the sales report's
     new or loyal). A sale dated before their first one (a manager's --at) becomes the
     first, on every receipt of theirs."""
-    first: datetime | None = conn.execute(_FIRST_PURCHASE, {"cid": customer_id}).scalar()
+    first: datetime | None = _FIRST_PURCHASE.scalar(conn, {"cid": customer_id})
     if first is not None and first <= at:
         return first
     if first is not None:
@@ -173,7 +177,7 @@ def record_sale(
 
         shift_id = None
         if actor.id is not None:  # a logged-in cashier sells within their open shift
-            shift_id = conn.execute(_OPEN_SHIFT, {"uid": actor.id}).scalar()
+            shift_id = _OPEN_SHIFT.scalar(conn, {"uid": actor.id})
             if shift_id is None:
                 raise LoyaltyError("no_open_shift", "open your shift before selling")
         receipt_id = new_id()
