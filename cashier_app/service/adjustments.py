@@ -67,8 +67,8 @@ def adjust_balance(
         posted = postings.adjustment(
             state.standing, bonus, event_id=event_id, points=points, at=at, tz=program.tz
         )
-        new_state, moves = state.after(posted), list(posted.moves)
-        ledger.save_state(conn, program, state, new_state, at, event_id=event_id, moves=moves)
+        new_state, more = ledger.post(conn, program, state, posted, at, event_id=event_id)
+        autos += more
         ledger.audit(
             conn, "adjust_balance", customer_id, actor.name, {"points": points, "reason": reason}
         )

@@ -118,11 +118,7 @@ def register_customer(
         state = ledger.load_state(conn, program, customer_id)
         posted = postings.registration(state.standing, state.bonus, event_id, at, program.tz)
         welcome = sum((lot.points for lot in posted.credited), ZERO)
-        new_state = state.after(posted)
-        ledger.save_state(
-            conn, program, state, new_state, at, event_id=event_id, moves=list(posted.moves)
-        )
-        new_state, autos = ledger.catch_up(conn, program, new_state, at)
+        _, autos = ledger.post(conn, program, state, posted, at, event_id=event_id)
         view = customer_view(ledger, conn, program, customer_id, at)
     return Registration(view, number, event_id, welcome, tuple(autos))
 

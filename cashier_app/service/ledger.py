@@ -385,6 +385,22 @@ class Ledger:
         self.save_state(conn, program, state, new, until)
         return new, [e for e, _ in happened]
 
+    def post(
+        self,
+        conn: Connection,
+        program: Program,
+        state: CustomerState,
+        posted: Posted,
+        at: datetime,
+        *,
+        event_id: str,
+    ) -> tuple[CustomerState, list[AutoEvent]]:
+        """Store what an event posted (engine/postings.py) for the customer, then carry out
+        what it made due at once (an accrual spendable the same day): the state after it."""
+        after = state.after(posted)
+        self.save_state(conn, program, state, after, at, event_id=event_id, moves=posted.moves)
+        return self.catch_up(conn, program, after, at)
+
     def save_state(
         self,
         conn: Connection,

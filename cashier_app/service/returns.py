@@ -181,9 +181,7 @@ def record_return(
                 refund_id=event_id,
                 at=at,
             )
-            new_state, moves = state.after(posted), list(posted.moves)
-            ledger.save_state(conn, program, state, new_state, at, event_id=event_id, moves=moves)
-            new_state, more = ledger.catch_up(conn, program, new_state, at)
+            new_state, more = ledger.post(conn, program, state, posted, at, event_id=event_id)
             autos += more
             view = view_of_state(ledger, conn, program, new_state, at)
     return ReturnResult(
