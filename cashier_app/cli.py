@@ -15,8 +15,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime, tzinfo
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +23,10 @@ from sqlalchemy.exc import DatabaseError
 
 from cashier_app import service
 from cashier_app.engine.errors import LoyaltyError, ProgramError
-from cashier_app.engine.money import format_money, parse_amount, parse_quantity
 from cashier_app.engine.program import load_program_text
-from cashier_app.engine.receipt import LineInput, ReceiptQuote, RedeemRequest
-from cashier_app.engine.returns import ReturnRequest
 from cashier_app.paths import default_data_dir, resource
 from cashier_app.scenario import ScenarioError, load_scenario
 from cashier_app.service.ledger import FIRST_YEAR, LAST_YEAR, Ledger
-from cashier_app.service.phones import mask_phone
-from cashier_app.service.results import CustomerView
 from cashier_app.service.runs import Run, begin_run, describe
 from cashier_app.service.users import Actor
 from cashier_app.simulate import EXIT_INVALID, run_scenario
@@ -136,53 +130,6 @@ def dated_arg(args: argparse.Namespace, actor: Actor) -> datetime | None:
     return users.dated(actor, moment_arg(args.at))
 
 
-def _kv(text: str, what: str) -> dict[str, str]:
-    out = {}
-    for part in text.split(","):
-        key, sep, value = part.partition("=")
-        if not sep:
-            raise UsageError(f"{what} {text!r}: write key=value pairs separated by commas")
-        out[key.strip()] = value.strip()
-    return out
-
-
-def _sale_line(text: str) -> LineInput:
-    kv = _kv(text, "line")
-    unknown = set(kv) - {"sku", "price", "qty", "category", "brand", "name", "no_loyalty"}
-    if unknown or "sku" not in kv or "price" not in kv:
-        raise UsageError(
-            f"line {text!r}: give sku=...,price=...[,qty=...,category=...,brand=...,no_loyalty=1]"
-        )
-    try:
-        return LineInput(
-            sku=kv["sku"],
-            price=parse_amount(kv["price"]),
-            qty=parse_quantity(kv.get("qty", "1")),
-            category=kv.get("category") or None,
-            brand=kv.get("brand") or None,
-            name=kv.get("name") or None,
-            no_loyalty=kv.get("no_loyalty", "0").lower() in ("1", "yes", "true"),
-        )
-    except ValueError as exc:
-        raise UsageError(f"line {text!r}: {exc}") from None
-
-
-def _product_lines(ledger: Ledger, codes: list[str]) -> list[LineInput]:
-    from cashier_app.service import catalogue
-
-    picked = []
-    for text in codes:
-        code, _, qty = text.partition("*")
-        product = catalogue.find_product(ledger, code)
-        if product is None:
-            raise UsageError(f"no product with barcode or SKU {code!r}")
-        try:
-            picked.append((product, parse_quantity(qty or "1")))
-        except ValueError as exc:
-            raise UsageError(f"--product {text!r}: {exc}") from None
-    return catalogue.product_lines(picked)
-
-
 def customer_arg(ledger: Ledger, query: str) -> str:
     """A customer by phone, card scan or id."""
     found = service.identify(ledger, query)
@@ -193,31 +140,6 @@ def customer_arg(ledger: Ledger, query: str) -> str:
         except LoyaltyError:
             raise LoyaltyError("unknown_customer", f"no customer for {query!r}") from None
     return found
-
-
-def _pts(value: Decimal) -> str:
-    return str(value.quantize(Decimal(1)) if value == value.to_integral_value() else value)
-
-
-def _show_customer(view: CustomerView, full_phone: bool = False) -> None:
-    phone = view.phone if full_phone else mask_phone(view.phone)
-    print(f"{view.name or '(no name)'}  {phone}  card {', '.join(view.cards) or '-'}")
-    print(f"  id {view.id}, group {view.group_name} ({view.loyalty})")
-    print(f"  balance {_pts(view.balance)}, pending {_pts(view.pending)}", end="")
-    print(f", tier {view.tier or '-'}", end="")
-    if view.next_tier:
-        print(f", {view.to_next_tier} more to reach {view.next_tier}", end="")
-    if view.discount_percent:
-        print(f", discount {view.discount_percent}%", end="")
-    print()
-
-
-def _print_quote(q: ReceiptQuote) -> None:
-    for ln in q.lines:
-        print(f"  {ln.sku:<20} {ln.qty:>8} x {ln.price:>10} = {ln.amount:>10}")
-    print(f"  total {format_money(q.total)}, discount {format_money(q.discount)}, "
-          f"points {q.redeemed} (at most {q.max_redeem}), to pay {format_money(q.paid)}, "
-          f"points earned {q.accrued}")  # fmt: skip
 
 
 # -- commands ----------------------------------------------------------------------------
@@ -317,149 +239,6 @@ def cmd_program_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_register(args: argparse.Namespace) -> int:
-    birthday = None
-    if args.birthday:
-        try:
-            birthday = date.fromisoformat(args.birthday)
-        except ValueError:
-            raise UsageError(f"birthday {args.birthday!r} is not a date like 1990-01-20") from None
-    ledger = store_ledger(args)
-    actor = acting(args, ledger)
-    reg = service.register_customer(
-        ledger,
-        args.phone,
-        name=args.name or "",
-        birthday=birthday,
-        group=args.group,
-        consent=args.consent,
-        referrer=args.referrer,
-        card=args.card,
-        at=dated_arg(args, actor),
-        actor=actor,
-    )
-    print(f"registered, card {reg.card}, welcome bonus {reg.welcome_points}")
-    _show_customer(reg.customer)
-    return 0
-
-
-def cmd_find(args: argparse.Namespace) -> int:
-    from cashier_app.service.users import Permission
-
-    ledger = store_ledger(args)
-    if args.full_phone:  # whole phone numbers are a manager's to see
-        acting(args, ledger).require(Permission.SEE_FULL_PHONE)
-    found = service.identify(ledger, args.query)
-    views = (
-        [service.get_customer(ledger, found)]
-        if found
-        else service.search_customers(ledger, args.query)
-    )
-    if not views:
-        print("no customer found")
-        return 1
-    for view in views:
-        _show_customer(view, full_phone=args.full_phone)
-    return 0
-
-
-def _redeem(text: str) -> RedeemRequest:
-    if text == "max":
-        return "max"
-    try:
-        return parse_amount(text)
-    except ValueError:
-        raise UsageError(f"--redeem {text!r}: give a number of points or 'max'") from None
-
-
-def cmd_sale(args: argparse.Namespace) -> int:
-    ledger = store_ledger(args)
-    lines = [_sale_line(x) for x in args.line] + _product_lines(ledger, args.product)
-    if not lines:
-        raise UsageError("give at least one --line or --product")
-    customer = customer_arg(ledger, args.customer) if args.customer else None
-    redeem = _redeem(args.redeem)
-    if args.quote:
-        _print_quote(service.quote_sale(ledger, lines, customer_id=customer, redeem=redeem,
-                                        at=moment_arg(args.at)))  # fmt: skip
-        return 0
-    actor = acting(args, ledger)
-    at = dated_arg(args, actor)
-    with _shift(ledger, actor, at):
-        sale = service.record_sale(
-            ledger, lines, customer_id=customer, redeem=redeem, number=args.number,
-            payment=args.payment, at=at, actor=actor,
-        )  # fmt: skip
-    print(f"receipt {sale.number} recorded")
-    _print_quote(sale.quote)
-    if sale.customer:
-        _show_customer(sale.customer)
-    return 0
-
-
-@contextlib.contextmanager
-def _shift(ledger: Ledger, actor: Actor, at: datetime | None) -> Any:
-    """A sale belongs to its cashier's shift: the one open at the window, or else one
-    opened for this command and closed after it (so no shift is left open by a script)."""
-    from cashier_app.service import users
-
-    if users.current_shift(ledger, actor) is not None:
-        yield
-        return
-    users.open_shift(ledger, actor=actor, at=at)
-    try:
-        yield
-    finally:
-        users.close_shift(ledger, actor=actor, at=at)
-
-
-def cmd_return(args: argparse.Namespace) -> int:
-    items = []
-    for text in args.line:
-        kv = _kv(text, "line")
-        try:
-            qty = parse_quantity(kv.get("qty", "1"))
-            line = int(kv["line"]) - 1 if "line" in kv else None
-        except (ValueError, InvalidOperation):
-            raise UsageError(f"line {text!r}: give sku=...[,qty=...] or line=N[,qty=...]") from None
-        items.append(ReturnRequest(kv.get("sku"), qty, line))
-    ledger = store_ledger(args)
-    actor = acting(args, ledger)
-    at = dated_arg(args, actor)
-    res = service.record_return(ledger, args.receipt, items, at=at, actor=actor)
-    print(f"returned on {res.receipt_number}: refund {res.refunded}, points taken back "
-          f"{res.points_taken_back}, points given back {res.points_given_back}")  # fmt: skip
-    if res.customer:
-        _show_customer(res.customer)
-    return 0
-
-
-def cmd_adjust(args: argparse.Namespace) -> int:
-    ledger = store_ledger(args)
-    try:
-        points = parse_amount(args.points, allow_negative=True)
-    except ValueError:
-        raise UsageError(f"points {args.points!r}: give a number like 100 or -50") from None
-    actor = acting(args, ledger)
-    at = dated_arg(args, actor)
-    customer = customer_arg(ledger, args.customer)
-    res = service.adjust_balance(ledger, customer, points, args.reason, at=at, actor=actor)
-    print(f"adjusted by {res.points}")
-    _show_customer(res.customer)
-    return 0
-
-
-def cmd_automations(args: argparse.Namespace) -> int:
-    ledger = store_ledger(args)
-    until = moment_arg(args.until)
-    acting(args, ledger)  # any user: the window runs them for whoever is logged in
-    events = service.run_automations(ledger, until)
-    for e in events:
-        print(f"{e.at.isoformat()}  {e.kind}  customer {e.customer}  {e.points} points")
-    print(f"{len(events)} automatic event(s)")
-    return 0
-
-
 def cmd_user_add(args: argparse.Namespace) -> int:
     from cashier_app.service import users
     from cashier_app.sync import staff
@@ -485,273 +264,6 @@ def cmd_users(args: argparse.Namespace) -> int:
     for user in users.list_users(store_ledger(args)):
         print(f"{user.name:<30} {user.role.value}")
     return 0
-
-
-def cmd_products_import(args: argparse.Namespace) -> int:
-    from cashier_app.service import catalogue
-
-    def progress(done: int, total: int) -> None:
-        print(f"\r{done}/{total} products", end="", flush=True)
-
-    ledger = store_ledger(args)
-    actor = acting(args, ledger)
-    report = catalogue.import_catalogue(
-        ledger, Path(args.file), skip_invalid=args.skip_invalid, progress=progress, actor=actor
-    )
-    if report.imported:
-        print()
-    for problem in report.problems:
-        column = f", {problem.column}" if problem.column else ""
-        print(f"row {problem.row}{column}: {problem.message}", file=sys.stderr)
-    print(f"{report.rows} rows read, {report.imported} products imported, "
-          f"{len(report.problems)} problem(s)")  # fmt: skip
-    if report.problems and not args.skip_invalid:
-        print("nothing was imported; fix the rows or use --skip-invalid", file=sys.stderr)
-        return EXIT_REFUSED
-    return 0
-
-
-def cmd_products_find(args: argparse.Namespace) -> int:
-    from cashier_app.service import catalogue
-
-    ledger = store_ledger(args)
-    found = catalogue.find_product(ledger, args.query)
-    products = [found] if found else catalogue.search_products(ledger, args.query)
-    for p in products:
-        flags = " (no loyalty)" if p.no_loyalty else ""
-        category = p.category or "-"
-        print(f"{p.sku:<16} {p.barcode or '-':<14} {p.price:>10}  {p.name} [{category}]{flags}")
-    if not products:
-        print("no product found")
-        return 1
-    return 0
-
-
-def cmd_scanner(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-    from cashier_app.ui.scanner import ScannerSettings
-
-    settings = ScannerSettings.load()
-    asked = {
-        "min_length": args.min_length,
-        "prefix": args.prefix,
-        "suffix": args.suffix,
-        "max_interval_ms": args.max_interval_ms,
-    }
-    changes = {k: v for k, v in asked.items() if v is not None}
-    if changes:
-        from cashier_app.service.settings import record_workstation_change
-        from cashier_app.service.users import Permission
-
-        # The scanner's settings are this workstation's, not the ledger's, but changing
-        # them is a manager's job (the window's Barcode scanner… screen is theirs too),
-        # and the audit log says who changed them.
-        ledger = store_ledger(args)
-        actor = acting(args, ledger)
-        actor.require(Permission.IMPORT_CATALOGUE)
-        settings = replace(settings, **changes)
-        if not (1 <= settings.min_length <= 64 and 5 <= settings.max_interval_ms <= 200):
-            raise UsageError("--min-length is 1 to 64 and --max-interval-ms 5 to 200")
-        settings.save()
-        record_workstation_change(ledger, actor, "scanner", changes)
-    s = settings
-    print(
-        f"scanner: at least {s.min_length} characters, keys at most {s.max_interval_ms} ms apart,"
-    )
-    print(f"         prefix {s.prefix!r}, suffix {s.suffix!r}")
-    return 0
-
-
-def cmd_enrol(args: argparse.Namespace) -> int:
-    from cashier_app.sync.client import SyncError
-    from cashier_app.sync.worker import enrol
-
-    ledger = store_ledger(args)
-    actor = acting(args, ledger)
-    try:
-        device_id = enrol(ledger, args.server, args.code, args.name, actor=actor)
-    except SyncError as exc:
-        print(f"cashier-app: enrolment failed: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
-    print(f"enrolled as device {device_id}")
-    return 0
-
-
-def cmd_sync(args: argparse.Namespace) -> int:
-    from cashier_app.sync import worker
-    from cashier_app.sync.client import SyncError
-
-    ledger = store_ledger(args)
-    client = worker.client_for(ledger)
-    if client is None:
-        print(
-            "cashier-app: this till is not enrolled; run cashier-app enrol first", file=sys.stderr
-        )
-        return EXIT_REFUSED
-    try:
-        done = worker.sync_once(
-            ledger, client, pull_progress=lambda n: print(f"\rpulled {n}", end="")
-        )
-    except SyncError as exc:
-        print(f"\ncashier-app: sync failed, everything stays queued: {exc}", file=sys.stderr)
-        return 1
-    print(f"\npushed {done.pushed}, pulled {done.pulled}, {done.queued} queued")
-    if done.clock_warning:
-        print(f"warning: this till's clock is off by {done.clock_skew_seconds} s", file=sys.stderr)
-    return 0
-
-
-def cmd_status(args: argparse.Namespace) -> int:
-    from sqlalchemy import func, select
-
-    from cashier_app.storage import schema as t
-    from cashier_app.sync.outbox import queued_count, refused_count
-    from cashier_app.sync.worker import CLOCK_WARNING_SECONDS
-
-    ledger = store_ledger(args)
-    with ledger.db.read() as conn:
-        device = ledger.device_row(conn)
-        version = conn.execute(select(func.max(t.program_versions.c.version))).scalar()
-        customers = conn.execute(select(func.count()).select_from(t.customers)).scalar_one()
-        receipts = conn.execute(select(func.count()).select_from(t.receipts)).scalar_one()
-        enrolment = conn.execute(select(t.sync_state)).first()  # none: never enrolled
-        tz = ledger.program(conn, fresh=False).tz if version is not None else None
-    queued = queued_count(ledger)
-    print(f"ledger     {ledger.db.path}")
-    print(f"device     {device.name} ({device.device_id}), card prefix {device.card_prefix}")
-    print(f"program    version {version if version is not None else '- (run init)'}")
-    print(f"customers  {customers}, receipts {receipts}")
-    if enrolment is None:
-        print("sync       standalone: no central server enrolled, this till works on its own")
-        print(f"           and keeps every sale here; {queued} event(s) kept to send if enrolled")
-        return 0
-    last = enrolment.last_success
-    print(f"sync       enrolled with {enrolment.server_url} as device {enrolment.device_id}")
-    print(f"last sync  {last.astimezone(tz).isoformat(' ', 'seconds') if last else 'never'}")
-    print(f"queued     {queued} event(s) waiting to be sent")
-    if enrolment.last_error:
-        print(f"last error {enrolment.last_error}")
-    if waiting := refused_count(ledger):
-        print(f"refused    {waiting} operation(s) refused by the server; see cashier-app refused")
-    skew = enrolment.clock_skew_seconds
-    if skew is not None and abs(skew) > CLOCK_WARNING_SECONDS:
-        print(f"clock      this till's clock is off by {skew} s")
-    return 0
-
-
-def cmd_refused(args: argparse.Namespace) -> int:
-    from cashier_app.service import refused
-
-    ledger = store_ledger(args)
-    actor = acting(args, ledger)
-    if args.send_again:
-        refused.send_again(ledger, args.send_again, actor=actor)
-        print(f"{args.send_again} is queued again; the next sync sends it")
-        return 0
-    if args.reviewed:
-        refused.mark_reviewed(ledger, args.reviewed, actor=actor)
-        print(f"{args.reviewed} is marked reviewed")
-        return 0
-    operations = refused.refused_operations(ledger, include_reviewed=args.all, actor=actor)
-    if not operations:
-        print("no refused operations" + ("" if args.all else " wait for review"))
-        return 0
-    with ledger.db.read() as conn:
-        tz = ledger.program(conn, fresh=False).tz
-    for op in operations:
-        when = op.at.astimezone(tz).isoformat(" ", "seconds")
-        what = op.kind + (f" receipt {op.receipt_number}" if op.receipt_number else "")
-        who = f", {op.customer}" if op.customer else ""
-        seen = f" (reviewed by {op.reviewed_by})" if op.reviewed_by else ""
-        print(f"{op.event_id}  {when}  {what}{who}{seen}")
-        print(f"    refused: {op.reason}")
-    return 0
-
-
-def _ledger_path(args: argparse.Namespace) -> Path:
-    from cashier_app.service.ledger_file import DB_NAME
-
-    return Path(args.data_dir) / DB_NAME
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """The ledger's full integrity check and, with ``--accounts``, every customer's stored
-    balance and lots against the replay of their events; changes nothing."""
-    from cashier_app.service.consistency import check_accounts
-    from cashier_app.service.ledger import Ledger
-    from cashier_app.storage import health, migrate
-    from cashier_app.storage.db import Database
-
-    path = _ledger_path(args)
-    if not path.is_file() or path.stat().st_size == 0:
-        print(f"{path}: no ledger here (missing or empty)")
-        return 1
-    try:
-        problems = [p] if (p := health.header_problem(path, path.stat().st_size)) else []
-    except OSError as exc:
-        problems = [f"it cannot be read: {exc.strerror or exc}"]
-    immutable = health.must_read_immutable(path)  # a read-only ledger is read, not judged
-    problems = problems or health.check(path, full=True, immutable=immutable)
-    if not problems:
-        try:
-            revision, _ = health.schema_of(path, immutable)
-        except LoyaltyError as exc:
-            problems = [exc.message]
-        else:
-            if revision is None:
-                problems = ["it is a SQLite file but not a cashier-app ledger"]
-            elif revision not in migrate.known_revisions():
-                print(f"{path}: schema revision {revision} is unknown to this version")
-    if problems:
-        print(f"{path} is damaged:")
-        for problem in problems:
-            print(f"  {problem}")
-        print(f"way out: {health.WAY_OUT}")
-        _name_backup(args, sys.stdout)
-        return 1
-    print(f"{path}: ok (integrity_check found nothing wrong)")
-    if not args.accounts:
-        return 0
-    db = Database(path, read_only=True, immutable=immutable)
-    try:
-        report = check_accounts(Ledger(db))
-    finally:
-        db.close()
-    for problem in report.problems:
-        print(f"  {problem}")
-    if report.enrolled:
-        print("accounts: this till is enrolled, its accounts are the server's; order checked")
-    verdict = f"{len(report.problems)} problem(s)" if report.problems else "ok"
-    print(f"accounts: {verdict} ({report.customers} customer(s), {report.events} event(s))")
-    return 1 if report.problems else 0
-
-
-def cmd_salvage(args: argparse.Namespace) -> int:
-    """Copy what can be read out of a (damaged) ledger into CSV files."""
-    from cashier_app.storage import health
-    from cashier_app.storage.salvage import salvage
-
-    path = _ledger_path(args)
-    try:
-        if not path.is_file() or path.stat().st_size == 0:
-            raise UsageError(f"{path}: no ledger here (missing or empty), nothing to export")
-        problem = health.header_problem(path, path.stat().st_size)
-        if problem and "truncated" not in problem:
-            raise UsageError(f"{path} cannot be read at all: {problem}")
-        report = salvage(path, Path(args.output))
-    except OSError as exc:
-        raise UsageError(f"cannot export {path} to {args.output}: {exc}") from None
-    for table in report.tables:
-        print(f"{table.table:<20} {table.rows} row(s)")
-        for p in table.problems:
-            print(f"  not read: {p}")
-    where = Path(args.output).resolve()
-    if report.complete:
-        print(f"everything was read; the CSV files are in {where}")
-        return 0
-    print(f"some rows could not be read (above); what could is in {where}")
-    return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -806,45 +318,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p = add("program-check", cmd_program_check, "validate a program document, change nothing")
     p.add_argument("file")
-    p = add("register", cmd_register, "register a customer and issue a card")
-    p.add_argument("--phone", required=True)
-    p.add_argument("--name")
-    p.add_argument("--birthday", help="YYYY-MM-DD")
-    p.add_argument("--group")
-    p.add_argument("--card", help="a pre-printed card number (default: issue one)")
-    p.add_argument("--referrer", help="the referring customer's phone or card")
-    p.add_argument("--consent", action="store_true", help="consent to the privacy policy given")
-    p.add_argument("--at", help="when (default: now)")
-    p = add("find", cmd_find, "find customers by phone, card, last 4 digits or name")
-    p.add_argument("query")
-    p.add_argument("--full-phone", action="store_true", help="show whole phone numbers")
-    p = add("sale", cmd_sale, "quote or record a sale")
-    p.add_argument(
-        "--line",
-        action="append",
-        default=[],
-        help="a free line: sku=...,price=...[,qty=...,category=...,brand=...,no_loyalty=1]",
-    )
-    p.add_argument(
-        "--product", action="append", default=[], help="a catalogue product: BARCODE or SKU[*QTY]"
-    )
-    p.add_argument("--customer", help="phone, card or customer id")
-    p.add_argument("--redeem", default="0", help="points to pay with, or 'max'")
-    p.add_argument("--payment", default="cash", choices=["cash", "card", "other"])
-    p.add_argument("--number", help="receipt number (default: next of this till)")
-    p.add_argument("--quote", action="store_true", help="only compute, record nothing")
-    p.add_argument("--at")
-    p = add("return", cmd_return, "return lines of a receipt")
-    p.add_argument("receipt")
-    p.add_argument(
-        "--line", action="append", required=True, help="sku=...[,qty=...] or line=N[,qty=...]"
-    )
-    p.add_argument("--at")
-    p = add("adjust", cmd_adjust, "adjust a customer's points (manager), with a reason")
-    p.add_argument("customer")
-    p.add_argument("points")
-    p.add_argument("--reason", required=True)
-    p.add_argument("--at")
     p = add("user-add", cmd_user_add, "add a user (the first must be an administrator)")
     p.add_argument("name")
     p.add_argument(
@@ -856,56 +329,19 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $CASHIER_APP_NEW_PIN, or typed twice)",
     )
     add("users", cmd_users, "list the store's users and their roles")
-    p = add("products-import", cmd_products_import, "import the product catalogue from CSV or XLSX")
-    p.add_argument("file")
-    p.add_argument(
-        "--skip-invalid", action="store_true", help="import the good rows, report the bad"
-    )
-    p = add("products-find", cmd_products_find, "find a product by barcode, SKU or name")
-    p.add_argument("query")
-    p = add("scanner", cmd_scanner, "show or set how the window recognises a barcode scanner")
-    p.add_argument("--min-length", type=int, help="shortest code taken for a scan (default 6)")
-    p.add_argument("--prefix", help="characters the scanner sends before each code")
-    p.add_argument("--suffix", help="characters the scanner sends after each code")
-    p.add_argument(
-        "--max-interval-ms", type=int, help="longest gap between a scan's keys (default 75)"
-    )
-    p = add("enrol", cmd_enrol, "enrol this till with the central server (one-time code)")
-    p.add_argument("server", help="the server's address, e.g. https://loyalty.example.com")
-    p.add_argument("code", help="the one-time code from central-server enrol-code")
-    p.add_argument("--name", default="Till", help="this till's name at the server")
-    add("sync", cmd_sync, "push queued operations and pull changes now")
-    add("status", cmd_status, "the ledger, device, program version and events waiting to sync")
-    p = add(
-        "refused",
-        cmd_refused,
-        "operations the central server refused for good (recorded here, not sent): list them, "
-        "send one again or mark it reviewed",
-    )
-    action = p.add_mutually_exclusive_group()
-    action.add_argument("--send-again", metavar="EVENT_ID", help="queue it again for the server")
-    action.add_argument("--reviewed", metavar="EVENT_ID", help="mark it seen and settled")
-    action.add_argument("--all", action="store_true", help="list reviewed ones too")
-    p = add("automations", cmd_automations, "run expiry, birthdays, win-back up to a moment")
-    p.add_argument("--until")
-    p = add(
-        "check", cmd_check, "check the ledger file's integrity (changes nothing); exit 1 if damaged"
-    )
-    p.add_argument(
-        "--accounts",
-        action="store_true",
-        help="also replay every customer's events and compare with the stored balances and lots",
-    )
-    p = add("salvage", cmd_salvage, "export what can be read from a damaged ledger to CSV files")
-    p.add_argument("--output", required=True, help="the folder for the CSV files")
-    for module in _BACK_OFFICE_COMMANDS:
+    for module in _COMMANDS:
         importlib.import_module(module).add_commands(add)
     return parser
 
 
-# Modules adding the back office's commands; each has ``add_commands(add)``, and takes
-# this module's helpers (store_ledger, acting, moment_arg, UsageError).
-_BACK_OFFICE_COMMANDS: tuple[str, ...] = (
+# Modules adding commands, in the order of the help: the counter's, the catalogue's, the
+# central server's, the ledger file's and the back office's. Each has
+# ``add_commands(add)`` and takes this module's helpers (store_ledger, acting, UsageError...).
+_COMMANDS: tuple[str, ...] = (
+    "cashier_app.cli_counter",
+    "cashier_app.cli_catalogue",
+    "cashier_app.cli_sync",
+    "cashier_app.cli_ledger_check",
     "cashier_app.cli_staff",
     "cashier_app.cli_reports",
     "cashier_app.cli_backups",
@@ -934,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
             _RUNS.pop().close()
 
 
-def _name_backup(args: argparse.Namespace, out: Any = None) -> None:
+def name_backup(args: argparse.Namespace, out: Any = None) -> None:
     """A damaged or lost ledger's refusal names the backup that would replace it."""
     from cashier_app.cli_backups import way_out
 
@@ -953,7 +389,7 @@ def _run(args: argparse.Namespace) -> int:
     except LoyaltyError as exc:
         print(f"cashier-app: {exc.message} [{exc.code}]", file=sys.stderr)
         if exc.code in ("ledger_damaged", "ledger_missing"):
-            _name_backup(args)
+            name_backup(args)
         return EXIT_REFUSED
     except UsageError as exc:
         print(f"cashier-app: {exc}", file=sys.stderr)
@@ -969,7 +405,7 @@ def _run(args: argparse.Namespace) -> int:
             "last good copy or export what can be read with cashier-app salvage --output DIR",
             file=sys.stderr,
         )
-        _name_backup(args)
+        name_backup(args)
         return EXIT_REFUSED
     except BrokenPipeError:
         raise  # not the ledger's fault: main() handles it
