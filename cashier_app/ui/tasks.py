@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QEventLoop, QObject, Signal
+from PySide6.QtWidgets import QProgressBar
 
 log = logging.getLogger(__name__)
 Closure = Callable[[], None]
@@ -48,6 +49,15 @@ class TaskManager(QObject):
         with self._lock:
             self._closures.append(closure)
         self._closures_pending.emit()
+
+    def progress_into(self, bar: QProgressBar) -> Callable[[int, int], None]:
+        """A long operation's ``progress(done, total)``, called on its worker thread,
+        shown on ``bar`` by the GUI thread."""
+
+        def progress(done: int, total: int) -> None:
+            self.run_on_main(lambda: bar.setValue(done * 100 // total if total else 100))
+
+        return progress
 
     def _submit(
         self,

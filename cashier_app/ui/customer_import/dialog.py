@@ -216,12 +216,6 @@ class CustomerImportDialog(QDialog):
         # The service's own sentence names the file, the row or the limit.
         self.error.setText(f"{explain(error)} ({error.message})")
 
-    def _progress(self, done: int, total: int) -> None:
-        # Called on a worker thread: the numbers go to the GUI thread.
-        self.tasks.run_on_main(
-            lambda: self.progress.setValue(done * 100 // total if total else 100)
-        )
-
     # -- step 1: read the file ---------------------------------------------------------
     def _browse(self) -> None:
         name, _ = QFileDialog.getOpenFileName(
@@ -262,7 +256,9 @@ class CustomerImportDialog(QDialog):
         ws = self.ws
 
         def check() -> ValidationReport:
-            return validate(ws.ledger, ws.actor, file, mapping, progress=self._progress)
+            return validate(
+                ws.ledger, ws.actor, file, mapping, progress=self.tasks.progress_into(self.progress)
+            )
 
         self.tasks.read(check, self._checked, self._failed)
 
@@ -348,7 +344,12 @@ class CustomerImportDialog(QDialog):
 
         def run() -> ImportResult:
             return import_customers(
-                ws.ledger, ws.actor, file, mapping, progress=self._progress, checked=checked
+                ws.ledger,
+                ws.actor,
+                file,
+                mapping,
+                progress=self.tasks.progress_into(self.progress),
+                checked=checked,
             )
 
         def failed(error: BaseException) -> None:

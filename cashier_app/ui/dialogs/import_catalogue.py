@@ -97,9 +97,7 @@ class ImportDialog(QDialog):
         self.problems.clear()
         self.summary.setText(self.tr("Checking the file…"))
 
-        def progress(done: int, total: int) -> None:
-            # Called on the writer thread: hand the numbers to the main thread.
-            self.tasks.run_on_main(lambda: self._progress(done, total))
+        progress = self.tasks.progress_into(self.progress)
 
         def finished(report: ImportReport) -> None:
             self.report = report
@@ -128,6 +126,3 @@ class ImportDialog(QDialog):
             lambda _: OpChanges("import", catalogue=True),
         )
         op.success(finished).failure(failed).run_in_background()
-
-    def _progress(self, done: int, total: int) -> None:
-        self.progress.setValue(int(done * 100 / total) if total else 100)
