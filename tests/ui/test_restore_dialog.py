@@ -50,8 +50,8 @@ def test_a_corrupt_ledger_at_start_is_restored_and_the_till_opens_with_the_kept_
     def restore(dialog: RestoreDialog) -> None:
         qtbot.waitUntil(lambda: dialog.plan is not None)
         assert dialog.table.rowCount() == 1 and dialog.table.item(0, 2).text() == "good"
-        assert "1 receipts and 0 other operations" in dialog.loss.text()
-        assert "1 of them were not sent" in dialog.loss.text()
+        assert "receipts: 1, other operations: 0" in dialog.loss.text()
+        assert "not sent to the central server: 1" in dialog.loss.text()
         assert (
             "database disk image is malformed"
             in dialog.findChild(type(dialog.loss), "restore_problem").text()

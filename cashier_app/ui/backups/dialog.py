@@ -149,7 +149,7 @@ class BackupsDialog(QDialog):
         for row, b in enumerate(found):
             if b.good:
                 state = self.tr("good")
-                holds = self.tr("{receipts} receipts, {events} operations").format(
+                holds = self.tr("receipts: {receipts}, operations: {events}").format(
                     receipts=b.receipts, events=b.events
                 )
             else:

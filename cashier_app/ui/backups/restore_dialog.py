@@ -137,7 +137,7 @@ class RestoreDialog(QDialog):
         for row, b in enumerate(found):
             state = self.tr("good") if b.good else self.tr("not usable")
             holds = (
-                self.tr("{receipts} receipts, {events} operations").format(
+                self.tr("receipts: {receipts}, operations: {events}").format(
                     receipts=b.receipts, events=b.events
                 )
                 if b.good
@@ -202,9 +202,9 @@ class RestoreDialog(QDialog):
             self.accept_loss.hide()
         else:
             text = self.tr(
-                "Since this backup ({since}): {receipts} receipts and {other} other operations; "
-                "{unsent} of them were not sent to the central server. All are carried over "
-                "into the restored ledger: nothing is lost."
+                "Since this backup ({since}): receipts: {receipts}, other operations: {other}; "
+                "not sent to the central server: {unsent}. All are carried over into the "
+                "restored ledger: nothing is lost."
             ).format(since=since, receipts=loss.receipts, other=loss.other, unsent=loss.unsent)
             self.accept_loss.hide()
         self.loss.setText(text)
