@@ -265,12 +265,21 @@ class StaffAnswer(_Answer):
     active: bool
 
 
-# -- the snapshot: a new till's first pull (GET /v1/snapshot) -----------------------------
-# gzip-compressed JSON lines: a header object with SNAPSHOT_HEADER's keys, then one array
-# per record, its kind first. Amounts are integers of hundredths; moments are UTC as
-# ``YYYY-MM-DD HH:MM:SS.ffffff``. A till skips kinds it does not know (a newer server's).
-SNAPSHOT_FORMAT = 2
-SNAPSHOT_HEADER = ("cursor", "customers", "format")
+# -- the snapshot: a new till's first pull (GET /v1/snapshot?after=&limit=) ---------------
+# Served in pages of customers in id order: ``after`` the last customer id the till stored
+# ("" for the first page), at most ``limit`` of them (SNAPSHOT_PAGE by default, at most
+# SNAPSHOT_PAGE_MAX). Each page is gzip-compressed JSON lines: a header object with
+# SNAPSHOT_HEADER's keys (``cursor``: the feed cursor the page is consistent with;
+# ``customers``: how many customer lines follow; ``last``: the last one's id, or null;
+# ``more``: another page follows), then one array per record, its kind first. Only the
+# first page has the program, products and users. Amounts are integers of hundredths;
+# moments are UTC as ``YYYY-MM-DD HH:MM:SS.ffffff``. A till skips kinds it does not know
+# (a newer server's).
+SNAPSHOT_FORMAT = 3
+SNAPSHOT_HEADER = ("after", "cursor", "customers", "format", "last", "more")
+SNAPSHOT_PAGE = 10_000
+SNAPSHOT_PAGE_MAX = 50_000
+SNAPSHOT_ID_MAX = 36  # characters of a customer id, the longest ``after`` there can be
 SnapshotKind = Literal["program", "product", "user", "customer"]
 SNAPSHOT_RECORD = ("kind", "key", "document")  # program (key: version), product, user
 SNAPSHOT_CUSTOMER = (

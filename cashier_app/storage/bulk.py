@@ -1,7 +1,8 @@
 """Loading a great many rows at once into the ledger (a new till's first pull of a
-million customers): the driver's ``executemany`` with the column types' own converters,
-secondary indexes and the name index's trigger set aside for the load and built once at
-the end, from sorted data, instead of row by row, and a larger page cache meanwhile.
+million customers): rows converted to what the ledger stores by the column types' own
+converters, secondary indexes and the name index's trigger set aside for the load and
+built once at the end, from sorted data, instead of row by row, and a larger page cache
+meanwhile; the whole load written into the ledger file once (``written_once``).
 
 Everything happens inside the caller's write transaction: a load that fails is rolled
 back whole, indexes and trigger included (SQLite's DDL is transactional).
@@ -9,16 +10,23 @@ back whole, indexes and trigger included (SQLite's DDL is transactional).
 
 from __future__ import annotations
 
+import logging
+import re
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Boolean, Connection, Table
 
-from cashier_app.storage.types import Scaled, bulk_converter
+from cashier_app.storage.db import BUSY_TIMEOUT_MS, Database
+from cashier_app.storage.types import Scaled, UtcDateTime, bulk_converter
 
 NAME_TRIGGER = "customer_names_ai"  # migration 0001: indexes each inserted customer's name
 LOAD_CACHE_KIB = -524288  # 512 MiB, for the length of a first pull
+_log = logging.getLogger(__name__)
 
 
 class BulkLoad:
@@ -59,23 +67,15 @@ class BulkLoad:
         rows: list[tuple[Any, ...]],
         checks: dict[str, type],
     ) -> None:
-        """``rows`` in ``columns``' order: amounts as integers of hundredths (how the ledger
-        keeps them), everything else through the column type's own converter, after a
-        check that the value is of the Python type ``checks`` names for that column."""
+        """``rows`` in ``columns``' order, as ``stored_rows`` takes them."""
         if not rows:
             return
-        convert = [_converter(table, n, self.conn.dialect, checks.get(n)) for n in columns]
         sql = (
             f"INSERT INTO {table.name} ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)})"
         )
-        # Column by column (map and zip run in C): per-value Python was half the load.
-        values: list[Iterable[Any]] = [
-            column if fn is None else list(map(fn, column))
-            for fn, column in zip(convert, zip(*rows, strict=True), strict=True)
-        ]
         try:
-            self.raw.executemany(sql, zip(*values, strict=True))
+            self.raw.executemany(sql, stored_rows(table, columns, rows, checks, self.conn.dialect))
         except sqlite3.IntegrityError as exc:  # e.g. one phone twice: the data's fault
             raise ValueError(f"{table.name}: {exc}") from exc
 
@@ -92,25 +92,105 @@ class BulkLoad:
             self.raw.execute(f"PRAGMA cache_size={self.cache}")
 
 
-def _converter(
-    table: Table, name: str, dialect: Any, python_type: type | None
-) -> Callable[[Any], Any]:
+def stored_rows(
+    table: Table,
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    checks: dict[str, type],
+    dialect: Any,
+) -> Iterator[tuple[Any, ...]]:
+    """``rows`` in ``columns``' order as the ledger stores them: amounts as integers of
+    hundredths (how the ledger keeps them), everything else through the column type's own
+    converter, after a check that the value is of the Python type ``checks`` names for
+    that column. Raises TypeError or ValueError for a value that is not."""
+    if not rows:
+        return iter(())
+    # Column by column, each checked and converted in C where it can be (map, set, a
+    # regular expression over the whole column): per-value Python was most of the load.
+    values = [
+        _stored_column(table, name, column, dialect, checks.get(name))
+        for name, column in zip(columns, zip(*rows, strict=True), strict=True)
+    ]
+    return zip(*values, strict=True)
+
+
+_NONE = type(None)
+# Moments already in the form the ledger stores (naive UTC with microseconds), one a line.
+_STORED_MOMENTS = re.compile(r"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\n)*")
+
+
+def _stored_column(
+    table: Table, name: str, column: tuple[Any, ...], dialect: Any, python_type: type | None
+) -> Iterable[Any]:
     column_type = table.c[name].type
+    kinds = set(map(type, column))
     if isinstance(column_type, Scaled):
         if column_type.scale != 2:  # e.g. a quantity, in thousandths: not what comes in
             raise TypeError(f"{table.name}.{name} is not kept in hundredths")
-        return _hundredths
+        if not kinds <= {int}:
+            wrong = next(v for v in column if type(v) is not int)
+            raise TypeError(f"an amount is not a whole number of hundredths: {wrong!r}")
+        return column
+    if python_type is not None and not all(issubclass(k, (python_type, _NONE)) for k in kinds):
+        wrong = next(v for v in column if not isinstance(v, (python_type, _NONE)))
+        raise TypeError(f"{table.name}.{name} is not {python_type.__name__}: {wrong!r}")
     convert = bulk_converter(column_type, dialect)
+    if convert is None or kinds <= {_NONE}:
+        return column
+    if isinstance(column_type, UtcDateTime) and kinds <= {str, _NONE}:
+        given = [v for v in column if v is not None]
+        if _STORED_MOMENTS.fullmatch("\n".join(given) + "\n"):
+            for _ in map(datetime.fromisoformat, given):  # a real date and time, each
+                pass
+            return column
+    if isinstance(column_type, Boolean) and kinds <= {bool, _NONE}:
+        return column  # the driver stores True and False as 1 and 0, as SQLAlchemy does
+    return list(map(convert, column))
 
-    def check(value: Any) -> Any:
-        if value is not None and python_type is not None and not isinstance(value, python_type):
-            raise TypeError(f"{table.name}.{name} is not {python_type.__name__}: {value!r}")
-        return convert(value) if convert is not None else value
 
-    return check
+@contextmanager
+def written_once(db: Database, attach: dict[str, Path]) -> Iterator[Connection]:
+    """One write transaction for a load of a great many rows (a first pull's million
+    customers), with ``attach``'s files attached under their names.
+
+    In WAL mode a gigabyte committed is written twice: into the WAL, then copied into the
+    ledger by the checkpointer. When no other connection has the ledger open, the load
+    runs with SQLite's rollback journal instead, where pages added past the file's end are
+    written once, into the file, and only pages that existed before go to the journal; the
+    ledger is back in WAL at the end. When the ledger is in use elsewhere (the switch
+    needs it alone), the load stays in WAL and the checkpointer copies it later, off the
+    caller. Foreign keys are not checked row by row: the caller inserts rows that belong
+    together (each customer's account, lots and cards come from the customer's own line)."""
+    db.engine.dispose()  # the pool's idle connections would keep the WAL open
+    with db.engine.connect() as conn:
+        raw: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
+        for name, path in attach.items():
+            raw.execute(f"ATTACH DATABASE ? AS {name}", (str(path),))
+        alone = _rollback_journal(raw)
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
+            if alone:
+                try:
+                    raw.execute("PRAGMA journal_mode=WAL")
+                except sqlite3.OperationalError as exc:  # the next connection sets it anyway
+                    _log.info("the ledger stays in its rollback journal for now: %s", exc)
+            for name in attach:
+                raw.execute(f"DETACH DATABASE {name}")
 
 
-def _hundredths(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"an amount is not a whole number of hundredths: {value!r}")
-    return value
+def _rollback_journal(raw: sqlite3.Connection) -> bool:
+    raw.execute("PRAGMA busy_timeout=200")
+    try:
+        mode = str(raw.execute("PRAGMA journal_mode=DELETE").fetchone()[0])
+    except sqlite3.OperationalError:  # another connection has it open: stay in WAL
+        mode = "wal"
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    if mode != "delete":
+        _log.info("the ledger is in use elsewhere: the load goes through the WAL")
+        return False
+    return True

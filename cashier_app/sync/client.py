@@ -4,11 +4,8 @@ refused with ``SyncError``; nothing is marked sent on the strength of it."""
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -120,14 +117,16 @@ class SyncClient:
             raise SyncError("the server's cursor went backwards")
         return answer
 
-    def snapshot(self) -> Iterator[bytes]:
-        """The server's snapshot for a first pull, as its JSON lines, decompressed while
-        they arrive. Raises SyncError (status 404 from a server without snapshots) when it
-        cannot be had, or is cut short: the gzip trailer's check must arrive."""
+    def snapshot_page(self, after: str, limit: int) -> list[bytes]:
+        """A page of the server's snapshot for a first pull (the customers after ``after``,
+        at most ``limit``), as its JSON lines. Raises SyncError (status 404 from a server
+        without snapshots) when it cannot be had, or is cut short: the gzip trailer's check
+        must arrive, and nothing may follow it."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
             response = self._session().get(
                 self.base_url.rstrip("/") + "/v1/snapshot",
+                params={"after": after, "limit": str(limit)},
                 headers=headers,
                 timeout=self.timeout,
                 verify=self.verify,
@@ -142,45 +141,21 @@ class SyncClient:
                     retry=response.status_code >= 500,
                     status=response.status_code,
                 )
-            # A reader thread downloads and decompresses ahead (the socket and zlib release
-            # the interpreter lock), so the server keeps sending while the till loads.
-            chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=64)
-            stop = threading.Event()
-
-            def read() -> None:
-                gzip = zlib.decompressobj(31)
-                try:
-                    for chunk in response.iter_content(1 << 16):
-                        if stop.is_set():
-                            return
-                        chunks.put(gzip.decompress(chunk))
-                    chunks.put(gzip.flush())
-                    if not gzip.eof:
-                        raise SyncError("the snapshot download was cut short")
-                    chunks.put(None)
-                except (requests.RequestException, zlib.error) as exc:
-                    chunks.put(SyncError(f"the snapshot download broke: {type(exc).__name__}"))
-                except SyncError as exc:
-                    chunks.put(exc)
-
-            reader = threading.Thread(target=read, name="snapshot-download", daemon=True)
-            reader.start()
-            rest = b""
+            gzip = zlib.decompressobj(31)
+            parts = []
             try:
-                while (data := chunks.get()) is not None:
-                    if isinstance(data, BaseException):
-                        raise data
-                    *lines, rest = (rest + data).split(b"\n")
-                    yield from lines
-                if rest.strip():
-                    yield rest
-            finally:
-                stop.set()
-                response.close()  # a reader waiting on the network gets an error and ends
-                while reader.is_alive():  # unblock a reader waiting on a full queue
-                    with contextlib.suppress(queue.Empty):
-                        chunks.get_nowait()
-                    reader.join(0.05)
+                # Decompressed as it arrives (zlib releases the interpreter lock).
+                for chunk in response.iter_content(1 << 16):
+                    parts.append(gzip.decompress(chunk))
+                parts.append(gzip.flush())
+            except (requests.RequestException, zlib.error) as exc:
+                raise SyncError(f"the snapshot download broke: {type(exc).__name__}") from exc
+            if not gzip.eof or gzip.unused_data:
+                raise SyncError("the snapshot download was cut short")
+        lines = b"".join(parts).split(b"\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        return lines
 
     def put_staff(self, name: str, change: StaffChange) -> StaffAnswer:
         answer: StaffAnswer = self._call(

@@ -165,10 +165,14 @@ def sync_once(
             )
         if snapshot.wants_snapshot(ledger):
             try:
-                pulled += snapshot.load_snapshot(ledger, client.snapshot(), pull_progress)
+                # Page by page; a broken download goes on at the next sync where it stopped.
+                pulled += snapshot.load_snapshot(ledger, client, pull_progress)
             except SyncError as exc:
                 if exc.status != 404:  # a server without snapshots: the feed does it all
                     raise
+                snapshot.abandon_staged(ledger)
+        else:
+            snapshot.abandon_staged(ledger)
         with ledger.db.read() as conn:
             cursor = conn.execute(select(t.sync_state.c.cursor)).scalar_one()
         while True:

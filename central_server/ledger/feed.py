@@ -1,17 +1,17 @@
-"""What the tills receive: the change feed page by page, and a new till's snapshot."""
+"""What the tills receive: the change feed page by page, and a new till's snapshot, page by
+page too."""
 
 from __future__ import annotations
 
 import json
 import logging
 import zlib
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Connection, and_, or_, select
 
-from cashier_app.engine.protocol import DEFAULT_STORE, SNAPSHOT_FORMAT
+from cashier_app.engine.protocol import DEFAULT_STORE, SNAPSHOT_FORMAT, SNAPSHOT_PAGE
 from central_server import schema as s
 from central_server.ledger.common import dumps
 from central_server.ledger.replay import Replays
@@ -49,53 +49,81 @@ class Feeds(Replays):
         cursor = rows[-1].cursor if rows else after
         return f'{{"changes":[{items}],"cursor":{cursor},"more":{"true" if more else "false"}}}'
 
-    def snapshot(self, store: str = DEFAULT_STORE) -> Iterator[bytes]:
-        """A new till's first pull in one stream instead of millions of feed changes: the
-        cursor it is consistent with, then the current program, catalogue, the staff of
-        ``store`` and of every store, and every customer with their account snapshot, as
-        gzip-compressed JSON lines. The till then pulls the feed after that cursor.
+    def snapshot_page(
+        self, after: str = "", limit: int = SNAPSHOT_PAGE, store: str = DEFAULT_STORE
+    ) -> bytes:
+        """A page of a new till's first pull instead of millions of feed changes: at most
+        ``limit`` customers with an id above ``after`` (the last one the till stored; ""
+        for the first page), in id order, with their account snapshots, as gzip-compressed
+        JSON lines (engine/protocol.py SNAPSHOT_*). The first page also has the current
+        program, the catalogue and the staff of ``store`` and of every store. The header
+        says the feed cursor the page is consistent with: the till pulls the feed after
+        the earliest page's cursor once it has every page (docs/sync.md: the first pull).
 
-        The lines are engine/protocol.py's snapshot format (SNAPSHOT_*): compact and ready
-        to store, since a till loads a million of them, and parsing decimals and time
-        zones there was most of its work.
+        The lines are compact and ready to store, since a till loads a million of them,
+        and parsing decimals and time zones there was most of its work.
 
         Read in one snapshot transaction (REPEATABLE READ on PostgreSQL; on SQLite the
         read transaction is a snapshot already) that starts by reading the feed's counter:
-        changes up to that value were committed and are in the data, later ones are not
-        (the counter row is locked until each writer commits)."""
+        changes up to that value were committed and are in the page, later ones are not
+        (the counter row is locked until each writer commits). The key is the customer's
+        id, so a page costs the same at the end of a million customers as at the start."""
         self.catch_up()
-        gzip = zlib.compressobj(1, zlib.DEFLATED, 31)  # level 1: the server's CPU is shared
+        first = not after
         with self.engine.connect() as conn:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
-            cursor = conn.execute(select(s.cursor_counter.c.value)).scalar_one()
-            customers = conn.execute(select(func.count()).select_from(s.customers)).scalar_one()
-            lines = [dumps({"cursor": cursor, "customers": customers, "format": SNAPSHOT_FORMAT})]
-            program = conn.execute(
-                select(s.program_versions.c.version, s.program_versions.c.document)
-                .order_by(s.program_versions.c.version.desc())
-                .limit(1)
-            ).first()
-            if program is not None:
-                lines.append(f'["program",{program.version},{program.document}]')
-            for sku, data in conn.execute(select(s.products.c.sku, s.products.c.data)):
-                lines.append(f'["product",{dumps(sku)},{data}]')
-            u_ = s.users.c
-            staff = select(s.users).where(or_(u_.store.is_(None), u_.store == store))
-            for u in conn.execute(staff):
-                user = {"name": u.name, "role": u.role, "pin_hash": u.pin_hash, "active": u.active}
-                lines.append(f'["user",{dumps(u.name)},{dumps(user)}]')
-            yield gzip.compress(("\n".join(lines) + "\n").encode())
-            c, a = s.customers.c, s.accounts.c
-            rows = conn.execution_options(yield_per=5000).execute(
-                select(c.id, c.phone, c.data, a.snapshot)
-                .outerjoin(s.accounts, a.customer_id == c.id)
-                .order_by(c.id)
-            )
-            for part in rows.partitions():
-                text = b"".join(orjson.dumps(_loadable(r)) + b"\n" for r in part)
-                yield gzip.compress(text)
-        yield gzip.flush()
+            with conn.begin():
+                cursor = conn.execute(select(s.cursor_counter.c.value)).scalar_one()
+                records = _records(conn, store) if first else []
+                c, a = s.customers.c, s.accounts.c
+                rows = conn.execute(
+                    select(c.id, c.phone, c.data, a.snapshot)
+                    .outerjoin(s.accounts, a.customer_id == c.id)
+                    .where(c.id > after)
+                    .order_by(c.id)
+                    .limit(limit + 1)
+                ).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        header = {
+            "after": after,
+            "cursor": cursor,
+            "customers": len(rows),
+            "format": SNAPSHOT_FORMAT,
+            "last": rows[-1].id if rows else None,
+            "more": more,
+        }
+        text = b"".join(
+            [
+                orjson.dumps(header),
+                b"\n",
+                *(line.encode() + b"\n" for line in records),
+                *(orjson.dumps(_loadable(r)) + b"\n" for r in rows),
+            ]
+        )
+        gzip = zlib.compressobj(1, zlib.DEFLATED, 31)  # level 1: the server's CPU is shared
+        return gzip.compress(text) + gzip.flush()
+
+
+def _records(conn: Connection, store: str) -> list[str]:
+    """The first page's program (the newest version), products and users, as lines."""
+    lines = []
+    program = conn.execute(
+        select(s.program_versions.c.version, s.program_versions.c.document)
+        .order_by(s.program_versions.c.version.desc())
+        .limit(1)
+    ).first()
+    if program is not None:
+        lines.append(f'["program",{program.version},{program.document}]')
+    for sku, data in conn.execute(select(s.products.c.sku, s.products.c.data)):
+        lines.append(f'["product",{dumps(sku)},{data}]')
+    u_ = s.users.c
+    staff = select(s.users).where(or_(u_.store.is_(None), u_.store == store))
+    for u in conn.execute(staff):
+        user = {"name": u.name, "role": u.role, "pin_hash": u.pin_hash, "active": u.active}
+        lines.append(f'["user",{dumps(u.name)},{dumps(user)}]')
+    return lines
 
 
 def _loadable(r: Any) -> list[Any]:

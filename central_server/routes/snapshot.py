@@ -1,10 +1,13 @@
-"""A new till's first pull, in one stream (engine/protocol.py SNAPSHOT_*)."""
+"""A new till's first pull, page by page (engine/protocol.py SNAPSHOT_*)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
+from typing import Annotated
 
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from cashier_app.engine.protocol import SNAPSHOT_ID_MAX, SNAPSHOT_PAGE, SNAPSHOT_PAGE_MAX
 from central_server.access import Ledger, ThisDevice
 from central_server.routes.refusals import REFUSALS
 
@@ -16,11 +19,19 @@ router = APIRouter()
     responses={
         **REFUSALS,
         200: {
-            "description": "gzip-compressed JSON lines: the cursor, then the program, "
-            "products, users and customers with their account snapshots",
+            "description": "a page of gzip-compressed JSON lines: the header (the feed cursor "
+            "the page is consistent with, how many customers, the last one's id, whether more "
+            "follow), on the first page the program, products and users, then the customers "
+            "after `after` in id order with their account snapshots",
             "content": {"application/gzip": {}},
         },
     },
 )
-def snapshot(dev: ThisDevice, ledger: Ledger) -> StreamingResponse:
-    return StreamingResponse(ledger.snapshot(dev.store), media_type="application/gzip")
+def snapshot(
+    dev: ThisDevice,
+    ledger: Ledger,
+    after: Annotated[str, Query(max_length=SNAPSHOT_ID_MAX)] = "",
+    limit: Annotated[int, Query(ge=1, le=SNAPSHOT_PAGE_MAX)] = SNAPSHOT_PAGE,
+) -> Response:
+    page = ledger.snapshot_page(after, limit, dev.store)
+    return Response(content=page, media_type="application/gzip")

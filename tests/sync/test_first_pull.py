@@ -1,10 +1,11 @@
-"""A new till's first pull comes as one snapshot download: the till ends with exactly the
-rows a till that pulled the whole feed has, and a broken or malformed snapshot changes
-nothing."""
+"""A new till's first pull comes as the server's snapshot: the till ends with exactly the
+rows a till that pulled the whole feed has, and a broken or malformed snapshot page changes
+nothing in the ledger."""
 
 from __future__ import annotations
 
 import gzip
+import json
 from decimal import Decimal
 
 import pytest
@@ -60,27 +61,36 @@ def test_a_snapshot_gives_a_new_till_what_the_feed_gives(server, till, monkeypat
     assert not snapshot.wants_snapshot(fresh)  # the next sync takes the feed
 
 
+def header(customers: int, last: str | None, *, cursor: int = 5, fmt: int = 3) -> bytes:
+    keys = {"after": "", "cursor": cursor, "customers": customers, "format": fmt}
+    return json.dumps({**keys, "last": last, "more": False}).encode() + b"\n"
+
+
+ONE = "00000000-0000-7000-8000-000000000001"
+TWO = "00000000-0000-7000-8000-000000000002"
+
+
 @pytest.mark.parametrize(
     "body",
     [
         b"not gzip at all",
-        gzip.compress(b'{"cursor": 5, "customers": 1, "format": 2}\n["customer", "x"]\n'),
-        gzip.compress(b'{"cursor": 5, "customers": 2, "format": 2}\n')[:-6],
-        gzip.compress(b'{"cursor": 5, "customers": 2, "format": 2}\n'),
-        gzip.compress(b'{"cursor": -1, "customers": 0, "format": 2}\n'),
+        gzip.compress(header(1, "x") + b'["customer", "x"]\n'),
+        gzip.compress(header(2, TWO))[:-6],
+        gzip.compress(header(2, TWO)),
+        gzip.compress(header(0, None, cursor=-1)),
         gzip.compress(
-            b'{"cursor": 5, "customers": 2, "format": 2}\n'
-            b'["customer", "00000000-0000-7000-8000-000000000001", "+79001112233", "", null,'
-            b" null, null, [], null, []]\n"
-            b'["customer", "00000000-0000-7000-8000-000000000002", "+79001112233", "", null,'
-            b" null, null, [], null, []]\n"
+            header(2, TWO)
+            + f'["customer", "{ONE}", "+79001112233", "", null,'.encode()
+            + b" null, null, [], null, []]\n"
+            + f'["customer", "{TWO}", "+79001112233", "", null,'.encode()
+            + b" null, null, [], null, []]\n"
         ),
         gzip.compress(
-            b'{"cursor": 5, "customers": 1, "format": 2}\n'
-            b'["customer", "00000000-0000-7000-8000-000000000001", "+79001112233", "", null,'
-            b" null, null, [], [1.5, 0, 0, 0, null, 0, 0, 0, null, null], []]\n"
+            header(1, ONE)
+            + f'["customer", "{ONE}", "+79001112233", "", null,'.encode()
+            + b" null, null, [], [1.5, 0, 0, 0, null, 0, 0, 0, null, null], []]\n"
         ),
-        gzip.compress(b'{"cursor": 5, "customers": 0, "format": 1}\n'),
+        gzip.compress(header(0, None, fmt=2)),
     ],
     ids=[
         "garbage",
@@ -114,8 +124,8 @@ def test_a_broken_snapshot_is_refused_and_changes_nothing(sqlite_server, till, b
             pass
 
     client.session = type("S", (), {"get": lambda self, *a, **k: Answer()})()
-    with pytest.raises(SyncError):
-        snapshot.load_snapshot(fresh, client.snapshot())
+    with pytest.raises(SyncError, match=r"malformed|cut short|broke"):
+        snapshot.load_snapshot(fresh, client)
     assert rows(fresh, t.customers) == []
     assert snapshot.wants_snapshot(fresh)  # the next sync tries again
     with fresh.db.read() as conn:  # the name index's trigger is back
