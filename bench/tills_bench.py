@@ -10,12 +10,17 @@ its own. A till whose push is slow simply sends a bigger batch next time, so a s
 cannot keep up shows it as latency and as a backlog at the end, not as a lower offered
 rate. ``--burst`` instead sends every till's whole outbox at once, to find the ceiling.
 
-    python -m bench.tills_bench [--tills 200] [--rate 1100] [--seconds 30]
+The simulated tills (this process) run on one core and the server side (its processes
+and PostgreSQL's) on the others, so the figures measure the server, as with tills on
+their own machines; ``--no-pin`` shares every core as before.
+
+    python -m bench.tills_bench [--tills 200] [--rate 1100] [--seconds 30] [--no-pin]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -31,7 +36,7 @@ import orjson
 import requests
 from sqlalchemy import func, select
 
-from bench.central import bench_server, serve
+from bench.central import bench_server, pin, process_tree, serve, split_cores
 from central_server import schema as s
 
 CUSTOMERS_PER_TILL = 20
@@ -78,6 +83,18 @@ class SimulatedTill:
                     "redeemed": "0",
                     "paid": total,
                     "accrued": accrued,
+                    # one line, as every till's sale has at least one (event_check.py)
+                    "lines": [
+                        {
+                            "sku": "latte",
+                            "qty": "1",
+                            "price": total,
+                            "amount": total,
+                            "discount": "0.00",
+                            "redeemed_money": "0.00",
+                            "accrual_base": total,
+                        }
+                    ],
                     "accrual_lot": {
                         "id": f"accrual:{receipt}",
                         "available_at": now.isoformat(),
@@ -100,6 +117,61 @@ class SimulatedTill:
         )
 
 
+def pin_apart(server_side: list[int]) -> None:
+    """This process (the simulated tills, and every thread it starts later) onto one
+    core, ``server_side``'s process trees onto the others; says what went where."""
+    cores = split_cores()
+    if cores is None:
+        print(
+            "pinning: one core only (or no CPU affinity here): the tills share it with the server"
+        )
+        return
+    tills_core, server_cores = cores
+    pin([os.getpid()], tills_core)
+    names = ["central server", "PostgreSQL"]
+    placed = []
+    for name, root in zip(names, server_side, strict=False):
+        pids = pin(process_tree(root), server_cores)
+        placed.append(f"{name} ({len(pids)} processes from pid {root})")
+    print(
+        f"pinning: the simulated tills (pid {os.getpid()}) on core {_cores(tills_core)}; "
+        f"{' and '.join(placed)} on core {_cores(server_cores)}"
+    )
+
+
+def _cores(cores: set[int]) -> str:
+    return ",".join(str(c) for c in sorted(cores))
+
+
+def cpu_seconds(roots: list[int]) -> float:
+    """CPU time (user and system) used so far by these processes and their descendants
+    alive now; a descendant that ended took its time with it (PostgreSQL's backends here
+    live as long as their connection pools)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for root in roots:
+        for pid in process_tree(root):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def by_window(timeline: list[tuple[float, float]], width: float) -> str:
+    """Each window's p99 latency and its number of requests, to see when the slow ones
+    were sent (the start, a steady state, the end)."""
+    windows: dict[int, list[float]] = {}
+    for at, ms in timeline:
+        windows.setdefault(int(at // width), []).append(ms)
+    parts = []
+    for n in sorted(windows):
+        ms = sorted(windows[n])
+        parts.append(f"{ms[max(0, int(len(ms) * 0.99) - 1)]:.0f}")
+    return " ".join(parts) + " ms"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tills", type=int, default=200)
@@ -109,15 +181,27 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=0, help="instead: N events per till at once")
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument(
+        "--pin",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the tills on one core, the server and PostgreSQL on the others (default: on)",
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tills-bench-"))
     central = bench_server(args.db, tmp)
     url, engine, store = central.url, central.engine, central.store
     tokens = [store.enrol(store.issue_code(), f"till {n}")[1] for n in range(args.tills)]
     server, base = serve(url, args.workers)
+    server_side = [server.pid] + ([central.cluster.get_pid()] if central.cluster else [])
+    if args.pin:
+        pin_apart(server_side)
+    cpu_before = [cpu_seconds([root]) for root in server_side]
     tills = [SimulatedTill(n) for n in range(args.tills)]
     latencies: list[float] = []
     errors: list[str] = []
+    timeline: list[tuple[float, float]] = []  # (when sent, seconds into the run; ms)
+    refusals: list[str] = []  # a refused event is never sent again: the bench is wrong
     lock = threading.Lock()
     per_tick = args.rate / args.tills * args.interval
     barrier = threading.Barrier(args.tills + 1)
@@ -135,12 +219,17 @@ def main() -> int:
             return
         with lock:
             latencies.append((time.perf_counter() - t0) * 1000)
+            timeline.append((t0 - started[0], latencies[-1]))
         if r.status_code != 200:
             with lock:
                 errors.append(str(r.status_code))
             return
-        stored = [x for x in r.json()["results"] if x["status"] in ("accepted", "duplicate")]
+        results = r.json()["results"]
+        stored = [x for x in results if x["status"] in ("accepted", "duplicate")]
         till.sent += len(stored)
+        if len(stored) < len(results):
+            with lock:
+                refusals.extend(x["reason"] for x in results if x["status"] == "refused")
 
     def run(till: SimulatedTill) -> None:
         session = requests.Session()
@@ -180,6 +269,9 @@ def main() -> int:
     for th in threads:
         th.join()
     took = time.perf_counter() - started[0]
+    server_cpu = [
+        cpu_seconds([root]) - before for root, before in zip(server_side, cpu_before, strict=True)
+    ]
     offered = sum(len(t.events) for t in tills)
     backlog = sum(len(t.events) - t.sent for t in tills)
     # Whatever is left is sent now, so "lost" counts only what the server dropped.
@@ -192,7 +284,13 @@ def main() -> int:
         while till.sent < len(till.events):
             body = orjson.dumps({"events": till.events[till.sent : till.sent + 5000]})
             r = drain.post(base + "/v1/events", data=body, headers=headers, timeout=120)
-            till.sent += sum(1 for x in r.json()["results"] if x["status"] != "refused")
+            results = r.json()["results"] if r.status_code == 200 else []
+            taken = sum(1 for x in results if x["status"] != "refused")
+            if not taken:  # refused or failed: what is left of this till is lost
+                refusals.extend(x["reason"] for x in results if x["status"] == "refused")
+                errors.append(str(r.status_code))
+                break
+            till.sent += taken
     t0 = time.perf_counter()
     store.catch_up()
     replay_left = time.perf_counter() - t0
@@ -223,8 +321,20 @@ def main() -> int:
     print(
         f"{'lost / duplicated':<48} {offered - distinct} / {stored - distinct} (target 0 / 0); failed requests: {len(errors)}"
     )
+    print(f"{'p99 by 5 s of the run (when sent)':<48} {by_window(timeline, 5)}")
+    if refusals:
+        print(
+            f"{'events refused (a fault of the bench)':<48} {len(refusals)}, first: {refusals[0]}"
+        )
     print(
         f"{'replay left after the last push':<48} {replay_left:.1f} s; {accounts} customers' balances"
+    )
+    shares = ", ".join(
+        f"{name} {cpu / took:.0%}"
+        for name, cpu in zip(("server processes", "PostgreSQL"), server_cpu, strict=False)
+    )
+    print(
+        f"{'server side CPU during the run, of one core':<48} {sum(server_cpu) / took:.0%}: {shares}"
     )
     central.close()
     return 0

@@ -3,6 +3,7 @@ tills into one transaction, and the replayer, which brings balances up to date."
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -17,7 +18,13 @@ from cashier_app.engine.protocol import PushResult
 from central_server.ledger import CentralLedger, Device
 from central_server.problems import log_failure
 
-REPLAY_EVERY = 0.25  # seconds between looks for settled customers
+# Seconds between looks for settled customers. A customer waits ``QUIET`` (2 s) for their
+# events to settle anyway, so looking four times a second only made PostgreSQL group the
+# whole table of marks four times a second, on the core that answers pushes.
+REPLAY_EVERY = 1.0
+# The replayer's scheduling priority (Linux nice): the lowest, so that when the cores are
+# busy, answering pushes (and committing them) comes first and the replay takes the rest.
+REPLAY_NICE = 19
 
 
 class GroupCommit:
@@ -38,10 +45,25 @@ class GroupCommit:
         waiting = _Waiting(device, events)
         self._queue.put(waiting)
         waiting.done.wait()
-        if isinstance(waiting.outcome, BaseException):
-            raise waiting.outcome
-        assert waiting.outcome is not None
-        return waiting.outcome
+        return waiting.result()
+
+    async def push_async(
+        self, device: Device, events: list[dict[str, Any]]
+    ) -> tuple[list[PushResult], int]:
+        """``push`` for the event loop: the request waits on a future the writer settles,
+        not in a worker thread of its own (each waiting push held one, and on a busy core
+        the threads' hand-offs cost as much as the push)."""
+        loop = asyncio.get_running_loop()
+        settled: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
+                loop.call_soon_threadsafe(_settle, settled)
+
+        waiting = _Waiting(device, events, wake)
+        self._queue.put(waiting)
+        await settled
+        return waiting.result()
 
     def _run(self) -> None:
         while True:
@@ -72,13 +94,31 @@ class GroupCommit:
             for w, outcome in zip(group, outcomes, strict=True):
                 w.outcome = outcome
                 w.done.set()
+                if w.wake is not None:
+                    w.wake()
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():  # not when the request was cancelled (the till went away)
+        future.set_result(None)
 
 
 class _Waiting:
-    def __init__(self, device: Device, events: list[dict[str, Any]]) -> None:
-        self.device, self.events = device, events
+    def __init__(
+        self,
+        device: Device,
+        events: list[dict[str, Any]],
+        wake: Callable[[], None] | None = None,
+    ) -> None:
+        self.device, self.events, self.wake = device, events, wake
         self.done = threading.Event()
         self.outcome: tuple[list[PushResult], int] | BaseException | None = None
+
+    def result(self) -> tuple[list[PushResult], int]:
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        assert self.outcome is not None
+        return self.outcome
 
 
 def replay_until(ledger: CentralLedger, stop: threading.Event, nice: int = 0) -> None:
@@ -102,6 +142,27 @@ def replay_until(ledger: CentralLedger, stop: threading.Event, nice: int = 0) ->
             ledger.run_automations()
         except Exception as exc:
             log_failure(logging.getLogger(__name__), "automatic events failed; will retry", exc)
+
+
+def replay_process(db: str, parent: int) -> None:
+    """The replayer of ``central-server serve``, in a process of its own at the lowest
+    priority (``REPLAY_NICE``): as a thread of the process supervising the web workers it
+    held that process's interpreter lock, and at a low priority it could keep the
+    supervisor from answering its workers' health checks. It ends when ``parent`` does,
+    also when that was killed (a power cut, SIGKILL), so no orphan replays on."""
+    from central_server.db import make_engine
+
+    ledger = CentralLedger(make_engine(db))
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(1.0):
+            if os.getppid() != parent:
+                stop.set()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    replay_until(ledger, stop, REPLAY_NICE)
+    ledger.engine.dispose()
 
 
 def replayer(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import multiprocessing.process
 import os
 import secrets
 import sys
@@ -32,6 +34,19 @@ def _write_private(path: Path, text: str) -> None:
         os.write(fd, text.encode())
     finally:
         os.close(fd)
+
+
+def _start_replayer(db: str) -> multiprocessing.process.BaseProcess:
+    """The background replayer in its own process (``background.replay_process``): not a
+    thread beside the web workers' supervisor or inside a web worker, whose interpreter
+    lock it would hold while pushes wait."""
+    from central_server.background import replay_process
+
+    process = multiprocessing.get_context("spawn").Process(
+        target=replay_process, args=(db, os.getpid()), name="replayer", daemon=True
+    )
+    process.start()
+    return process
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,40 +130,35 @@ def main(argv: list[str] | None = None) -> int:
                 _write_private(Path(args.admin_token_file), admin + "\n")
                 print(f"admin token for this run written to {args.admin_token_file}")
             try:
-                # With several workers, the replayer runs here, in the process that
-                # supervises them, and not in each.
-                settings = Settings(args.db, check_admin_token(admin), replay=args.workers <= 1)
+                # The replayer runs in a process of its own (background.replay_process),
+                # never in a web worker.
+                settings = Settings(args.db, check_admin_token(admin), replay=False)
             except ValueError as exc:
                 print(f"central-server: {exc}", file=sys.stderr)
                 return 2
             ledger = _ledger(args)  # migrates once, before any worker starts
-            if args.workers > 1:
-                import threading
-
-                from central_server.background import replay_until
-
-                os.environ.update(settings.environment())  # the workers' Settings.from_env
-                threading.Thread(
-                    target=replay_until,
-                    args=(ledger, threading.Event(), 10),
-                    name="replayer",
-                    daemon=True,
-                ).start()
-                uvicorn.run(
-                    "central_server.app:app_from_env",
-                    factory=True,
-                    host=args.host,
-                    port=args.port,
-                    workers=args.workers,
-                    log_level="warning",
-                )
-            else:
-                uvicorn.run(
-                    create_app(ledger, settings.admin_token, replay=settings.replay),
-                    host=args.host,
-                    port=args.port,
-                    log_level="warning",
-                )
+            replaying = _start_replayer(args.db)
+            try:
+                if args.workers > 1:
+                    os.environ.update(settings.environment())  # the workers' Settings.from_env
+                    uvicorn.run(
+                        "central_server.app:app_from_env",
+                        factory=True,
+                        host=args.host,
+                        port=args.port,
+                        workers=args.workers,
+                        log_level="warning",
+                    )
+                else:
+                    uvicorn.run(
+                        create_app(ledger, settings.admin_token, replay=settings.replay),
+                        host=args.host,
+                        port=args.port,
+                        log_level="warning",
+                    )
+            finally:
+                replaying.terminate()
+                replaying.join(5)
         elif args.command == "migrate":
             _ledger(args)
             print("database is up to date")
