@@ -141,9 +141,9 @@ class StagedPull:
             )
             for table, its_rows in rows.items():
                 columns = self.tables[table]
-                self.conn.executemany(
-                    f"INSERT INTO {table} VALUES (?, {', '.join('?' for _ in columns)})",
-                    ((page, *row) for row in its_rows),
+                self.conn.executemany(  # the page as a literal: no tuple made again per row
+                    f"INSERT INTO {table} VALUES ({page:d}, {', '.join('?' for _ in columns)})",
+                    its_rows,
                 )
             self.conn.executemany(
                 "UPDATE meta SET value = ? WHERE key = ?",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date
 from decimal import InvalidOperation
@@ -219,9 +219,17 @@ class _Page:
     def take(self, lines: list[bytes]) -> None:
         self.number: int | None = 1
         try:
+            customers, records = self.customers, self.records
             for self.number, line in enumerate(lines[1:], start=2):
-                if line:
-                    self._line(self.number, orjson.loads(line))
+                if not line:
+                    continue
+                item = orjson.loads(line)
+                kind = item[0]
+                if kind == "customer":
+                    customers.append((self.number, item))
+                elif kind in ("program", "product", "user"):
+                    records.append((kind, str(item[1]), orjson.dumps(_object(item[2])).decode()))
+                # other kinds: from a newer server; skipped, as in the feed
             self.number = None  # what follows is about the page as a whole
             count, said = len(self.customers), self.header["customers"]
             if count != said:
@@ -236,15 +244,7 @@ class _Page:
                 f"the server's snapshot is malformed{where} of the page after {self.after!r}: {exc}"
             ) from exc
 
-    def _line(self, number: int, item: list[Any]) -> None:
-        kind = item[0]
-        if kind == "customer":
-            self.customers.append((number, item))
-        elif kind in ("program", "product", "user"):
-            self.records.append((kind, str(item[1]), orjson.dumps(_object(item[2])).decode()))
-        # other kinds: from a newer server; skipped, as in the feed
-
-    def _rows(self) -> dict[str, list[tuple[Any, ...]]]:
+    def _rows(self) -> dict[str, Iterator[tuple[Any, ...]]]:
         customers, accounts, lots, cards = [], [], [], []
         now = self.now_text
         previous = self.after
@@ -294,7 +294,8 @@ class _Page:
                 raise ValueError(f"the same {what} twice in one page")
         dialect = self.ledger.db.engine.dialect
         return {
-            table.name: list(stored_rows(table, columns, rows, _PYTHON_TYPES, dialect))
+            # Checked and converted here, column by column; put into rows as they are staged.
+            table.name: stored_rows(table, columns, rows, _PYTHON_TYPES, dialect)
             for table, columns, rows in (
                 (t.customers, CUSTOMER_COLUMNS, customers),
                 (t.accounts, ACCOUNT_COLUMNS, accounts),

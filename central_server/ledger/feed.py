@@ -77,9 +77,11 @@ class Feeds(Replays):
                 cursor = conn.execute(select(s.cursor_counter.c.value)).scalar_one()
                 records = _records(conn, store) if first else []
                 c, a = s.customers.c, s.accounts.c
+                # The key on both sides of the join, so that a merge join can enter each
+                # index at ``after`` instead of reading accounts from the first one on.
                 rows = conn.execute(
                     select(c.id, c.phone, c.data, a.snapshot)
-                    .outerjoin(s.accounts, a.customer_id == c.id)
+                    .outerjoin(s.accounts, and_(a.customer_id == c.id, a.customer_id > after))
                     .where(c.id > after)
                     .order_by(c.id)
                     .limit(limit + 1)
