@@ -256,14 +256,14 @@ class _Page:
             if cid <= previous:  # keyset order: each page after the last, in id order
                 raise ValueError(f"customer {cid} is out of order")
             previous = cid
-            if not isinstance(phone, str) or not (
-                phone.startswith("+") or is_anonymised_phone(phone)
-            ):
+            if not isinstance(phone, str):
                 raise ValueError(f"customer {cid} has no phone")
-            registered = registered or now
             # An anonymised customer (engine/anonymise.py): the line does not say when, so
             # the moment this till learnt it.
-            erased = is_anonymised_phone(phone)
+            erased = not phone.startswith("+")
+            if erased and not is_anonymised_phone(phone):
+                raise ValueError(f"customer {cid} has no phone")
+            registered = registered or now
             customers.append(
                 (
                     cid,
@@ -283,6 +283,7 @@ class _Page:
                 accounts.append((cid, *account[:9], now, account[9] or now))
             lots += [(lot[0], cid, *lot[1:]) for lot in its_lots]
             cards += [(str(n), cid, now) for n in numbers]
+        self.number = None  # what follows is about the page as a whole
         if self.header["last"] is not None and previous != self.header["last"]:
             raise ValueError(
                 f"the last customer is {previous}, the header says {self.header['last']}"
