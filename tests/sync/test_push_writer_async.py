@@ -83,3 +83,22 @@ def test_serve_runs_the_replayer_in_its_own_process_and_stops_it(tmp_path, monke
     assert cli.main(["--db", str(tmp_path / "central.sqlite3"), "serve"]) == 0
     assert seen == [["replayer"]]
     assert not [p for p in multiprocessing.active_children() if p.name == "replayer"]
+
+
+def test_postgresql_plans_every_statement_for_its_own_values(postgres):
+    # no server-side prepared statements: a generic plan made on a nearly empty table
+    # would scan it whole ever after
+    engine = make_engine(postgres)
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None and raw.prepare_threshold is None
+    engine.dispose()
+
+
+def test_the_replayers_postgresql_backend_runs_at_the_replayers_priority(postgres):
+    import psycopg
+
+    with psycopg.connect(postgres, autocommit=False) as conn:
+        background._lower_backend(conn, None)
+        pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        assert os.getpriority(os.PRIO_PROCESS, pid) == background.REPLAY_NICE
