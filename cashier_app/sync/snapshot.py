@@ -119,7 +119,12 @@ def load_snapshot(
     staged = StagedPull.open(ledger.db.path.parent, _identity(ledger), TABLES)
     try:
         # A download that had stored its last page asks once more, for an empty page.
-        _download(ledger, client, staged, progress, limit or PAGE)
+        try:
+            _download(ledger, client, staged, progress, limit or PAGE)
+        except sqlite3.Error as exc:  # the staging file failed us: it is not kept
+            staged.close()
+            discard(staged.path)
+            raise SyncError(f"the first pull's staging file failed: {exc}") from exc
         records = staged.records()
         staged.close()
         count = _move(ledger, staged, records)
@@ -335,7 +340,11 @@ def _move(ledger: Ledger, staged: StagedPull, records: list[tuple[str, str, str]
     except (sqlite3.IntegrityError, IntegrityError, KeyError, TypeError, ValueError) as exc:
         discard(staged.path)  # the same rows would fail again: download afresh next time
         raise SyncError(f"the server's snapshot is malformed: {exc}") from exc
-    except (sqlite3.Error, DBAPIError) as exc:  # busy, disk full: the pages wait
+    except (sqlite3.Error, DBAPIError) as exc:
+        text = str(getattr(exc, "orig", exc)).lower()
+        if not any(word in text for word in ("locked", "busy", "full")):
+            discard(staged.path)  # e.g. a staging file damaged on disk: never trusted again
+        # else the ledger busy, or the disk full: the pages wait for the next sync
         raise SyncError(f"the first pull could not be stored in the ledger: {exc}") from exc
     return staged.staged.customers
 

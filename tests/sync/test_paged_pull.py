@@ -274,3 +274,22 @@ def test_the_server_pages_by_the_customers_id(sqlite_server, till):
     tail = json.loads(rest[0])
     assert (tail["customers"], tail["more"], tail["after"]) == (1, False, head["last"])
     assert not any(line.startswith(b'["program"') for line in rest)  # the first page's only
+
+
+def test_a_staging_file_damaged_after_its_pages_were_stored_is_not_kept(sqlite_server, till):
+    shop(sqlite_server, till, customers=3)
+    fresh = till(sqlite_server, "B")
+    with pytest.raises(SyncError):
+        Asked(fresh, pages=1).sync(fresh)
+    staging = fresh.db.path.parent / FILE_NAME
+    with sqlite3.connect(staging) as conn:  # a column gone: the move cannot read it
+        conn.execute("ALTER TABLE lots DROP COLUMN warned")
+    conn.close()
+    with pytest.raises(SyncError, match=r"staging file failed|could not be stored"):
+        Asked(fresh).sync(fresh)
+    assert rows(fresh, t.customers) == []
+    assert not staging.exists()  # the next sync downloads afresh
+    again = Asked(fresh)
+    again.sync(fresh)
+    assert again.after[0] == ""
+    assert len(rows(fresh, t.customers)) == 3
