@@ -58,6 +58,12 @@ ALLOWED = {
         "column's own result conversion (tests/test_prepared.py: the same values and types "
         "as SQLAlchemy's), run on the driver's connection"
     ),
+    "storage/staged_pull.py": (
+        "a first pull's staging file is a SQLite file of its own (not the ledger), written "
+        "and read with the driver: its rows are stored already converted by the columns' "
+        "own converters (storage.bulk), and it reaches the ledger by INSERT ... SELECT, "
+        "row values copied as stored, never read into Python"
+    ),
     "storage/bulk.py": (
         "a first pull's bulk load writes with the driver's executemany: amounts arrive "
         "as hundredths (converted once, on the server) and everything else goes through "
@@ -185,6 +191,11 @@ def test_no_module_reads_the_ledger_with_raw_sql():
 READS_ROWS_AS_STORED = {
     "storage/health.py": "the probe reads each table's first and last row, never looks at them",
     "storage/salvage.py": "a damaged ledger's rows go to CSV as stored, and are said to be",
+    "storage/staged_pull.py": (
+        "the staging file's own text (its identity, the program, catalogue and staff as the "
+        "server's JSON) and INSERT ... SELECT copies into the ledger: no amount or moment "
+        "is read into Python"
+    ),
 }
 
 

@@ -25,6 +25,10 @@ from sqlalchemy import Connection
 from cashier_app.storage.bulk import BulkLoad
 
 FILE_NAME = "first-pull.sqlite3"
+# What the staging file's driver raises, named here so the sync layer need not know it:
+# a row that breaks a constraint (the snapshot's fault), and anything else (the file's).
+StagedRowRefused = sqlite3.IntegrityError
+StagingFailed = sqlite3.Error
 LAYOUT = "1"  # this file's own tables; a file of another layout is discarded
 _log = logging.getLogger(__name__)
 

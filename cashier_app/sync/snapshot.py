@@ -19,7 +19,6 @@ storage/staged_pull.py); this module reads the snapshot's format.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date
@@ -35,7 +34,13 @@ from cashier_app.engine.protocol import SNAPSHOT_FORMAT, SNAPSHOT_PAGE
 from cashier_app.service.ledger import Ledger
 from cashier_app.storage import schema as t
 from cashier_app.storage.bulk import BulkLoad, stored_rows, written_once
-from cashier_app.storage.staged_pull import FILE_NAME, StagedPull, discard
+from cashier_app.storage.staged_pull import (
+    FILE_NAME,
+    StagedPull,
+    StagedRowRefused,
+    StagingFailed,
+    discard,
+)
 from cashier_app.sync.apply import _HANDLERS
 from cashier_app.sync.client import SyncClient, SyncError
 
@@ -121,7 +126,7 @@ def load_snapshot(
         # A download that had stored its last page asks once more, for an empty page.
         try:
             _download(ledger, client, staged, progress, limit or PAGE)
-        except sqlite3.Error as exc:  # the staging file failed us: it is not kept
+        except StagingFailed as exc:  # the staging file failed us: it is not kept
             staged.close()
             discard(staged.path)
             raise SyncError(f"the first pull's staging file failed: {exc}") from exc
@@ -337,10 +342,10 @@ def _move(ledger: Ledger, staged: StagedPull, records: list[tuple[str, str, str]
                 .where(t.sync_state.c.id == 1)
                 .values(cursor=staged.staged.cursor or 0)
             )
-    except (sqlite3.IntegrityError, IntegrityError, KeyError, TypeError, ValueError) as exc:
+    except (StagedRowRefused, IntegrityError, KeyError, TypeError, ValueError) as exc:
         discard(staged.path)  # the same rows would fail again: download afresh next time
         raise SyncError(f"the server's snapshot is malformed: {exc}") from exc
-    except (sqlite3.Error, DBAPIError) as exc:
+    except (StagingFailed, DBAPIError) as exc:
         text = str(getattr(exc, "orig", exc)).lower()
         if not any(word in text for word in ("locked", "busy", "full")):
             discard(staged.path)  # e.g. a staging file damaged on disk: never trusted again
