@@ -299,9 +299,7 @@ def _rebase(ledger: Ledger, conn: Connection, key: str, snap: dict[str, Any]) ->
     kept = [lot_row(key, lot) for lot in after.account.lots if lot.remaining > 0]
     if kept:
         conn.execute(insert(t.lots), kept)
-    due = next_due(program, program.bonus_program_of(group), after.account, after.profile)
-    values = projection_values(after, due.at if due else None, now)
-    conn.execute(update(t.accounts).where(t.accounts.c.customer_id == key).values(**values))
+    _write_projection(ledger, conn, key, after, now)
 
 
 def _program(ledger: Ledger, conn: Connection, key: str, doc: dict[str, Any]) -> None:
@@ -365,7 +363,7 @@ def _merge(ledger: Ledger, conn: Connection, key: str, p: dict[str, Any]) -> Non
     conn.execute(delete(t.customers).where(t.customers.c.id == alias))
     if kept is not None and merged is not None:
         # The lots moved above are the posting's lots: only the projection row changes.
-        _write_projection(ledger, conn, into, merge(kept, merged).standing)
+        _write_projection(ledger, conn, into, merge(kept, merged).standing, ledger.clock())
     ledger.audit(conn, "merge_customer", into, "central server", {"merged": alias})
     erased_at = conn.execute(
         select(t.customers.c.anonymised_at).where(t.customers.c.id == into)
@@ -383,13 +381,15 @@ def _standing_here(ledger: Ledger, conn: Connection, customer_id: str) -> Standi
         return None
 
 
-def _write_projection(ledger: Ledger, conn: Connection, customer_id: str, after: Standing) -> None:
-    """The customer's projection row from a standing the till computed, as of now."""
+def _write_projection(
+    ledger: Ledger, conn: Connection, customer_id: str, after: Standing, at: datetime
+) -> None:
+    """The customer's projection row from a standing the till computed, as of ``at``."""
     program = ledger.program(conn)
     row = conn.execute(select(t.customers.c.group_id).where(t.customers.c.id == customer_id)).one()
     group = program.group(row.group_id) or program.default_group
     due = next_due(program, program.bonus_program_of(group), after.account, after.profile)
-    values = projection_values(after, due.at if due else None, ledger.clock())
+    values = projection_values(after, due.at if due else None, at)
     conn.execute(update(t.accounts).where(t.accounts.c.customer_id == customer_id).values(**values))
 
 

@@ -26,7 +26,7 @@ from decimal import InvalidOperation
 from typing import Any
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from cashier_app.engine.anonymise import is_anonymised_phone
@@ -45,7 +45,6 @@ from cashier_app.sync.apply import _HANDLERS
 from cashier_app.sync.client import SyncClient, SyncError
 
 FORMAT = SNAPSHOT_FORMAT  # the lines' layout: engine/protocol.py SNAPSHOT_*
-LOADED = ("customers", "accounts", "lots", "cards")
 PAGE = SNAPSHOT_PAGE  # customers a page asks for (the server allows up to SNAPSHOT_PAGE_MAX)
 log = logging.getLogger(__name__)
 CUSTOMER_COLUMNS = (
@@ -98,14 +97,19 @@ TABLES = {
     "lots": LOT_COLUMNS,
     "cards": CARD_COLUMNS,
 }
+LOADED = tuple(TABLES)  # the ledger tables the load sets its indexes aside for
 
 
 def wants_snapshot(ledger: Ledger) -> bool:
     """A till that has pulled nothing yet and knows no customer: a snapshot is all gain."""
     with ledger.db.read() as conn:
-        cursor = conn.execute(select(t.sync_state.c.cursor)).scalar_one()
-        anyone = conn.execute(select(t.customers.c.id).limit(1)).first()
-    return cursor == 0 and anyone is None
+        return _untouched(conn)
+
+
+def _untouched(conn: Connection) -> bool:
+    """Nothing pulled and no customer of its own: what a snapshot may be loaded into."""
+    cursor = conn.execute(select(t.sync_state.c.cursor)).scalar_one()
+    return cursor == 0 and conn.execute(select(t.customers.c.id).limit(1)).first() is None
 
 
 def load_snapshot(
@@ -321,8 +325,7 @@ def _move(ledger: Ledger, staged: StagedPull, records: list[tuple[str, str, str]
     page's cursor: the ledger never shows half a network."""
     try:
         with written_once(ledger.db, {"staged": staged.path}) as conn:
-            state = conn.execute(select(t.sync_state.c.cursor)).scalar_one()
-            if state != 0 or conn.execute(select(t.customers.c.id).limit(1)).first():
+            if not _untouched(conn):
                 log.info("first pull: the ledger has customers of its own now; the feed does it")
                 return 0
             for kind, key, document in records:  # the program first, as the server sent it
